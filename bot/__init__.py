@@ -1,0 +1,1 @@
+"""Entrypoints: the adapters (console, later Telegram and Matrix), wiring and the CLI."""

@@ -1,0 +1,148 @@
+"""The ``minga`` command: console, demo, report, run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from bot.config import database_url
+from domain.errors import Refusal
+from storage.uow import Database
+
+DEMO_SCRIPT = Path(__file__).parent / "demo" / "terra.txt"
+
+
+def _pause_hook():  # type: ignore[no-untyped-def]
+    """For the restart test: MINGA_TEST_PAUSE_CLEARING=<file> makes a clearing wait.
+
+    Before committing a clearing the process creates <file> and sleeps, so a test
+    can SIGKILL it mid-clearing and check that a restart clears once, correctly.
+    """
+    marker = os.environ.get("MINGA_TEST_PAUSE_CLEARING")
+    if not marker:
+        return None
+
+    def pause(item) -> None:  # type: ignore[no-untyped-def]
+        if item.kind == 1:
+            Path(marker).write_text(item.key)
+            time.sleep(3600)
+
+    return pause
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import Console
+
+    database = Database(database_url(args.db))
+    console = Console(database, before_commit=_pause_hook())
+    if args.script:
+        with open(args.script, encoding="utf-8") as script:
+            console.feed_lines(script)
+    else:
+        console.feed_lines(sys.stdin)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.console import Console
+
+    url = args.db
+    if url is None:
+        path = Path("minga-demo.sqlite").resolve()
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    console = Console(Database(url))
+    lines = DEMO_SCRIPT.read_text(encoding="utf-8").splitlines()
+    number = 0
+    for number, line in enumerate(lines, start=1):
+        if line.strip() and not line.startswith("#"):
+            print(f"> {line}")
+        elif line.startswith("#"):
+            print(line)
+        console.feed(line, number)
+    print()
+    print("# Your turn: the same commune, with its clock where the demo left it.")
+    print("# Speak as anyone, e.g.  ana@group: /ledger   ·   :advance 31d   ·   Ctrl-D to leave")
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            line = input("minga> ") if interactive else sys.stdin.readline()
+        except EOFError:
+            break
+        if not interactive and not line:
+            break
+        number += 1
+        console.feed(line, number)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from handlers.reports import clearing_report
+
+    database = Database(database_url(args.db))
+    with database.unit_of_work() as uow:
+        try:
+            report = clearing_report(uow, args.commune, args.period)
+        except Refusal as refusal:
+            if refusal.code == "not_cleared":
+                print(f"{args.period} of {args.commune} has not been cleared yet.", file=sys.stderr)
+                return 3
+            if refusal.code == "unknown_commune":
+                print(f"There is no commune called {args.commune}.", file=sys.stderr)
+                return 2
+            print(f"Not a period: {args.period} (use YYYY-MM).", file=sys.stderr)
+            return 2
+    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run_forever
+
+    return run_forever(Database(database_url(args.db)), tick_seconds=args.tick)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="minga", description=__doc__)
+    commands = main.add_subparsers(dest="command", required=True)
+
+    def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument(
+            "--db",
+            help="database URL (default: MINGA_DATABASE_URL, the config file, or ./minga.sqlite)",
+        )
+        return sub
+
+    console = with_db(commands.add_parser("console", help="chat with minga from a script or stdin"))
+    console.add_argument("--script", help="file of console lines (default: stdin)")
+    console.set_defaults(run=cmd_console)
+
+    demo = with_db(commands.add_parser("demo", help="run the worked example, then your turn"))
+    demo.set_defaults(run=cmd_demo)
+
+    report = with_db(commands.add_parser("report", help="a period's clearing as JSON"))
+    report.add_argument("--commune", required=True)
+    report.add_argument("--period", required=True, help="YYYY-MM")
+    report.add_argument(
+        "--json", action="store_true", help="one line of JSON (the default is indented JSON)"
+    )
+    report.set_defaults(run=cmd_report)
+
+    run = with_db(commands.add_parser("run", help="run the scheduler and configured adapters"))
+    run.add_argument("--tick", type=float, default=30.0, help="seconds between checks for due work")
+    run.set_defaults(run=cmd_run)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

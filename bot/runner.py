@@ -1,0 +1,65 @@
+"""``minga run``: the long-running process.
+
+APScheduler only ticks: every tick asks the database what is due (deadlines,
+clearings) and runs it, each item claimed in its own transaction. A job store is
+never shared and a misfired tick is harmless, because the database, not the
+scheduler, decides what still needs doing. Chat adapters (Telegram, Matrix) join
+this loop when they are configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.cli import _pause_hook
+from bot.clock import real_now
+from handlers.jobs import run_due
+from storage.uow import Database
+
+log = logging.getLogger("minga")
+
+
+def tick(database: Database) -> None:
+    done = run_due(database.unit_of_work, real_now(), _pause_hook())
+    for item in done:
+        log.info(
+            "ran %s for commune %s: %s",
+            "clearing" if item.kind else "deadline",
+            item.commune_id,
+            item.key,
+        )
+
+
+async def _main(database: Database, tick_seconds: float) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def scheduled_tick() -> None:
+        await asyncio.to_thread(tick, database)
+
+    scheduler.add_job(
+        scheduled_tick,
+        "interval",
+        seconds=tick_seconds,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=real_now(),
+        id="due-work",
+    )
+    scheduler.start()
+    log.info("minga is running; checking for due work every %ss", tick_seconds)
+    await stop.wait()
+    scheduler.shutdown(wait=False)
+
+
+def run_forever(database: Database, tick_seconds: float = 30.0) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(_main(database, tick_seconds))
+    return 0

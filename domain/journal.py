@@ -1,0 +1,73 @@
+"""The append-only, double-entry journal of every movement of money.
+
+Accounts are (kind, ref) pairs. Signs follow one convention throughout: a
+positive amount is money arriving in an account, negative is money leaving it,
+and every entry's postings sum to zero.
+
+- ``cash``/0: the commune's common pool (rent in, redemptions and dividends out)
+- ``rent``/issue id: the lessee cooperative paying rent on that lease
+- ``asset``/issue id: the productive asset bought with the bond issue
+- ``holding``/holding id: owed to a bondholder (negative while owed)
+- ``dividend``/member id: social dividends paid to a member
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class AccountKind(StrEnum):
+    CASH = "cash"
+    RENT = "rent"
+    ASSET = "asset"
+    HOLDING = "holding"
+    DIVIDEND = "dividend"
+
+
+@dataclass(frozen=True)
+class Posting:
+    kind: AccountKind
+    ref: int
+    amount: int
+
+
+@dataclass
+class JournalEntry:
+    kind: str
+    ref: str
+    postings: list[Posting] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return sum(p.amount for p in self.postings) == 0
+
+
+class UnbalancedEntry(AssertionError):
+    """A bug, never a user error: money would be created or destroyed."""
+
+
+def entry(kind: str, ref: str, postings: Iterable[Posting]) -> JournalEntry:
+    """Build an entry, refusing (loudly) one that does not balance."""
+    made = JournalEntry(kind, ref, [p for p in postings if p.amount != 0])
+    if not made.balanced:
+        raise UnbalancedEntry(f"{kind} {ref} does not balance")
+    return made
+
+
+def bond_cleared(issue_id: int, holdings: Iterable[tuple[int, int]]) -> JournalEntry:
+    """The pledged principal buys the asset and is owed back to each holder."""
+    pairs = list(holdings)
+    price = sum(amount for _, amount in pairs)
+    postings = [Posting(AccountKind.ASSET, issue_id, price)]
+    postings += [Posting(AccountKind.HOLDING, hid, -amount) for hid, amount in pairs]
+    return entry("bond_cleared", f"issue:{issue_id}", postings)
+
+
+def rent_received(issue_id: int, amount: int, receipt_id: int) -> JournalEntry:
+    return entry(
+        "rent",
+        f"receipt:{receipt_id}",
+        [Posting(AccountKind.CASH, 0, amount), Posting(AccountKind.RENT, issue_id, -amount)],
+    )

@@ -1,0 +1,60 @@
+"""Clearing periods: calendar months in the commune's own time zone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.errors import Refusal
+
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar month; ordered, hashable, and written ``YYYY-MM``."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        match = _PERIOD.match(text.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12 or not 1 < int(match.group(1)) < 9999:
+            raise Refusal("bad_period", text=text)
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def containing(cls, moment: datetime, tz: str) -> Period:
+        local = moment.astimezone(ZoneInfo(tz))
+        return cls(local.year, local.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    def next(self) -> Period:
+        return Period(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Period:
+        return Period(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def starts_at(self, tz: str) -> datetime:
+        """The first instant of the period, as an aware datetime in UTC."""
+        local = datetime.combine(self.first_day, time(0), tzinfo=ZoneInfo(tz))
+        return local.astimezone(ZoneInfo("UTC"))
+
+    def ends_at(self, tz: str) -> datetime:
+        """The first instant of the next period: when this one can be cleared."""
+        return self.next().starts_at(tz)
+
+
+def end_of_day(day: date, tz: str) -> datetime:
+    """The first instant after ``day`` in ``tz``: a deadline day lasts all day."""
+    local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz))
+    return local.astimezone(ZoneInfo("UTC"))

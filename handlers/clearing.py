@@ -1,0 +1,58 @@
+"""Clearing a period: the service that feeds the pure computation and records it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.clearing import ClearingOutcome, clear_period, clearing_entry
+from domain.model import Commune
+from domain.periods import Period
+from domain.ports import UnitOfWork
+from handlers.outbound import to_groups
+from handlers.statements import statements
+
+
+def clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> ClearingOutcome:
+    """Clear ``period`` inside the caller's transaction; the caller claimed it first."""
+    start = period.starts_at(commune.timezone)
+    leases = uow.clearings.lease_rents(commune.id, str(period))
+    eligible = uow.clearings.eligible_member_ids(commune.id, start)
+    latest = uow.clearings.latest(commune.id)
+    carry_in = latest.carry_out if latest else 0
+    outcome = clear_period(leases, len(eligible), carry_in)
+    uow.clearings.record(commune.id, str(period), start, now, outcome)
+    uow.journal.append(commune.id, clearing_entry(str(period), outcome, eligible), now)
+    owed, owed_assets = uow.bonds.owed(commune.id)
+    assets = uow.bonds.assets(commune.id)
+    number_of = {issue_id: number for issue_id, number in _issue_numbers(uow, commune, outcome)}
+    repaid_now = [
+        {"number": number_of[lease.issue_id], "asset": assets[number_of[lease.issue_id]]}
+        for lease in outcome.leases
+        if lease.outstanding_before > 0 and lease.outstanding_after == 0
+    ]
+    summary = to_groups(
+        uow,
+        commune,
+        "clearing_summary",
+        period=str(period),
+        next_period=str(period.next()),
+        rent=outcome.rent_received,
+        leases=sum(1 for lease in outcome.leases),
+        redeemed=outcome.redeemed,
+        pool=outcome.pool,
+        dividend_each=outcome.dividend_each,
+        eligible=outcome.eligible,
+        carry_out=outcome.carry_out,
+        owed=owed,
+        owed_assets=owed_assets,
+        repaid=repaid_now,
+    )
+    uow.outbox.add(summary + statements(uow, commune, period), now)
+    return outcome
+
+
+def _issue_numbers(
+    uow: UnitOfWork, commune: Commune, outcome: ClearingOutcome
+) -> list[tuple[int, int]]:
+    ids = {lease.issue_id for lease in outcome.leases}
+    return [(issue_id, uow.bonds.by_id(issue_id).number) for issue_id in sorted(ids)]

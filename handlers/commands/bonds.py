@@ -1,0 +1,183 @@
+"""Bond issues: propose, pledge, unpledge, withdraw, and look at them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.bonds import BondIssue, IssueStatus, validate_new_issue
+from domain.errors import Refusal
+from domain.journal import bond_cleared
+from domain.periods import Period, end_of_day
+from domain.ports import UnitOfWork
+from handlers.money import parse_amount
+from handlers.parsing import parse_day, parse_issue_number
+from handlers.registry import command
+from handlers.turn import Turn
+
+PROPOSE_USAGE = "/propose <asset> <price> <rent per period> <deadline YYYY-MM-DD>"
+PROPOSE_EXAMPLE = '/propose "Bread oven" 4000 90 2027-03-31'
+
+
+def issue_view(uow: UnitOfWork, issue: BondIssue, now: datetime) -> dict[str, Any]:
+    """What templates show of an issue: JSON-serialisable values only."""
+    cooperative = uow.communes.cooperative(issue.cooperative_id)
+    days_left = max(0, (issue.deadline - now).days)
+    return {
+        "number": issue.number,
+        "asset": issue.asset,
+        "cooperative": cooperative.name,
+        "price": issue.price,
+        "rent": issue.rent,
+        "pledged": issue.pledged,
+        "remaining": issue.remaining,
+        "pledgers": len(issue.pledges),
+        "deadline": (issue.deadline - timedelta(seconds=1)).isoformat(),  # the last day
+        "days_left": days_left,
+        "status": issue.status.value,
+    }
+
+
+def load_issue(turn: Turn, text: str, lock: bool = False) -> BondIssue:
+    commune = turn.require_commune()
+    number = parse_issue_number(text)
+    issue = turn.uow.bonds.get(commune.id, number, lock=lock)
+    if issue is None:
+        raise Refusal("unknown_issue", number=number)
+    return issue
+
+
+@command("propose", "member", PROPOSE_USAGE)
+def propose(turn: Turn, args: list[str]) -> None:
+    member = turn.require_member()
+    commune = turn.require_commune()
+    if member.cooperative_id is None:
+        raise Refusal("no_cooperative")
+    if len(args) != 4:
+        raise Refusal("usage", usage=PROPOSE_USAGE, example=PROPOSE_EXAMPLE)
+    asset = args[0].strip()
+    price = parse_amount(args[1], commune.currency, turn.locale)
+    rent = parse_amount(args[2], commune.currency, turn.locale)
+    deadline = end_of_day(parse_day(args[3]), commune.timezone)
+    validate_new_issue(asset, price, rent, deadline, turn.now)
+    turn.uow.communes.get(commune.id, lock=True)  # numbers are handed out one at a time
+    issue = BondIssue(
+        id=0,
+        commune_id=commune.id,
+        number=turn.uow.bonds.next_number(commune.id),
+        cooperative_id=member.cooperative_id,
+        proposer_id=member.id,
+        asset=asset,
+        price=price,
+        rent=rent,
+        deadline=deadline,
+        created_at=turn.now,
+    )
+    turn.uow.bonds.add(issue)
+    turn.announce("bond_new", issue=issue_view(turn.uow, issue, turn.now), proposer=member.name)
+
+
+@command("pledge", "member", "/pledge <issue> <amount>")
+def pledge(turn: Turn, args: list[str]) -> None:
+    member = turn.require_member()
+    commune = turn.require_commune()
+    if len(args) != 2:
+        raise Refusal("usage", usage="/pledge <issue> <amount>", example="/pledge 1 500")
+    issue = load_issue(turn, args[0], lock=True)
+    amount = parse_amount(args[1], commune.currency, turn.locale)
+    cleared = issue.pledge(member.id, amount, turn.now)
+    turn.uow.bonds.save(issue)
+    mine = issue.pledge_of(member.id)
+    turn.reply(
+        "pledged",
+        issue=issue_view(turn.uow, issue, turn.now),
+        amount=amount,
+        total=mine.amount if mine else amount,
+        name=member.name,
+    )
+    if cleared:
+        clear_issue(turn, issue)
+
+
+def clear_issue(turn: Turn, issue: BondIssue) -> None:
+    """Pledges become holdings, the asset is leased, the journal records the debt."""
+    holdings = turn.uow.bonds.add_holdings(issue)
+    commune = turn.require_commune()
+    turn.uow.journal.append(
+        commune.id, bond_cleared(issue.id, [(h.id, h.principal) for h in holdings]), turn.now
+    )
+    first_rent = Period.containing(turn.now, commune.timezone).next()
+    view = issue_view(turn.uow, issue, turn.now)
+    turn.tell_group("bond_cleared", issue=view, holders=len(holdings), lease_from=str(first_rent))
+    for holding in holdings:
+        holder = turn.uow.communes.member(holding.member_id)
+        turn.tell_member(
+            holder,
+            "holding_created",
+            issue=view,
+            principal=holding.principal,
+            lease_from=str(first_rent),
+        )
+
+
+@command("unpledge", "member", "/unpledge <issue>")
+def unpledge(turn: Turn, args: list[str]) -> None:
+    member = turn.require_member()
+    if len(args) != 1:
+        raise Refusal("usage", usage="/unpledge <issue>", example="/unpledge 1")
+    issue = load_issue(turn, args[0], lock=True)
+    released = issue.unpledge(member.id, turn.now)
+    turn.uow.bonds.save(issue)
+    turn.reply(
+        "unpledged", issue=issue_view(turn.uow, issue, turn.now), amount=released, name=member.name
+    )
+
+
+@command("withdraw", "member", "/withdraw <issue>")
+def withdraw(turn: Turn, args: list[str]) -> None:
+    member = turn.require_member()
+    if len(args) != 1:
+        raise Refusal("usage", usage="/withdraw <issue>", example="/withdraw 2")
+    issue = load_issue(turn, args[0], lock=True)
+    issue.withdraw(member.id, turn.now)
+    turn.uow.bonds.save(issue)
+    view = issue_view(turn.uow, issue, turn.now)
+    turn.announce("bond_withdrawn", issue=view)
+    for pledge_ in issue.pledges:
+        pledger = turn.uow.communes.member(pledge_.member_id)
+        turn.tell_member(
+            pledger, "pledge_released", issue=view, amount=pledge_.amount, reason="withdrawn"
+        )
+
+
+@command("bonds", "member", "/bonds")
+def bonds(turn: Turn, args: list[str]) -> None:
+    commune = turn.require_commune()
+    open_issues = turn.uow.bonds.issues(commune.id, IssueStatus.OPEN)
+    turn.reply("bonds", issues=[issue_view(turn.uow, i, turn.now) for i in open_issues])
+
+
+@command("bond", "member", "/bond <issue>")
+def bond(turn: Turn, args: list[str]) -> None:
+    commune = turn.require_commune()
+    if len(args) != 1:
+        raise Refusal("usage", usage="/bond <issue>", example="/bond 1")
+    issue = load_issue(turn, args[0])
+    view = issue_view(turn.uow, issue, turn.now)
+    if issue.status is IssueStatus.CLEARED:
+        assert issue.closed_at is not None
+        first = Period.containing(issue.closed_at, commune.timezone).next()
+        current = Period.containing(turn.now, commune.timezone)
+        periods_due = 0
+        period = first
+        while period < current:
+            periods_due += 1
+            period = period.next()
+        received = turn.uow.bonds.rent_total(issue.id)
+        view.update(
+            outstanding=turn.uow.bonds.outstanding(issue.id),
+            rent_received=received,
+            arrears=max(0, periods_due * issue.rent - received),
+            lease_from=str(first),
+        )
+    turn.reply("bond", issue=view)

@@ -1,0 +1,41 @@
+"""/ledger: the commune's open books, for every member to inspect."""
+
+from __future__ import annotations
+
+from domain.bonds import IssueStatus
+from handlers.registry import command
+from handlers.turn import Turn
+
+
+@command("ledger", "member", "/ledger")
+def ledger(turn: Turn, args: list[str]) -> None:
+    commune = turn.require_commune()
+    uow = turn.uow
+    summary = uow.journal.summary(commune.id)
+    leases = []
+    for issue in uow.bonds.issues(commune.id, IssueStatus.CLEARED):
+        leases.append(
+            {
+                "number": issue.number,
+                "asset": issue.asset,
+                "cooperative": uow.communes.cooperative(issue.cooperative_id).name,
+                "price": issue.price,
+                "outstanding": uow.bonds.outstanding(issue.id),
+                "rent_received": uow.bonds.rent_total(issue.id),
+            }
+        )
+    latest = uow.clearings.latest(commune.id)
+    balances = summary.balances
+    turn.reply(
+        "ledger",
+        leases=leases,
+        rent_received=-balances.get("rent", 0),
+        redeemed=balances.get("holding", 0) + sum(lease["price"] for lease in leases),
+        dividends=balances.get("dividend", 0),
+        cash=balances.get("cash", 0),
+        carry=latest.carry_out if latest else 0,
+        last_period=latest.period if latest else None,
+        outstanding=sum(lease["outstanding"] for lease in leases),
+        entries=summary.entries,
+        balanced=summary.unbalanced_entries == 0 and sum(balances.values()) == 0,
+    )

@@ -1,0 +1,78 @@
+"""/setup: bind a group chat to a new commune."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.errors import Refusal
+from domain.model import Member
+from handlers.money import is_known_currency
+from handlers.registry import command
+from handlers.turn import Turn
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise Refusal("bad_commune_name")
+    return name
+
+
+def check_currency(text: str) -> str:
+    code = text.strip().upper()
+    if len(code) != 3 or not is_known_currency(code):
+        raise Refusal("unknown_currency", text=text)
+    return code
+
+
+def check_timezone(text: str) -> str:
+    name = text.strip()
+    if name.upper() == "UTC":
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise Refusal("unknown_timezone", text=text) from error
+    return name
+
+
+def check_may_setup(turn: Turn) -> None:
+    if turn.msg.chat_is_private:
+        raise Refusal("setup_in_group")
+    if turn.chat is not None and turn.chat.commune_id is not None:
+        raise Refusal("already_setup", commune=turn.commune.name if turn.commune else "")
+    if not turn.msg.sender_is_platform_admin:
+        raise Refusal("setup_not_admin")
+
+
+@command("setup", "anyone", "/setup <name> <currency> [time zone]")
+def setup(turn: Turn, args: list[str]) -> None:
+    check_may_setup(turn)
+    if len(args) not in (2, 3):
+        raise Refusal(
+            "usage",
+            usage="/setup <name> <currency> [time zone]",
+            example="/setup Terra EUR Europe/Madrid",
+        )
+    name = check_name(args[0])
+    currency = check_currency(args[1])
+    timezone = check_timezone(args[2]) if len(args) == 3 else "UTC"
+    if turn.uow.communes.by_name(name) is not None:
+        raise Refusal("commune_name_taken", name=name)
+    commune = turn.uow.communes.add(name, currency, timezone, turn.locale, turn.now)
+    turn.uow.communes.bind_chat(
+        turn.msg.platform, turn.msg.chat_id, turn.msg.chat_title, commune.id
+    )
+    founder = turn.uow.communes.member_of(commune.id, turn.account.person_id)
+    if founder is None:
+        founder = Member(
+            id=0,
+            commune_id=commune.id,
+            person_id=turn.account.person_id,
+            name=turn.account.display_name,
+            joined_at=turn.now,
+        )
+    founder.is_admin = founder.is_treasurer = True
+    turn.uow.communes.save_member(founder)
+    turn.commune, turn.member = commune, founder
+    turn.reply("setup_done", founder=founder.name)

@@ -1,0 +1,137 @@
+"""Step-by-step forms of /setup and /propose, with their state in the database.
+
+A command given with arguments missing starts a conversation that asks for the
+rest one at a time; each answer is checked when given (a wrong one is asked
+again, with the reason), and the finished form runs the one-line command, so both
+ways share every rule. The state lives in the conversation table: a restart of the
+bot, or another adapter process, picks it up where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from domain.errors import Refusal
+from domain.periods import end_of_day
+from handlers.commands.setup import check_currency, check_may_setup, check_name, check_timezone
+from handlers.money import parse_amount
+from handlers.parsing import parse_day
+from handlers.turn import Turn
+
+Check = Callable[[Turn, str], str]
+
+
+@dataclass(frozen=True)
+class Step:
+    prompt: str  # template that asks for this answer
+    check: Check  # returns the answer as the command wants it, or raises Refusal
+
+
+@dataclass(frozen=True)
+class Flow:
+    command: str
+    steps: tuple[Step, ...]
+    precheck: Callable[[Turn], None]
+    required: int  # how many arguments make the one-line form complete
+
+
+def _amount(turn: Turn, text: str) -> str:
+    commune = turn.require_commune()
+    parse_amount(text, commune.currency, turn.locale)
+    return text.strip()
+
+
+def _deadline(turn: Turn, text: str) -> str:
+    commune = turn.require_commune()
+    day = parse_day(text)
+    if end_of_day(day, commune.timezone) <= turn.now:
+        raise Refusal("deadline_past")
+    return day.isoformat()
+
+
+def _asset(turn: Turn, text: str) -> str:
+    asset = text.strip().strip('"')
+    if not asset:
+        raise Refusal("asset_missing")
+    if len(asset) > 80:
+        raise Refusal("asset_too_long")
+    return asset
+
+
+def _timezone(turn: Turn, text: str) -> str:
+    return "UTC" if text.strip() in {"-", ""} else check_timezone(text)
+
+
+def _may_propose(turn: Turn) -> None:
+    member = turn.require_member()
+    if member.cooperative_id is None:
+        raise Refusal("no_cooperative")
+
+
+FLOWS: dict[str, Flow] = {
+    "setup": Flow(
+        "setup",
+        (
+            Step("ask_commune_name", lambda turn, text: check_name(text.strip('"'))),
+            Step("ask_currency", lambda turn, text: check_currency(text)),
+            Step("ask_timezone", _timezone),
+        ),
+        check_may_setup,
+        required=2,
+    ),
+    "propose": Flow(
+        "propose",
+        (
+            Step("ask_asset", _asset),
+            Step("ask_price", _amount),
+            Step("ask_rent", _amount),
+            Step("ask_deadline", _deadline),
+        ),
+        _may_propose,
+        required=4,
+    ),
+}
+
+
+def _key(turn: Turn) -> tuple[str, str, str]:
+    return turn.msg.platform, turn.msg.chat_id, turn.msg.user_id
+
+
+def load_state(turn: Turn) -> tuple[Flow, list[str]] | None:
+    found = turn.uow.conversations.get(*_key(turn))
+    if found is None or found[0] not in FLOWS:
+        return None
+    return FLOWS[found[0]], list(found[1].get("args", []))
+
+
+def save_state(turn: Turn, name: str, args: list[str]) -> None:
+    turn.uow.conversations.save(*_key(turn), name, {"args": args}, turn.now)
+
+
+def end_state(turn: Turn) -> bool:
+    return turn.uow.conversations.end(*_key(turn))
+
+
+def start(turn: Turn, flow: Flow, given: list[str]) -> None:
+    """Begin the form with what the one-line command already said."""
+    flow.precheck(turn)
+    save_state(turn, flow.command, given)
+    turn.reply(flow.steps[len(given)].prompt, step=len(given) + 1, steps=len(flow.steps))
+
+
+def answer(turn: Turn, flow: Flow, given: list[str], text: str) -> list[str] | None:
+    """Take one answer; returns the complete arguments when the form is done."""
+    step = flow.steps[len(given)]
+    try:
+        value = step.check(turn, text)
+    except Refusal as refusal:
+        turn.reply(f"refusal/{refusal.code}", **refusal.params)
+        turn.reply(step.prompt, step=len(given) + 1, steps=len(flow.steps))
+        return None
+    given = [*given, value]
+    if len(given) == len(flow.steps):
+        return given
+    save_state(turn, flow.command, given)
+    turn.reply(flow.steps[len(given)].prompt, step=len(given) + 1, steps=len(flow.steps))
+    return None

@@ -1,0 +1,94 @@
+"""The front door: one incoming message in, one transaction of effects out.
+
+Recording the message in the inbox, its effects and the messages it causes all
+commit together, so a redelivered message changes nothing and a crash loses
+nothing. A refusal rolls the command's effects back to a savepoint and answers
+with the reason instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import handlers.commands  # noqa: F401  (registers the commands)
+from domain.errors import Refusal
+from domain.ports import Clock, UnitOfWorkFactory
+from handlers import conversations
+from handlers.incoming import Incoming
+from handlers.parsing import parse_command
+from handlers.registry import COMMANDS
+from handlers.turn import Turn
+
+log = logging.getLogger(__name__)
+
+
+def route(turn: Turn) -> None:
+    line = parse_command(turn.msg.text)
+    if line is None:
+        state = conversations.load_state(turn)
+        if state is None:
+            return  # ordinary chatter: not for us
+        flow, given = state
+        complete = conversations.answer(turn, flow, given, turn.msg.text)
+        if complete is not None:
+            conversations.end_state(turn)
+            run(turn, flow.command, complete)
+        return
+    had_conversation = conversations.end_state(turn)
+    if line.name == "cancel":
+        turn.reply("cancelled" if had_conversation else "nothing_to_cancel")
+        return
+    if line.name not in COMMANDS:
+        raise Refusal("unknown_command", name=line.name)
+    flow = conversations.FLOWS.get(line.name)
+    if flow is not None and len(line.args) < flow.required:
+        with turn.uow.savepoint():
+            conversations.start(turn, flow, line.args)
+        return
+    run(turn, line.name, line.args)
+
+
+def run(turn: Turn, name: str, args: list[str]) -> None:
+    with turn.uow.savepoint():
+        COMMANDS[name].function(turn, args)
+
+
+class Dispatcher:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+
+    def handle(self, msg: Incoming) -> bool:
+        """Process one message exactly once; False when it was a redelivery."""
+        now: datetime = self.clock()
+        try:
+            return self._handle(msg, now)
+        except Exception:
+            log.exception("failed to handle %s %s", msg.platform, msg.message_id)
+            return self._record_failure(msg, now)
+
+    def _handle(self, msg: Incoming, now: datetime) -> bool:
+        with self.uow_factory() as uow:
+            if not uow.inbox.record(msg.platform, msg.message_id, now):
+                return False
+            turn = Turn.start(uow, msg, now)
+            try:
+                route(turn)
+            except Refusal as refusal:
+                turn.outgoing.clear()
+                turn.reply(f"refusal/{refusal.code}", **refusal.params)
+            uow.outbox.add(turn.outgoing, now)
+            uow.commit()
+            return True
+
+    def _record_failure(self, msg: Incoming, now: datetime) -> bool:
+        """A bug must not make the platform redeliver the message forever."""
+        with self.uow_factory() as uow:
+            if not uow.inbox.record(msg.platform, msg.message_id, now):
+                return False
+            turn = Turn.start(uow, msg, now)
+            turn.reply("internal_error")
+            uow.outbox.add(turn.outgoing, now)
+            uow.commit()
+            return True

@@ -1,0 +1,27 @@
+"""What an adapter hands the handlers: one message, already platform-neutral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message someone sent to the bot.
+
+    ``message_id`` is the platform's own id (the console's run and line number,
+    Telegram's update_id, Matrix's event_id): the inbox is unique on it, so a
+    redelivered message changes nothing. ``sender_is_platform_admin`` is what the
+    platform says of the sender in this chat; only ``/setup`` relies on it.
+    """
+
+    platform: str
+    message_id: str
+    chat_id: str
+    chat_is_private: bool
+    user_id: str
+    user_name: str
+    text: str
+    chat_title: str = ""
+    user_language: str | None = None
+    sender_is_platform_admin: bool = False

@@ -1,0 +1,243 @@
+"""Money as people type it and as they read it.
+
+Amounts live everywhere as integers in the currency's minor unit (cents for EUR).
+This module is the only place that turns text into those integers and back:
+
+- ``parse_amount`` reads what a member typed, in their locale, and refuses
+  (``domain.errors.Refusal``) anything it cannot read without guessing;
+- ``format_money`` / ``format_number_plain`` show an amount in a member's locale;
+- ``plain_amount`` is the machine format for reports and JSON.
+
+Decimal throughout, never float. Locales are Babel/CLDR identifiers ("en", "es",
+"ca", "pt_BR"); a hyphenated chat-platform code ("pt-br") is accepted too, and an
+unknown one falls back to its language, then to English.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    list_currencies,
+    parse_decimal,
+)
+
+from domain.errors import Refusal
+
+__all__ = [
+    "MAX_MINOR",
+    "format_money",
+    "format_number_plain",
+    "is_known_currency",
+    "minor_digits",
+    "parse_amount",
+    "plain_amount",
+]
+
+#: The largest amount (in minor units) ``parse_amount`` accepts.
+MAX_MINOR = 10**15
+
+_FALLBACK_LOCALE = "en"
+# Invisible characters chat clients and Babel sprinkle around numbers (bidi marks,
+# zero-width spaces/joiners, BOM): dropped before anything else.
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u061c]")
+# Any run of whitespace, including no-break (U+00A0), narrow no-break (U+202F),
+# figure (U+2007) and thin (U+2009) spaces: all are whitespace to ``str.isspace``.
+_SPACE_RE = re.compile(r"\s+")
+_SIGNS = {"+": 1, "-": -1, "\u2212": -1}  # U+2212 is the typographic minus
+_PLAIN_DOT_DECIMAL_RE = re.compile(r"[0-9]+\.[0-9]+")
+
+
+# ---------------------------------------------------------------- currencies
+
+
+def minor_digits(currency: str) -> int:
+    """How many minor-unit digits ``currency`` has (EUR 2, JPY 0, KWD 3)."""
+    return get_currency_precision(currency.strip().upper())
+
+
+def is_known_currency(code: str) -> bool:
+    """Whether ``code`` (any case, surrounding spaces ignored) is an ISO 4217
+    code Babel knows. Store ``code.strip().upper()``."""
+    code = code.strip()
+    return code.isascii() and code.upper() in list_currencies()
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_amount(text: str, currency: str, locale: str) -> int:
+    """Read a positive amount of ``currency`` typed in ``locale``; return minor units.
+
+    Accepts the locale's own notation ("1,200.50" in en, "1.200,50" in es/ca),
+    a plain dot-decimal ("1200.50") when the locale cannot read the text
+    otherwise, and the currency's symbol or ISO code before or after the number
+    ("€1200", "1200 €", "EUR 1200", "1200eur"), with any kind of spaces around.
+
+    Raises ``Refusal`` with ``text`` (the original text) and code:
+    ``amount_malformed`` (not a number, or another currency's symbol/code),
+    ``amount_not_positive`` (zero or negative),
+    ``amount_too_precise`` (more decimals than the currency has; also ``digits``),
+    ``amount_too_large`` (above ``MAX_MINOR`` minor units).
+    """
+    currency = currency.strip().upper()
+    loc = _locale(locale)
+    digits = minor_digits(currency)
+
+    def malformed() -> Refusal:
+        return Refusal("amount_malformed", text=text)
+
+    s = _SPACE_RE.sub(" ", _INVISIBLE_RE.sub("", text)).strip()
+    sign, s = _take_sign(s)
+    s = _strip_currency(s, currency, loc)
+    if sign == 0:
+        sign, s = _take_sign(s)
+    number = s.strip()
+    if not number:
+        raise malformed()
+
+    value = _read_number(number, loc)
+    if value is None:
+        raise malformed()
+
+    if sign < 0 or value == 0:
+        raise Refusal("amount_not_positive", text=text)
+    # Decimals as typed (Babel keeps the exponent): "1.000" in en is refused
+    # rather than silently read as one euro.
+    _, coefficient_digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite: _read_number only lets digits through
+    if -exponent > digits:
+        raise Refusal("amount_too_precise", text=text, digits=digits)
+    coefficient = int("".join(map(str, coefficient_digits)))
+    minor = coefficient * 10 ** (exponent + digits)  # exact integer arithmetic
+    if minor > MAX_MINOR:
+        raise Refusal("amount_too_large", text=text)
+    return minor
+
+
+def _take_sign(s: str) -> tuple[int, str]:
+    """Split a leading sign off ``s``: (+1/-1, rest) or (0, s) when there is none."""
+    if s and s[0] in _SIGNS:
+        return _SIGNS[s[0]], s[1:].lstrip()
+    return 0, s
+
+
+def _currency_markers(currency: str, loc: Locale) -> list[str]:
+    """Ways of writing ``currency`` we accept next to a number, longest first."""
+    markers = {currency}
+    for where in (loc, _FALLBACK_LOCALE):
+        markers.add(get_currency_symbol(currency, locale=where))
+    return sorted(markers, key=len, reverse=True)
+
+
+def _strip_currency(s: str, currency: str, loc: Locale) -> str:
+    """Remove one currency marker from the start or the end of ``s``, if any."""
+    for marker in _currency_markers(currency, loc):
+        m = re.fullmatch(f"{re.escape(marker)}(.*)|(.*?){re.escape(marker)}", s, re.IGNORECASE)
+        if m:
+            return (m[1] if m[1] is not None else m[2]).strip()
+    return s
+
+
+def _read_number(number: str, loc: Locale) -> Decimal | None:
+    """The unsigned decimal ``number`` spells in ``loc``, or None.
+
+    Only ASCII digits and separators get through to Babel: ``Decimal()`` itself
+    would happily read "1e5", "nan", "inf", "1_000" or Arabic-Indic digits.
+    """
+    decimal_symbol = get_decimal_symbol(loc)
+    group_symbol = get_group_symbol(loc)
+    if " " in number:
+        # Spaces inside a number only make sense where the grouping symbol is a
+        # kind of space (fr: U+202F); there, any space stands for it.
+        if not group_symbol.isspace():
+            return None
+        number = number.replace(" ", group_symbol)
+    allowed = set("0123456789.,") | {decimal_symbol, group_symbol}
+    if not set(number) <= allowed or not any(c.isdigit() for c in number):
+        return None
+    try:
+        return parse_decimal(number, locale=loc, strict=True)
+    except NumberFormatError:
+        pass
+    if _PLAIN_DOT_DECIMAL_RE.fullmatch(number):
+        return Decimal(number)
+    return None
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def format_money(minor: int, currency: str, locale: str) -> str:
+    """``minor`` units of ``currency`` as the member reads them, via Babel/CLDR.
+
+    100000 EUR: en "€1,000.00", es and ca "1.000,00\\u00a0€" (a no-break space
+    before the symbol).
+    """
+    currency = currency.strip().upper()
+    return format_currency(_to_decimal(minor, currency), currency, locale=_locale(locale))
+
+
+def format_number_plain(minor: int, currency: str, locale: str) -> str:
+    """The number part of ``format_money`` without the symbol, for aligned columns:
+    the currency's exact digits, the locale's separators ("1,000.00" en,
+    "1.000,00" es/ca, "1,200" for 1200 JPY in en)."""
+    currency = currency.strip().upper()
+    loc = _locale(locale)
+    # The locale's currency pattern minus its symbol, so grouping and minus
+    # placement match format_money; Babel forces the currency's digits.
+    pattern = ";".join(
+        part.replace("¤", "").strip()
+        for part in loc.currency_formats["standard"].pattern.split(";")
+    )
+    return format_currency(_to_decimal(minor, currency), currency, format=pattern, locale=loc)
+
+
+def plain_amount(minor: int, currency: str) -> str:
+    """Machine format: dot decimal, exactly the currency's digits, no grouping,
+    leading '-' when negative. 33333 EUR -> "333.33", -5 EUR -> "-0.05",
+    1200 JPY -> "1200"."""
+    _check_minor(minor)
+    digits = minor_digits(currency)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**digits)
+    if digits == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{fraction:0{digits}d}"
+
+
+def _to_decimal(minor: int, currency: str) -> Decimal:
+    """``minor`` units as an exact Decimal in major units, exponent = -digits."""
+    _check_minor(minor)
+    # From a string: exact whatever the size (no context rounding).
+    return Decimal(f"{minor}E-{minor_digits(currency)}")
+
+
+def _check_minor(minor: int) -> None:
+    if isinstance(minor, bool) or not isinstance(minor, int):
+        raise TypeError(f"money is an int of minor units, not {type(minor).__name__}")
+
+
+# ---------------------------------------------------------------- locales
+
+
+def _locale(locale: str | Locale) -> Locale:
+    """Babel Locale for ``locale`` ("es", "pt_BR", "pt-br"); an unknown one falls
+    back to its language, then to English, so an odd chat client never crashes us."""
+    if isinstance(locale, Locale):
+        return locale
+    identifier = locale.strip().replace("-", "_")
+    for candidate in (identifier, identifier.split("_")[0], _FALLBACK_LOCALE):
+        try:
+            return Locale.parse(candidate)
+        except (UnknownLocaleError, ValueError):
+            continue
+    raise AssertionError("unreachable: the fallback locale always parses")

@@ -1,0 +1,119 @@
+"""Rendering outbox messages: Jinja2 templates, gettext catalogs, Babel formats.
+
+Templates are rendered at delivery so each adapter gets its own markup: plain text
+for the console, HTML (every value escaped) for Telegram and Matrix. Catalogs are
+read from the .po files with Babel and compiled in memory, so a fresh checkout
+needs no build step for translations.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+import templates
+from handlers.locales import DEFAULT, SUPPORTED
+from handlers.money import format_money, format_number_plain
+
+TEMPLATES = Path(templates.__file__).parent
+LOCALES = TEMPLATES / "locale"
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    po = LOCALES / locale / "LC_MESSAGES" / "messages.po"
+    if locale == DEFAULT or not po.exists():
+        return NullTranslations()
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def _as_datetime(value: str | datetime) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+@jinja2.pass_context
+def _money(context: jinja2.runtime.Context, amount: int, currency: str | None = None) -> str:
+    return format_money(int(amount), currency or context["currency"], context["locale"])
+
+
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, amount: int) -> str:
+    """An amount as the reader would type it back: no currency symbol."""
+    return format_number_plain(int(amount), context["currency"], context["locale"])
+
+
+@jinja2.pass_context
+def _day(context: jinja2.runtime.Context, value: str | datetime, fmt: str = "d MMM yyyy") -> str:
+    moment = _as_datetime(value)
+    tz = context.get("tz") or "UTC"
+    return format_date(moment.astimezone(ZoneInfo(tz)).date(), fmt, locale=context["locale"])
+
+
+@jinja2.pass_context
+def _moment(
+    context: jinja2.runtime.Context, value: str | datetime, fmt: str = "d MMM yyyy HH:mm"
+) -> str:
+    tz = context.get("tz") or "UTC"
+    return format_datetime(_as_datetime(value), fmt, tzinfo=ZoneInfo(tz), locale=context["locale"])
+
+
+@jinja2.pass_context
+def _month(context: jinja2.runtime.Context, period: str) -> str:
+    """'2027-01' -> 'January 2027' in the reader's language."""
+    year, month = (int(part) for part in period.split("-"))
+    return format_date(date(year, month, 1), "LLLL yyyy", locale=context["locale"]).capitalize()
+
+
+def _bar(fraction_num: int, fraction_den: int, width: int = 10) -> str:
+    filled = 0 if fraction_den <= 0 else min(width, fraction_num * width // fraction_den)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def _percent(num: int, den: int) -> str:
+    return "0%" if den <= 0 else f"{num * 100 // den}%"
+
+
+@cache
+def environment(locale: str, html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=html,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        money=_money,
+        number=_number,
+        day=_day,
+        moment=_moment,
+        month=_month,
+        bar=_bar,
+        percent=_percent,
+    )
+    return env
+
+
+def render(template: str, locale: str, context: dict[str, Any], html: bool = False) -> str:
+    """The message text, one line per line, with no blank lines (chat is dense)."""
+    locale = locale if locale in SUPPORTED else DEFAULT
+    env = environment(locale, html)
+    text = env.get_template(f"{template}.j2").render(**context, locale=locale)
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())

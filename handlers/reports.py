@@ -1,0 +1,72 @@
+"""Machine-readable reports: a period's clearing as the JSON of ``minga report``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.errors import Refusal
+from domain.periods import Period
+from domain.ports import UnitOfWork
+from handlers.money import plain_amount
+
+
+def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dict[str, Any]:
+    """The clearing of a period; Refusal('unknown_commune'|'not_cleared') otherwise."""
+    commune = uow.communes.by_name(commune_name)
+    if commune is None:
+        raise Refusal("unknown_commune", name=commune_name)
+    period = Period.parse(period_text)
+    record = uow.clearings.get(commune.id, str(period))
+    if record is None:
+        raise Refusal("not_cleared", commune=commune.name, period=str(period))
+
+    def amount(minor: int) -> str:
+        return plain_amount(int(minor), commune.currency)
+
+    redemptions: dict[int, dict[str, str]] = {}
+    for member_id, number, repaid in uow.clearings.redemptions_by_member(record.id):
+        redemptions.setdefault(member_id, {})[str(number)] = amount(repaid)
+    outstanding: dict[int, dict[str, str]] = {}
+    for member_id, number, owed in sorted(
+        uow.clearings.outstanding_after(commune.id, str(period), period.ends_at(commune.timezone))
+    ):
+        outstanding.setdefault(member_id, {})[str(number)] = amount(owed)
+    members = [
+        {
+            "name": name,
+            "dividend": amount(dividend),
+            "redemptions": dict(
+                sorted(redemptions.get(member_id, {}).items(), key=lambda kv: int(kv[0]))
+            ),
+            "outstanding": outstanding.get(member_id, {}),
+        }
+        for member_id, name, dividend in uow.clearings.member_lines(record.id)
+    ]
+    leases = [
+        {
+            "issue": number,
+            "asset": asset,
+            "cooperative": cooperative,
+            "rent_received": amount(rent),
+            "redeemed": amount(redeemed),
+            "to_pool": amount(to_pool),
+            "outstanding": amount(owed),
+        }
+        for number, asset, cooperative, rent, redeemed, to_pool, owed in uow.clearings.lease_lines(
+            record.id
+        )
+    ]
+    return {
+        "commune": commune.name,
+        "currency": commune.currency,
+        "period": str(period),
+        "rent_received": amount(record.rent_received),
+        "carry_in": amount(record.carry_in),
+        "redeemed": amount(record.redeemed),
+        "dividend_pool": amount(record.pool),
+        "eligible_members": record.eligible,
+        "dividend_per_member": amount(record.dividend_each),
+        "carry_out": amount(record.carry_out),
+        "members": members,
+        "leases": leases,
+    }

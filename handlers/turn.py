@@ -1,0 +1,117 @@
+"""One message being handled: who said it, where, in which commune, and the replies.
+
+A turn collects the messages it causes and writes them to the outbox only when
+the command succeeded; a refusal discards them and sends the refusal instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.errors import Refusal
+from domain.messages import Outgoing
+from domain.model import Account, Address, Chat, Commune, Member
+from domain.ports import UnitOfWork
+from handlers import locales
+from handlers.incoming import Incoming
+from handlers.outbound import commune_context, to_groups, to_member
+
+
+@dataclass
+class Turn:
+    uow: UnitOfWork
+    msg: Incoming
+    now: datetime
+    account: Account
+    chat: Chat | None
+    commune: Commune | None
+    member: Member | None
+    locale: str
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, uow: UnitOfWork, msg: Incoming, now: datetime) -> Turn:
+        account = uow.communes.touch_account(
+            msg.platform, msg.user_id, msg.user_name, msg.user_language, now
+        )
+        chat = uow.communes.chat(msg.platform, msg.chat_id)
+        commune: Commune | None = None
+        member: Member | None = None
+        if not msg.chat_is_private and chat is not None and chat.commune_id is not None:
+            commune = uow.communes.get(chat.commune_id)
+        elif msg.chat_is_private:
+            memberships = uow.communes.memberships(account.person_id)
+            if memberships:
+                commune = uow.communes.get(memberships[0].commune_id)
+        if commune is not None:
+            found = uow.communes.member_of(commune.id, account.person_id)
+            member = found if found is not None and found.active else None
+        locale = locales.choose(
+            account.person_locale, account.language, commune.locale if commune else None
+        )
+        return cls(uow, msg, now, account, chat, commune, member, locale)
+
+    # who may -----------------------------------------------------------------------
+    def require_commune(self) -> Commune:
+        if self.commune is None:
+            raise Refusal("no_commune_private" if self.msg.chat_is_private else "no_commune_here")
+        return self.commune
+
+    def require_member(self) -> Member:
+        commune = self.require_commune()
+        if self.member is None:
+            raise Refusal("not_member", commune=commune.name)
+        return self.member
+
+    def require_admin(self) -> Member:
+        member = self.require_member()
+        if not member.is_admin:
+            raise Refusal("not_admin")
+        return member
+
+    def require_treasurer(self) -> Member:
+        member = self.require_member()
+        if not member.is_treasurer:
+            raise Refusal("not_treasurer")
+        return member
+
+    # where replies go ---------------------------------------------------------------
+    @property
+    def here(self) -> Address:
+        if self.msg.chat_is_private:
+            return Address(self.msg.platform, self.msg.user_id, True, self.account.person_id)
+        return Address(self.msg.platform, self.msg.chat_id, False)
+
+    @property
+    def private(self) -> Address:
+        return Address(self.msg.platform, self.msg.user_id, True, self.account.person_id)
+
+    def _context(self, values: dict[str, Any]) -> dict[str, Any]:
+        base = commune_context(self.commune) if self.commune else {}
+        return {**base, **values}
+
+    def reply(self, template: str, **values: Any) -> None:
+        """Answer in the chat the message came from."""
+        self.outgoing.append(Outgoing(self.here, template, self.locale, self._context(values)))
+
+    def reply_privately(self, template: str, **values: Any) -> None:
+        """Answer by DM: anything that shows the sender's own money."""
+        self.outgoing.append(Outgoing(self.private, template, self.locale, self._context(values)))
+
+    def tell_member(
+        self, member: Member, template: str, dedup_key: str | None = None, **values: Any
+    ) -> None:
+        commune = self.require_commune()
+        self.outgoing.append(to_member(self.uow, commune, member, template, dedup_key, **values))
+
+    def tell_group(self, template: str, **values: Any) -> None:
+        """Post to every group chat bound to the commune, in the commune's language."""
+        self.outgoing.extend(to_groups(self.uow, self.require_commune(), template, **values))
+
+    def announce(self, template: str, **values: Any) -> None:
+        """Tell the group; when asked by DM, also confirm to the sender."""
+        self.tell_group(template, **values)
+        if self.msg.chat_is_private:
+            self.reply(template, **values)

@@ -1,0 +1,1 @@
+"""Durable state: SQLModel tables, the unit of work, repositories, migrations."""

@@ -1,0 +1,296 @@
+"""Communes, the chats bound to them, people, accounts, cooperatives and members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from domain.model import Account, Address, Chat, Commune, Cooperative, Member
+from storage.tables import (
+    AccountRow,
+    ChatRow,
+    CommuneRow,
+    CooperativeRow,
+    MemberRow,
+    PersonRow,
+)
+
+
+def _commune(row: CommuneRow) -> Commune:
+    return Commune(row.id, row.name, row.currency, row.timezone, row.locale, row.created_at)
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        id=row.id,
+        commune_id=row.commune_id,
+        person_id=row.person_id,
+        name=row.name,
+        joined_at=row.joined_at,
+        cooperative_id=row.cooperative_id,
+        is_admin=row.is_admin,
+        is_treasurer=row.is_treasurer,
+        left_at=row.left_at,
+    )
+
+
+class CommuneRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # communes -------------------------------------------------------------
+    def get(self, commune_id: int, lock: bool = False) -> Commune:
+        query = select(CommuneRow).where(CommuneRow.id == commune_id)
+        if lock:
+            query = query.with_for_update()
+        return _commune(self.session.execute(query).scalar_one())
+
+    def by_name(self, name: str) -> Commune | None:
+        row = self.session.execute(
+            select(CommuneRow).where(func.lower(CommuneRow.name) == name.lower())
+        ).scalar_one_or_none()
+        return _commune(row) if row else None
+
+    def all(self) -> list[Commune]:
+        rows = self.session.execute(select(CommuneRow).order_by(CommuneRow.id)).scalars()
+        return [_commune(r) for r in rows]
+
+    def add(self, name: str, currency: str, timezone: str, locale: str, now: datetime) -> Commune:
+        row = CommuneRow(
+            name=name, currency=currency, timezone=timezone, locale=locale, created_at=now
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _commune(row)
+
+    # chats ------------------------------------------------------------------
+    def chat(self, platform: str, platform_chat_id: str) -> Chat | None:
+        row = self.session.execute(
+            select(ChatRow).where(
+                ChatRow.platform == platform, ChatRow.platform_chat_id == platform_chat_id
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        return Chat(row.platform, row.platform_chat_id, row.is_private, row.commune_id)
+
+    def bind_chat(self, platform: str, platform_chat_id: str, title: str, commune_id: int) -> None:
+        row = self.session.execute(
+            select(ChatRow).where(
+                ChatRow.platform == platform, ChatRow.platform_chat_id == platform_chat_id
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            row = ChatRow(platform=platform, platform_chat_id=platform_chat_id, title=title)
+        row.commune_id = commune_id
+        self.session.add(row)
+        self.session.flush()
+
+    def group_addresses(self, commune_id: int) -> list[Address]:
+        rows = self.session.execute(
+            select(ChatRow.platform, ChatRow.platform_chat_id)
+            .where(ChatRow.commune_id == commune_id, ChatRow.is_private.is_(False))
+            .order_by(ChatRow.id)
+        ).all()
+        return [Address(platform, chat_id, False) for platform, chat_id in rows]
+
+    # people and accounts ------------------------------------------------------
+    def account(self, platform: str, platform_user_id: str) -> Account | None:
+        found = self.session.execute(
+            select(AccountRow, PersonRow.locale)
+            .join(PersonRow, PersonRow.id == AccountRow.person_id)
+            .where(AccountRow.platform == platform, AccountRow.platform_user_id == platform_user_id)
+        ).one_or_none()
+        if found is None:
+            return None
+        row, locale = found
+        return Account(
+            row.id,
+            row.platform,
+            row.platform_user_id,
+            row.person_id,
+            row.display_name,
+            row.language,
+            locale,
+        )
+
+    def touch_account(
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str,
+        language: str | None,
+        now: datetime,
+    ) -> Account:
+        """Find or create the account (and its person), keeping its name fresh."""
+        row = self.session.execute(
+            select(AccountRow).where(
+                AccountRow.platform == platform, AccountRow.platform_user_id == platform_user_id
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            person = PersonRow(created_at=now)
+            self.session.add(person)
+            self.session.flush()
+            row = AccountRow(
+                platform=platform,
+                platform_user_id=platform_user_id,
+                person_id=person.id,
+                display_name=display_name,
+                language=language,
+                last_seen_at=now,
+            )
+        else:
+            row.display_name = display_name or row.display_name
+            row.language = language or row.language
+            row.last_seen_at = now
+        self.session.add(row)
+        self.session.flush()
+        account = self.account(platform, platform_user_id)
+        assert account is not None
+        return account
+
+    def set_person_locale(self, person_id: int, locale: str) -> None:
+        self.session.execute(
+            update(PersonRow).where(PersonRow.id == person_id).values(locale=locale)
+        )
+
+    def person_locale(self, person_id: int) -> tuple[str | None, str | None]:
+        """The person's chosen language and the one their last-used platform reports."""
+        chosen = self.session.execute(
+            select(PersonRow.locale).where(PersonRow.id == person_id)
+        ).scalar_one()
+        reported = self.session.execute(
+            select(AccountRow.language)
+            .where(AccountRow.person_id == person_id)
+            .order_by(AccountRow.last_seen_at.desc(), AccountRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return chosen, reported
+
+    def private_address(self, person_id: int) -> Address:
+        """The person's most recently used account: where their DMs go."""
+        platform, user_id = self.session.execute(
+            select(AccountRow.platform, AccountRow.platform_user_id)
+            .where(AccountRow.person_id == person_id)
+            .order_by(AccountRow.last_seen_at.desc(), AccountRow.id.desc())
+            .limit(1)
+        ).one()
+        return Address(platform, user_id, True, person_id)
+
+    # cooperatives --------------------------------------------------------------
+    def cooperative(self, cooperative_id: int) -> Cooperative:
+        row = self.session.get(CooperativeRow, cooperative_id)
+        assert row is not None
+        return Cooperative(row.id, row.commune_id, row.name)
+
+    def cooperative_by_name(self, commune_id: int, name: str) -> Cooperative | None:
+        row = self.session.execute(
+            select(CooperativeRow).where(
+                CooperativeRow.commune_id == commune_id,
+                func.lower(CooperativeRow.name) == name.lower(),
+            )
+        ).scalar_one_or_none()
+        return Cooperative(row.id, row.commune_id, row.name) if row else None
+
+    def cooperatives(self, commune_id: int) -> list[Cooperative]:
+        rows = self.session.execute(
+            select(CooperativeRow)
+            .where(CooperativeRow.commune_id == commune_id)
+            .order_by(CooperativeRow.id)
+        ).scalars()
+        return [Cooperative(r.id, r.commune_id, r.name) for r in rows]
+
+    def add_cooperative(self, commune_id: int, name: str) -> Cooperative:
+        row = CooperativeRow(commune_id=commune_id, name=name)
+        self.session.add(row)
+        self.session.flush()
+        return Cooperative(row.id, row.commune_id, row.name)
+
+    # members ---------------------------------------------------------------------
+    def member(self, member_id: int) -> Member:
+        row = self.session.get(MemberRow, member_id)
+        assert row is not None
+        return _member(row)
+
+    def member_of(self, commune_id: int, person_id: int) -> Member | None:
+        row = self.session.execute(
+            select(MemberRow).where(
+                MemberRow.commune_id == commune_id, MemberRow.person_id == person_id
+            )
+        ).scalar_one_or_none()
+        return _member(row) if row else None
+
+    def member_by_name(self, commune_id: int, name: str) -> Member | None:
+        rows = (
+            self.session.execute(
+                select(MemberRow)
+                .where(
+                    MemberRow.commune_id == commune_id, func.lower(MemberRow.name) == name.lower()
+                )
+                .order_by(MemberRow.left_at.is_not(None), MemberRow.id)
+            )
+            .scalars()
+            .first()
+        )
+        return _member(rows) if rows else None
+
+    def memberships(self, person_id: int) -> list[Member]:
+        """Active memberships, the most recently joined first."""
+        rows = self.session.execute(
+            select(MemberRow)
+            .where(MemberRow.person_id == person_id, MemberRow.left_at.is_(None))
+            .order_by(MemberRow.joined_at.desc(), MemberRow.id.desc())
+        ).scalars()
+        return [_member(r) for r in rows]
+
+    def active_members(self, commune_id: int) -> list[Member]:
+        rows = self.session.execute(
+            select(MemberRow)
+            .where(MemberRow.commune_id == commune_id, MemberRow.left_at.is_(None))
+            .order_by(MemberRow.id)
+        ).scalars()
+        return [_member(r) for r in rows]
+
+    def count_members(self, commune_id: int, cooperative_id: int | None = None) -> int:
+        query = (
+            select(func.count())
+            .select_from(MemberRow)
+            .where(MemberRow.commune_id == commune_id, MemberRow.left_at.is_(None))
+        )
+        if cooperative_id is not None:
+            query = query.where(MemberRow.cooperative_id == cooperative_id)
+        return self.session.execute(query).scalar_one()
+
+    def count_admins(self, commune_id: int) -> int:
+        return self.session.execute(
+            select(func.count())
+            .select_from(MemberRow)
+            .where(
+                MemberRow.commune_id == commune_id,
+                MemberRow.left_at.is_(None),
+                MemberRow.is_admin.is_(True),
+            )
+        ).scalar_one()
+
+    def save_member(self, member: Member) -> Member:
+        row = self.session.get(MemberRow, member.id) if member.id else None
+        if row is None:
+            row = MemberRow(
+                commune_id=member.commune_id,
+                person_id=member.person_id,
+                name=member.name,
+                joined_at=member.joined_at,
+            )
+        row.name = member.name
+        row.cooperative_id = member.cooperative_id
+        row.is_admin = member.is_admin
+        row.is_treasurer = member.is_treasurer
+        row.joined_at = member.joined_at
+        row.left_at = member.left_at
+        self.session.add(row)
+        self.session.flush()
+        member.id = row.id
+        return member

@@ -1,0 +1,182 @@
+"""Inbox, outbox, conversations and settings: the bot's own durable plumbing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from domain.messages import Outgoing
+from storage.tables import ConversationRow, InboxRow, OutboxRow, SettingRow
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: int
+    platform: str
+    address: str
+    is_private: bool
+    person_id: int | None
+    template: str
+    locale: str
+    context: dict[str, Any]
+
+
+def _insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when the row was new."""
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    result = session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+class InboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self, platform: str, external_id: str, now: datetime, payload: str | None = None
+    ) -> bool:
+        """Record a delivery; False when this platform id was seen before."""
+        return _insert_ignoring_conflicts(
+            self.session,
+            InboxRow.__table__,
+            {
+                "platform": platform,
+                "external_id": external_id,
+                "received_at": now,
+                "payload": payload,
+                "processed_at": now,
+            },
+        )
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, messages: list[Outgoing], now: datetime) -> None:
+        if not messages:
+            return
+        rows = [
+            {
+                "platform": m.address.platform,
+                "address": m.address.address,
+                "is_private": m.address.is_private,
+                "person_id": m.address.person_id,
+                "template": m.template,
+                "context": json.dumps(m.context, separators=(",", ":"), sort_keys=True),
+                "locale": m.locale,
+                "dedup_key": m.dedup_key,
+                "created_at": now,
+                "attempts": 0,
+            }
+            for m in messages
+        ]
+        self.session.execute(insert(OutboxRow.__table__), rows)
+
+    def pending(self, platform: str, limit: int = 1000) -> list[PendingMessage]:
+        rows = self.session.execute(
+            select(OutboxRow)
+            .where(OutboxRow.platform == platform, OutboxRow.delivered_at.is_(None))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        ).scalars()
+        return [
+            PendingMessage(
+                r.id,
+                r.platform,
+                r.address,
+                r.is_private,
+                r.person_id,
+                r.template,
+                r.locale,
+                json.loads(r.context),
+            )
+            for r in rows
+        ]
+
+    def mark_delivered(self, ids: list[int], now: datetime) -> None:
+        if ids:
+            self.session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(ids)).values(delivered_at=now)
+            )
+
+    def count(self, template: str | None = None) -> int:
+        query = select(OutboxRow.id)
+        if template:
+            query = query.where(OutboxRow.template == template)
+        return len(self.session.execute(query).all())
+
+
+class ConversationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _row(self, platform: str, chat_id: str, user_id: str) -> ConversationRow | None:
+        return self.session.execute(
+            select(ConversationRow).where(
+                ConversationRow.platform == platform,
+                ConversationRow.chat_id == chat_id,
+                ConversationRow.user_id == user_id,
+            )
+        ).scalar_one_or_none()
+
+    def get(self, platform: str, chat_id: str, user_id: str) -> tuple[str, dict[str, Any]] | None:
+        """(conversation name, its data) of the one in progress, if any."""
+        row = self._row(platform, chat_id, user_id)
+        return (row.name, json.loads(row.data)) if row else None
+
+    def save(
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        name: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        row = self._row(platform, chat_id, user_id) or ConversationRow(
+            platform=platform,
+            chat_id=chat_id,
+            user_id=user_id,
+            name=name,
+            step="",
+            data="{}",
+            updated_at=now,
+        )
+        row.name = name
+        row.step = str(len(data.get("args", [])))
+        row.data = json.dumps(data, sort_keys=True)
+        row.updated_at = now
+        self.session.add(row)
+        self.session.flush()
+
+    def end(self, platform: str, chat_id: str, user_id: str) -> bool:
+        result = self.session.execute(
+            delete(ConversationRow).where(
+                ConversationRow.platform == platform,
+                ConversationRow.chat_id == chat_id,
+                ConversationRow.user_id == user_id,
+            )
+        )
+        return result.rowcount > 0
+
+
+class SettingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> str | None:
+        row = self.session.get(SettingRow, key)
+        return row.value if row else None
+
+    def set(self, key: str, value: str) -> None:
+        row = self.session.get(SettingRow, key) or SettingRow(key=key, value=value)
+        row.value = value
+        self.session.add(row)
+        self.session.flush()

@@ -1,0 +1,261 @@
+"""The database schema, one SQLModel table per noun.
+
+Money columns are BIGINT minor units: SQLAlchemy's Numeric goes through float on
+SQLite. Timestamps are aware datetimes stored as UTC (SQLModel's UTCDateTime).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def money(**kwargs: object) -> object:
+    return Field(sa_column=Column(BigInteger, nullable=False, **kwargs))
+
+
+class CommuneRow(SQLModel, table=True):
+    __tablename__ = "commune"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=80)
+    currency: str = Field(max_length=3)
+    timezone: str = Field(max_length=64)
+    locale: str = Field(max_length=16, default="en")
+    created_at: datetime
+
+
+class ChatRow(SQLModel, table=True):
+    """A group chat (bound to one commune) or a private chat with the bot."""
+
+    __tablename__ = "chat"
+    __table_args__ = (UniqueConstraint("platform", "platform_chat_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_chat_id: str = Field(max_length=255)
+    is_private: bool = False
+    title: str = Field(default="", max_length=255)
+    commune_id: int | None = Field(default=None, foreign_key="commune.id", index=True)
+
+
+class PersonRow(SQLModel, table=True):
+    """A human, who may reach the bot through several chat accounts."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: datetime
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=255)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    display_name: str = Field(max_length=255)
+    language: str | None = Field(default=None, max_length=16)
+    last_seen_at: datetime
+
+
+class CooperativeRow(SQLModel, table=True):
+    __tablename__ = "cooperative"
+    __table_args__ = (UniqueConstraint("commune_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    name: str = Field(max_length=80)
+
+
+class MemberRow(SQLModel, table=True):
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("commune_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    name: str = Field(max_length=255)
+    cooperative_id: int | None = Field(default=None, foreign_key="cooperative.id")
+    is_admin: bool = False
+    is_treasurer: bool = False
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
+class BondIssueRow(SQLModel, table=True):
+    __tablename__ = "bond_issue"
+    __table_args__ = (
+        UniqueConstraint("commune_id", "number"),
+        Index("ix_bond_issue_open_deadline", "status", "deadline"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    number: int
+    cooperative_id: int = Field(foreign_key="cooperative.id")
+    proposer_id: int = Field(foreign_key="member.id")
+    asset: str = Field(max_length=80)
+    price: int = money()
+    rent: int = money()
+    deadline: datetime
+    created_at: datetime
+    status: str = Field(default="open", max_length=16)
+    closed_at: datetime | None = None
+
+
+class PledgeRow(SQLModel, table=True):
+    __tablename__ = "pledge"
+    __table_args__ = (UniqueConstraint("issue_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="bond_issue.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    amount: int = money()
+    seq: int
+
+
+class HoldingRow(SQLModel, table=True):
+    __tablename__ = "holding"
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="bond_issue.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    principal: int = money()
+    redeemed: int = money(default=0)
+    seq: int
+
+
+class RentReceiptRow(SQLModel, table=True):
+    __tablename__ = "rent_receipt"
+    __table_args__ = (Index("ix_rent_receipt_period", "commune_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    issue_id: int = Field(foreign_key="bond_issue.id")
+    amount: int = money()
+    received_at: datetime
+    period: str = Field(max_length=7)
+    recorded_by: int = Field(foreign_key="member.id")
+
+
+class ClearingRow(SQLModel, table=True):
+    """One period's clearing; the unique constraint makes it happen once."""
+
+    __tablename__ = "clearing"
+    __table_args__ = (UniqueConstraint("commune_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    period: str = Field(max_length=7)
+    cleared_at: datetime
+    rent_received: int = money()
+    carry_in: int = money()
+    redeemed: int = money()
+    pool: int = money()
+    eligible: int
+    dividend_each: int = money()
+    carry_out: int = money()
+
+
+class ClearingLeaseRow(SQLModel, table=True):
+    __tablename__ = "clearing_lease"
+    id: int | None = Field(default=None, primary_key=True)
+    clearing_id: int = Field(foreign_key="clearing.id", index=True)
+    issue_id: int = Field(foreign_key="bond_issue.id")
+    rent_received: int = money()
+    redeemed: int = money()
+    to_pool: int = money()
+    outstanding_after: int = money()
+
+
+class RedemptionRow(SQLModel, table=True):
+    __tablename__ = "redemption"
+    id: int | None = Field(default=None, primary_key=True)
+    clearing_id: int = Field(foreign_key="clearing.id", index=True)
+    holding_id: int = Field(foreign_key="holding.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    issue_id: int = Field(foreign_key="bond_issue.id")
+    amount: int = money()
+    outstanding_after: int = money()
+
+
+class ClearingMemberRow(SQLModel, table=True):
+    """Who got a statement for a period, and their dividend (0 if not eligible)."""
+
+    __tablename__ = "clearing_member"
+    __table_args__ = (UniqueConstraint("clearing_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    clearing_id: int = Field(foreign_key="clearing.id")
+    member_id: int = Field(foreign_key="member.id", index=True)
+    dividend: int = money()
+
+
+class JournalEntryRow(SQLModel, table=True):
+    __tablename__ = "journal_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    kind: str = Field(max_length=32)
+    ref: str = Field(max_length=64)
+    created_at: datetime
+
+
+class JournalPostingRow(SQLModel, table=True):
+    __tablename__ = "journal_posting"
+    __table_args__ = (Index("ix_posting_account", "commune_id", "account_kind", "account_ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="journal_entry.id", index=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    account_kind: str = Field(max_length=16)
+    account_ref: int
+    amount: int = money()
+
+
+class InboxRow(SQLModel, table=True):
+    """Every command received, unique per platform id: a redelivery changes nothing."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=255)
+    received_at: datetime
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    processed_at: datetime | None = None
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to deliver, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "platform", "delivered_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    address: str = Field(max_length=255)
+    is_private: bool = False
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    template: str = Field(max_length=64)
+    context: str = Field(sa_column=Column(Text, nullable=False))
+    locale: str = Field(max_length=16)
+    dedup_key: str | None = Field(default=None, max_length=128, unique=True)
+    created_at: datetime
+    delivered_at: datetime | None = None
+    attempts: int = 0
+    claimed_until: datetime | None = None
+
+
+class ConversationRow(SQLModel, table=True):
+    """A step-by-step conversation in progress; survives a restart."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    user_id: str = Field(max_length=255)
+    name: str = Field(max_length=32)
+    step: str = Field(max_length=32)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime
+
+
+class SettingRow(SQLModel, table=True):
+    """Small key/value state of the process (the console's simulated clock)."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=128)
+    value: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,94 @@
+"""The unit of work: one transaction, with every repository bound to it.
+
+A command, a clearing or a deadline runs inside one of these: its effects, its
+inbox row and the messages it causes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.repositories.bonds import BondRepository
+from storage.repositories.clearings import ClearingRepository
+from storage.repositories.communes import CommuneRepository
+from storage.repositories.journal import JournalRepository
+from storage.repositories.messaging import (
+    ConversationRepository,
+    InboxRepository,
+    OutboxRepository,
+    SettingRepository,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        self.session.begin()
+        self.communes = CommuneRepository(self.session)
+        self.bonds = BondRepository(self.session)
+        self.clearings = ClearingRepository(self.session)
+        self.journal = JournalRepository(self.session)
+        self.inbox = InboxRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.settings = SettingRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if kind is None and self.session.in_transaction():
+                self.session.rollback()  # only commit() makes anything durable
+            elif kind is not None:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo everything inside on an exception (a refusal changes nothing)."""
+        with self.session.begin_nested():
+            yield
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+
+class Database:
+    """The process's handle on its database: migrates once, hands out units of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        upgrade(self.engine)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    @property
+    def uow_factory(self) -> Callable[[], SqlUnitOfWork]:
+        return self.unit_of_work
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,79 @@
+"""Shared pytest fixtures for minga.
+
+Databases
+---------
+- ``sqlite_url``: SQLAlchemy URL of a fresh, not yet existing SQLite file in the
+  test's tmp_path.
+- ``postgres`` (session): one throwaway PostgreSQL 15 cluster for the whole run
+  (see tests/postgres.py), started on first use and stopped at the end.
+- ``database_url``: parametrized over ``sqlite`` and ``postgres`` (test ids
+  ``[sqlite]`` / ``[postgres]``); gives each test a fresh, empty database of that
+  kind. The postgres one is a new database ``t_<n>`` on the session cluster,
+  dropped after the test; that case carries ``@pytest.mark.postgres``, so
+  ``pytest -m "not postgres"`` runs without starting PostgreSQL at all.
+  (Every test that uses the ``postgres`` fixture is given that mark too.)
+
+If PostgreSQL 15 is not installed, postgres tests error out, unless the
+environment has MINGA_SKIP_POSTGRES=1, in which case they are skipped.
+
+Add new fixtures below, grouped under a heading like the one for databases.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from postgres import PostgresUnavailable, ThrowawayPostgres
+
+# --- databases ------------------------------------------------------------------
+
+_database_numbers = itertools.count(1)
+
+
+def _sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory}/minga.sqlite"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return _sqlite_url(tmp_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Any test that needs the cluster gets the mark, so -m "not postgres" works.
+    for item in items:
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[ThrowawayPostgres]:
+    pg = ThrowawayPostgres()
+    try:
+        pg.start()
+    except PostgresUnavailable as e:
+        if os.environ.get("MINGA_SKIP_POSTGRES") == "1":
+            pytest.skip(f"PostgreSQL unavailable: {e}")
+        raise
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    ids=["sqlite", "postgres"],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path)
+        return
+    pg: ThrowawayPostgres = request.getfixturevalue("postgres")
+    name = f"t_{next(_database_numbers)}"
+    yield pg.create_database(name)
+    pg.drop_database(name)  # keeps the cluster small; it may live on tmpfs
