@@ -1,19 +1,15 @@
-# The two commands: `make demo` and `make test`. Both run scripts/setup first,
-# which is idempotent and cheap when nothing changed.
-VENV := .venv
-PYTEST_ARGS ?=
-
+# Shortcuts for the two quick-start commands (scripts/demo, scripts/test) and lint.
 .PHONY: setup demo test lint
 
 setup:
 	scripts/setup
 
-demo: setup
-	$(VENV)/bin/minga demo
+demo:
+	scripts/demo
 
-test: setup
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+test:
+	scripts/test $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports
+	.venv/bin/ruff check .
+	.venv/bin/lint-imports

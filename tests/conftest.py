@@ -77,3 +77,25 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = f"t_{next(_database_numbers)}"
     yield pg.create_database(name)
     pg.drop_database(name)  # keeps the cluster small; it may live on tmpfs
+
+
+# --- chats ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def chat(database_url: str) -> Iterator[object]:
+    """A console chat on a fresh database, once on SQLite and once on PostgreSQL."""
+    from harness import ConsoleChat
+
+    console_chat = ConsoleChat(database_url)
+    yield console_chat
+    console_chat.close()
+
+
+@pytest.fixture
+def terra(chat):  # type: ignore[no-untyped-def]
+    """The worked example's commune, with bond #1 (Tractor, 1000.00) just proposed."""
+    from harness import TERRA_SETUP
+
+    chat.script(TERRA_SETUP)
+    return chat

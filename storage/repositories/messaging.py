@@ -30,8 +30,8 @@ class PendingMessage:
 def _insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when the row was new."""
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    result = session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(table.c.id)).first() is not None
 
 
 class InboxRepository:
