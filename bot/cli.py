@@ -17,17 +17,19 @@ DEMO_SCRIPT = Path(__file__).parent / "demo" / "terra.txt"
 
 
 def _pause_hook():  # type: ignore[no-untyped-def]
-    """For the restart test: MINGA_TEST_PAUSE_CLEARING=<file> makes a clearing wait.
+    """For the restart test: ``MINGA_TEST_PAUSE_CLEARING=<period>:<file>``.
 
-    Before committing a clearing the process creates <file> and sleeps, so a test
-    can SIGKILL it mid-clearing and check that a restart clears once, correctly.
+    Just before committing the clearing of <period> the process writes <file> and
+    sleeps, so a test can SIGKILL it mid-clearing and check that a restart clears
+    once, exactly as an uninterrupted run would.
     """
-    marker = os.environ.get("MINGA_TEST_PAUSE_CLEARING")
-    if not marker:
+    setting = os.environ.get("MINGA_TEST_PAUSE_CLEARING")
+    if not setting:
         return None
+    period, _, marker = setting.partition(":")
 
     def pause(item) -> None:  # type: ignore[no-untyped-def]
-        if item.kind == 1:
+        if item.kind == 1 and item.key == period:
             Path(marker).write_text(item.key)
             time.sleep(3600)
 
@@ -81,10 +83,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_exists(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return True
+    return Path(parsed.database).exists()
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from handlers.reports import clearing_report
 
-    database = Database(database_url(args.db))
+    url = database_url(args.db)
+    if not _database_exists(url):
+        print(f"There is no database at {url}.", file=sys.stderr)
+        return 2
+    database = Database(url)
     with database.unit_of_work() as uow:
         try:
             report = clearing_report(uow, args.commune, args.period)

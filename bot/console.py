@@ -47,15 +47,23 @@ class Console:
         self.before_commit = before_commit
         with database.unit_of_work() as uow:
             stored = uow.settings.get("console.clock")
-            self.clock = parse_moment(stored) if stored else real_now().replace(microsecond=0)
+            # Until the first :now (or the first message) the clock is unset, so a
+            # script may start at any date, past or future.
+            self.clock: datetime | None = parse_moment(stored) if stored else None
             self.run = int(uow.settings.get("console.runs") or 0) + 1
             uow.settings.set("console.runs", str(self.run))
-            uow.settings.set("console.clock", self.clock.isoformat())
             self.admins = {
                 tuple(pair) for pair in json.loads(uow.settings.get("console.admins") or "[]")
             }
             uow.commit()
-        self.dispatcher = Dispatcher(database.unit_of_work, lambda: self.clock)
+        self.dispatcher = Dispatcher(database.unit_of_work, self.now)
+
+    def now(self) -> datetime:
+        """The simulated time; the real time, from then on simulated, if never set."""
+        if self.clock is None:
+            self.clock = real_now().replace(microsecond=0)
+            self._save("console.clock", self.clock.isoformat())
+        return self.clock
 
     # input -------------------------------------------------------------------------------
     def feed_lines(self, lines: Iterable[str]) -> None:
@@ -99,11 +107,11 @@ class Console:
         word, _, rest = line.partition(" ")
         if word == ":now":
             moment = parse_moment(rest)
-            if moment < self.clock:
+            if self.clock is not None and moment < self.clock:
                 raise ValueError(f"the clock only moves forward (it is {self.clock.isoformat()})")
             self._move_clock(moment)
         elif word == ":advance":
-            self._move_clock(self.clock + parse_duration(rest))
+            self._move_clock(self.now() + parse_duration(rest))
         elif word == ":admin":
             parts = rest.split()
             if len(parts) not in (1, 2):
@@ -125,7 +133,7 @@ class Console:
 
     # output ------------------------------------------------------------------------------
     def deliver(self) -> None:
-        deliver_pending(self.database, PLATFORM, self._print, now_factory=lambda: self.clock)
+        deliver_pending(self.database, PLATFORM, self._print, now_factory=self.now)
 
     def _print(self, message: PendingMessage, text: str) -> None:
         prefix = f"[dm {message.address}]" if message.is_private else f"[{message.address}]"

@@ -61,5 +61,6 @@ async def _main(database: Database, tick_seconds: float) -> None:
 
 def run_forever(database: Database, tick_seconds: float = 30.0) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
     asyncio.run(_main(database, tick_seconds))
     return 0

@@ -89,9 +89,9 @@ class BondIssue:
         self.pledges.remove(existing)
         return existing.amount
 
-    def withdraw(self, member_id: int, now: datetime) -> None:
-        """The proposer takes an open issue back; all pledges are released."""
-        if member_id != self.proposer_id:
+    def withdraw(self, member_id: int, now: datetime, by_admin: bool = False) -> None:
+        """The proposer (or an admin) takes an open issue back; pledges are released."""
+        if member_id != self.proposer_id and not by_admin:
             raise Refusal("not_proposer", number=self.number)
         if self.status is not IssueStatus.OPEN:
             raise Refusal(f"issue_{self.status.value}", number=self.number, asset=self.asset)

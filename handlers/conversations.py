@@ -63,6 +63,13 @@ def _timezone(turn: Turn, text: str) -> str:
     return "UTC" if text.strip() in {"-", ""} else check_timezone(text)
 
 
+def _free_commune_name(turn: Turn, text: str) -> str:
+    name = check_name(text.strip('"'))
+    if turn.uow.communes.by_name(name) is not None:
+        raise Refusal("commune_name_taken", name=name)
+    return name
+
+
 def _may_propose(turn: Turn) -> None:
     member = turn.require_member()
     if member.cooperative_id is None:
@@ -73,7 +80,7 @@ FLOWS: dict[str, Flow] = {
     "setup": Flow(
         "setup",
         (
-            Step("ask_commune_name", lambda turn, text: check_name(text.strip('"'))),
+            Step("ask_commune_name", _free_commune_name),
             Step("ask_currency", lambda turn, text: check_currency(text)),
             Step("ask_timezone", _timezone),
         ),

@@ -35,14 +35,15 @@ def route(turn: Turn) -> None:
             conversations.end_state(turn)
             run(turn, flow.command, complete)
         return
-    had_conversation = conversations.end_state(turn)
     if line.name == "cancel":
-        turn.reply("cancelled" if had_conversation else "nothing_to_cancel")
+        turn.reply("cancelled" if conversations.end_state(turn) else "nothing_to_cancel")
         return
     if line.name not in COMMANDS:
         raise Refusal("unknown_command", name=line.name)
     flow = conversations.FLOWS.get(line.name)
     if flow is not None and len(line.args) < flow.required:
+        # Starting a form replaces one in progress; any other command leaves it be,
+        # so someone can check /bonds halfway through /propose and carry on.
         with turn.uow.savepoint():
             conversations.start(turn, flow, line.args)
         return

@@ -11,6 +11,7 @@ from domain.errors import Refusal
 
 PREFIXES = ("/", "!")
 _WORD = re.compile(r"^[a-z_]+$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,14 @@ def parse_issue_number(text: str) -> int:
 
 
 def parse_day(text: str) -> date:
+    """YYYY-MM-DD only (not week dates); years 2000-2999 keep periods computable."""
+    cleaned = text.strip()
     try:
-        return date.fromisoformat(text.strip())
+        if not _DAY.match(cleaned):
+            raise ValueError(cleaned)
+        day = date.fromisoformat(cleaned)
     except ValueError as error:
         raise Refusal("bad_date", text=text) from error
+    if not 2000 <= day.year <= 2999:
+        raise Refusal("bad_date", text=text)
+    return day

@@ -92,9 +92,21 @@ class Turn:
         base = commune_context(self.commune) if self.commune else {}
         return {**base, **values}
 
+    @property
+    def group_locale(self) -> str:
+        """A group has many readers: it reads the commune's language."""
+        if self.commune is None:
+            return self.locale
+        return locales.choose(None, None, self.commune.locale)
+
     def reply(self, template: str, **values: Any) -> None:
-        """Answer in the chat the message came from."""
+        """Answer the sender, in the chat it came from and in the sender's language."""
         self.outgoing.append(Outgoing(self.here, template, self.locale, self._context(values)))
+
+    def post(self, template: str, **values: Any) -> None:
+        """Tell the chat it came from what happened; a group reads the commune's language."""
+        locale = self.locale if self.msg.chat_is_private else self.group_locale
+        self.outgoing.append(Outgoing(self.here, template, locale, self._context(values)))
 
     def reply_privately(self, template: str, **values: Any) -> None:
         """Answer by DM: anything that shows the sender's own money."""

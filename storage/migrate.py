@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_ONE_AT_A_TIME = threading.Lock()  # Alembic's context proxy is not thread-safe
+_MIGRATION_LOCK_KEY = 0x6D696E6761  # "minga": a PostgreSQL advisory lock for migrations
 
 
 def alembic_config(url: str) -> Config:
@@ -21,6 +24,8 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision, inside the caller's engine."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    with _ONE_AT_A_TIME, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # two processes starting at once
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

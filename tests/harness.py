@@ -18,9 +18,21 @@ from storage.uow import Database
 # The commune's own state; inbox, outbox, accounts and settings are plumbing that
 # a refused command may still touch (it is recorded, and answered).
 DOMAIN_TABLES = (
-    "commune", "chat", "cooperative", "member", "bond_issue", "pledge", "holding",
-    "rent_receipt", "clearing", "clearing_lease", "redemption", "clearing_member",
-    "journal_entry", "journal_posting", "conversation",
+    "commune",
+    "chat",
+    "cooperative",
+    "member",
+    "bond_issue",
+    "pledge",
+    "holding",
+    "rent_receipt",
+    "clearing",
+    "clearing_lease",
+    "redemption",
+    "clearing_member",
+    "journal_entry",
+    "journal_posting",
+    "conversation",
 )
 
 
@@ -59,12 +71,14 @@ class ConsoleChat:
         self.database.dispose()
 
 
-def domain_snapshot(database: Database, tables: Iterable[str] = DOMAIN_TABLES
-                    ) -> dict[str, list[tuple]]:
+def domain_snapshot(
+    database: Database, tables: Iterable[str] = DOMAIN_TABLES
+) -> dict[str, list[tuple]]:
     with database.engine.connect() as connection:
         return {
-            table: [tuple(row) for row in connection.execute(
-                text(f"SELECT * FROM {table} ORDER BY 1"))]
+            table: [
+                tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
+            ]
             for table in tables
         }
 

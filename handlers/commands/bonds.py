@@ -88,7 +88,7 @@ def pledge(turn: Turn, args: list[str]) -> None:
     cleared = issue.pledge(member.id, amount, turn.now)
     turn.uow.bonds.save(issue)
     mine = issue.pledge_of(member.id)
-    turn.reply(
+    turn.post(
         "pledged",
         issue=issue_view(turn.uow, issue, turn.now),
         amount=amount,
@@ -128,7 +128,7 @@ def unpledge(turn: Turn, args: list[str]) -> None:
     issue = load_issue(turn, args[0], lock=True)
     released = issue.unpledge(member.id, turn.now)
     turn.uow.bonds.save(issue)
-    turn.reply(
+    turn.post(
         "unpledged", issue=issue_view(turn.uow, issue, turn.now), amount=released, name=member.name
     )
 
@@ -139,7 +139,7 @@ def withdraw(turn: Turn, args: list[str]) -> None:
     if len(args) != 1:
         raise Refusal("usage", usage="/withdraw <issue>", example="/withdraw 2")
     issue = load_issue(turn, args[0], lock=True)
-    issue.withdraw(member.id, turn.now)
+    issue.withdraw(member.id, turn.now, by_admin=member.is_admin)
     turn.uow.bonds.save(issue)
     view = issue_view(turn.uow, issue, turn.now)
     turn.announce("bond_withdrawn", issue=view)

@@ -16,29 +16,29 @@ def coop(turn: Turn, args: list[str]) -> None:
         names = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
         turn.reply("coop_list", cooperatives=names)
         return
-    if args[0].lower() != "new" or len(args) != 2:
-        raise Refusal("usage", usage="/coop new <name>", example='/coop new "Pan y Rosas"')
+    if args[0].lower() != "new" or len(args) < 2:
+        raise Refusal("usage", usage="/coop new <name>", example="/coop new Pan y Rosas")
     turn.require_admin()
-    name = args[1].strip()
+    name = " ".join(args[1:]).strip()
     if not name or len(name) > 80:
         raise Refusal("bad_cooperative_name")
-    if turn.uow.communes.cooperative_by_name(commune.id, name) is not None:
-        raise Refusal("cooperative_exists", name=name)
+    existing = turn.uow.communes.cooperative_by_name(commune.id, name)
+    if existing is not None:
+        raise Refusal("cooperative_exists", name=existing.name)
     created = turn.uow.communes.add_cooperative(commune.id, name)
-    turn.reply("coop_created", name=created.name)
+    turn.post("coop_created", name=created.name)
 
 
 @command("join", "anyone", "/join [cooperative]")
 def join(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
-    if len(args) > 1:
-        raise Refusal("usage", usage="/join [cooperative]", example="/join Tierra")
     cooperative = None
     if args:
-        cooperative = turn.uow.communes.cooperative_by_name(commune.id, args[0])
+        wanted = " ".join(args)
+        cooperative = turn.uow.communes.cooperative_by_name(commune.id, wanted)
         if cooperative is None:
             names = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
-            raise Refusal("unknown_cooperative", name=args[0], cooperatives=names)
+            raise Refusal("unknown_cooperative", name=wanted, cooperatives=names)
     member = turn.member
     if member is not None:
         if cooperative is None:
@@ -48,7 +48,7 @@ def join(turn: Turn, args: list[str]) -> None:
             raise Refusal("already_in_cooperative", cooperative=current.name)
         member.cooperative_id = cooperative.id
         turn.uow.communes.save_member(member)
-        turn.reply("joined_cooperative", name=member.name, cooperative=cooperative.name)
+        turn.post("joined_cooperative", name=member.name, cooperative=cooperative.name)
         return
     former = turn.uow.communes.member_of(commune.id, turn.account.person_id)
     member = former or Member(
@@ -64,7 +64,7 @@ def join(turn: Turn, args: list[str]) -> None:
     member.cooperative_id = cooperative.id if cooperative else None
     turn.uow.communes.save_member(member)
     turn.member = member
-    turn.reply("joined", name=member.name, cooperative=cooperative.name if cooperative else None)
+    turn.post("joined", name=member.name, cooperative=cooperative.name if cooperative else None)
 
 
 @command("leave", "member", "/leave")
@@ -82,7 +82,7 @@ def leave(turn: Turn, args: list[str]) -> None:
     member.left_at = turn.now
     member.is_admin = member.is_treasurer = False
     turn.uow.communes.save_member(member)
-    turn.reply("left", name=member.name, released=released)
+    turn.post("left", name=member.name, released=released)
 
 
 @command("role", "admin", "/role <member> admin|treasurer|member")
@@ -109,7 +109,7 @@ def role(turn: Turn, args: list[str]) -> None:
     else:
         target.is_treasurer = True
     turn.uow.communes.save_member(target)
-    turn.reply(
+    turn.post(
         "role_set",
         name=target.name,
         role=wanted.value,
@@ -126,6 +126,11 @@ def lang(turn: Turn, args: list[str]) -> None:
     turn.uow.communes.set_person_locale(turn.account.person_id, chosen)
     turn.locale = chosen
     turn.reply("lang_set", language=chosen)
+
+
+@command("cancel", "anyone", "/cancel")
+def cancel(turn: Turn, args: list[str]) -> None:
+    """Handled by the dispatcher before any command runs; listed here for /help."""
 
 
 _ROLE_ORDER = {"anyone": 0, "member": 1, "treasurer": 2, "admin": 3}
@@ -148,8 +153,9 @@ def help_command(turn: Turn, args: list[str]) -> None:
             raise Refusal("unknown_command", name=args[0])
         turn.reply("help_command", name=found.name, usage=found.usage, role=found.role)
         return
+    hidden = {"setup"} if turn.commune is not None else set()
     listed = sorted(
-        (c for c in COMMANDS.values() if c.role in roles and c.name != "start"),
+        (c for c in COMMANDS.values() if c.role in roles and c.name not in hidden),
         key=lambda c: (_ROLE_ORDER[c.role], c.name),
     )
     turn.reply(

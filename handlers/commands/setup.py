@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import available_timezones
 
 from domain.errors import Refusal
 from domain.model import Member
@@ -29,11 +30,14 @@ def check_timezone(text: str) -> str:
     name = text.strip()
     if name.upper() == "UTC":
         return "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise Refusal("unknown_timezone", text=text) from error
+    if name not in _zone_names():
+        raise Refusal("unknown_timezone", text=text)
     return name
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def check_may_setup(turn: Turn) -> None:
@@ -75,4 +79,4 @@ def setup(turn: Turn, args: list[str]) -> None:
     founder.is_admin = founder.is_treasurer = True
     turn.uow.communes.save_member(founder)
     turn.commune, turn.member = commune, founder
-    turn.reply("setup_done", founder=founder.name)
+    turn.post("setup_done", founder=founder.name)

@@ -164,11 +164,10 @@ class BondRepository:
         ]
 
     def outstanding(self, issue_id: int) -> int:
-        return self.session.execute(
-            select(func.coalesce(func.sum(HoldingRow.principal - HoldingRow.redeemed), 0)).where(
-                HoldingRow.issue_id == issue_id
-            )
-        ).scalar_one()
+        owed = func.coalesce(func.sum(HoldingRow.principal - HoldingRow.redeemed), 0)
+        return int(
+            self.session.execute(select(owed).where(HoldingRow.issue_id == issue_id)).scalar_one()
+        )
 
     # rent ------------------------------------------------------------------------
     def add_rent(self, receipt: RentReceipt, commune_id: int) -> RentReceipt:
@@ -191,7 +190,7 @@ class BondRepository:
         )
         if period is not None:
             query = query.where(RentReceiptRow.period == period)
-        return self.session.execute(query).scalar_one()
+        return int(self.session.execute(query).scalar_one())
 
     def assets(self, commune_id: int) -> dict[int, str]:
         """{issue number: asset} for every issue of the commune."""

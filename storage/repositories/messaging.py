@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -32,6 +33,13 @@ def _insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, A
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
     return session.execute(statement.returning(table.c.id)).first() is not None
+
+
+def _json_default(value: Any) -> Any:
+    """PostgreSQL sums BIGINTs into NUMERIC; a whole-number Decimal is still cents."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 class InboxRepository:
@@ -69,7 +77,9 @@ class OutboxRepository:
                 "is_private": m.address.is_private,
                 "person_id": m.address.person_id,
                 "template": m.template,
-                "context": json.dumps(m.context, separators=(",", ":"), sort_keys=True),
+                "context": json.dumps(
+                    m.context, separators=(",", ":"), sort_keys=True, default=_json_default
+                ),
                 "locale": m.locale,
                 "dedup_key": m.dedup_key,
                 "created_at": now,
