@@ -23,10 +23,9 @@ def clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> C
     uow.clearings.record(commune.id, str(period), start, now, outcome)
     uow.journal.append(commune.id, clearing_entry(str(period), outcome, eligible), now)
     owed, owed_assets = uow.bonds.owed(commune.id)
-    assets = uow.bonds.assets(commune.id)
-    number_of = {issue_id: number for issue_id, number in _issue_numbers(uow, commune, outcome)}
+    labels = uow.bonds.labels(commune.id)
     repaid_now = [
-        {"number": number_of[lease.issue_id], "asset": assets[number_of[lease.issue_id]]}
+        {"number": labels[lease.issue_id][0], "asset": labels[lease.issue_id][1]}
         for lease in outcome.leases
         if lease.outstanding_before > 0 and lease.outstanding_after == 0
     ]
@@ -49,10 +48,3 @@ def clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> C
     )
     uow.outbox.add(summary + statements(uow, commune, period), now)
     return outcome
-
-
-def _issue_numbers(
-    uow: UnitOfWork, commune: Commune, outcome: ClearingOutcome
-) -> list[tuple[int, int]]:
-    ids = {lease.issue_id for lease in outcome.leases}
-    return [(issue_id, uow.bonds.by_id(issue_id).number) for issue_id in sorted(ids)]

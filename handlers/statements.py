@@ -31,7 +31,7 @@ def statements(
         recipients = [r for r in recipients if r.member_id == only_member]
     if not recipients:
         return []
-    assets = uow.bonds.assets(commune.id)
+    assets = dict(uow.bonds.labels(commune.id).values())
     repaid: dict[tuple[int, int], int] = {
         (member_id, number): int(amount)
         for member_id, number, amount in uow.clearings.redemptions_by_member(record.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from domain.bonds import BondIssue, IssueStatus, Pledge
@@ -70,11 +70,6 @@ class BondRepository:
             return None
         return _issue(row, self._pledges(row.id))
 
-    def by_id(self, issue_id: int) -> BondIssue:
-        row = self.session.get(BondIssueRow, issue_id)
-        assert row is not None
-        return _issue(row, self._pledges(row.id))
-
     def _pledges(self, issue_id: int) -> list[Pledge]:
         rows = self.session.execute(
             select(PledgeRow).where(PledgeRow.issue_id == issue_id).order_by(PledgeRow.seq)
@@ -108,9 +103,6 @@ class BondRepository:
             pledge_row.seq = pledge.seq
             self.session.add(pledge_row)
         self.session.flush()
-
-    def release_pledges(self, issue_id: int) -> None:
-        self.session.execute(delete(PledgeRow).where(PledgeRow.issue_id == issue_id))
 
     def issues(self, commune_id: int, status: IssueStatus | None = None) -> list[BondIssue]:
         query = select(BondIssueRow).where(BondIssueRow.commune_id == commune_id)
@@ -192,15 +184,16 @@ class BondRepository:
             query = query.where(RentReceiptRow.period == period)
         return int(self.session.execute(query).scalar_one())
 
-    def assets(self, commune_id: int) -> dict[int, str]:
-        """{issue number: asset} for every issue of the commune."""
-        return dict(
-            self.session.execute(
-                select(BondIssueRow.number, BondIssueRow.asset).where(
+    def labels(self, commune_id: int) -> dict[int, tuple[int, str]]:
+        """{issue id: (number, asset)} for every issue of the commune, in one query."""
+        return {
+            issue_id: (number, asset)
+            for issue_id, number, asset in self.session.execute(
+                select(BondIssueRow.id, BondIssueRow.number, BondIssueRow.asset).where(
                     BondIssueRow.commune_id == commune_id
                 )
             ).all()
-        )
+        }
 
     def owed(self, commune_id: int) -> tuple[int, int]:
         """(principal still owed to bondholders, number of assets it is owed on)."""

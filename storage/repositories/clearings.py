@@ -45,15 +45,6 @@ class Recipient:
 
 
 @dataclass(frozen=True)
-class HoldingLine:
-    member_id: int
-    number: int
-    asset: str
-    redeemed_now: int
-    outstanding: int
-
-
-@dataclass(frozen=True)
 class ClearingRecord:
     id: int
     commune_id: int
@@ -105,14 +96,6 @@ class ClearingRepository:
             .limit(1)
         ).scalar_one_or_none()
         return _record(row) if row else None
-
-    def history(self, commune_id: int) -> list[ClearingRecord]:
-        rows = self.session.execute(
-            select(ClearingRow)
-            .where(ClearingRow.commune_id == commune_id)
-            .order_by(ClearingRow.period)
-        ).scalars()
-        return [_record(r) for r in rows]
 
     # inputs ------------------------------------------------------------------------------
     def lease_rents(self, commune_id: int, period: str) -> list[LeaseRent]:
@@ -285,39 +268,6 @@ class ClearingRepository:
             .order_by(MemberRow.id)
         ).all()
         return [Recipient(*r) for r in rows]
-
-    def holding_lines(self, commune_id: int, clearing_id: int) -> list[HoldingLine]:
-        """Each holding still owed or repaid this period, in member and pledge order."""
-        redeemed_now = (
-            select(RedemptionRow.amount)
-            .where(
-                RedemptionRow.clearing_id == clearing_id, RedemptionRow.holding_id == HoldingRow.id
-            )
-            .scalar_subquery()
-        )
-        rows = self.session.execute(
-            select(
-                HoldingRow.member_id,
-                BondIssueRow.number,
-                BondIssueRow.asset,
-                func.coalesce(redeemed_now, 0),
-                HoldingRow.principal - HoldingRow.redeemed,
-            )
-            .join(BondIssueRow, BondIssueRow.id == HoldingRow.issue_id)
-            .where(
-                BondIssueRow.commune_id == commune_id,
-                or_(
-                    HoldingRow.principal > HoldingRow.redeemed,
-                    HoldingRow.id.in_(
-                        select(RedemptionRow.holding_id).where(
-                            RedemptionRow.clearing_id == clearing_id
-                        )
-                    ),
-                ),
-            )
-            .order_by(HoldingRow.member_id, BondIssueRow.number, HoldingRow.seq)
-        ).all()
-        return [HoldingLine(*r) for r in rows]
 
     def cooperative_rents(self, commune_id: int, period: str) -> dict[int, tuple[str, int]]:
         """Rent each cooperative paid in the period: {cooperative id: (name, amount)}."""

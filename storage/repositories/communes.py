@@ -246,24 +246,6 @@ class CommuneRepository:
         ).scalars()
         return [_member(r) for r in rows]
 
-    def active_members(self, commune_id: int) -> list[Member]:
-        rows = self.session.execute(
-            select(MemberRow)
-            .where(MemberRow.commune_id == commune_id, MemberRow.left_at.is_(None))
-            .order_by(MemberRow.id)
-        ).scalars()
-        return [_member(r) for r in rows]
-
-    def count_members(self, commune_id: int, cooperative_id: int | None = None) -> int:
-        query = (
-            select(func.count())
-            .select_from(MemberRow)
-            .where(MemberRow.commune_id == commune_id, MemberRow.left_at.is_(None))
-        )
-        if cooperative_id is not None:
-            query = query.where(MemberRow.cooperative_id == cooperative_id)
-        return self.session.execute(query).scalar_one()
-
     def count_admins(self, commune_id: int) -> int:
         return self.session.execute(
             select(func.count())
