@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.bonds import IssueStatus
+from domain.model import Commune
 from domain.periods import Period
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from handlers.clearing import clear
@@ -31,18 +32,21 @@ class DueItem:
     key: str  # the issue number, or the period
 
 
+def next_period(uow: UnitOfWork, commune: Commune) -> Period:
+    """Periods clear strictly in order: each one's carry is the next one's carry in."""
+    latest = uow.clearings.latest(commune.id)
+    if latest is not None:
+        return Period.parse(latest.period).next()
+    return Period.containing(commune.created_at, commune.timezone)
+
+
 def due_items(uow: UnitOfWork, now: datetime) -> list[DueItem]:
     items = [
         DueItem(deadline, DEADLINE, commune_id, str(number))
         for deadline, commune_id, number in uow.bonds.due_deadlines(now)
     ]
     for commune in uow.communes.all():
-        latest = uow.clearings.latest(commune.id)
-        period = (
-            Period.parse(latest.period).next()
-            if latest
-            else Period.containing(commune.created_at, commune.timezone)
-        )
+        period = next_period(uow, commune)
         for _ in range(MAX_PERIODS_PER_TICK):
             ends = period.ends_at(commune.timezone)
             if ends > now:
@@ -53,7 +57,9 @@ def due_items(uow: UnitOfWork, now: datetime) -> list[DueItem]:
 
 
 def _expire(uow: UnitOfWork, item: DueItem) -> bool:
-    commune = uow.communes.get(item.commune_id)
+    commune = uow.communes.claim(item.commune_id)
+    if commune is None:
+        return False
     issue = uow.bonds.get(commune.id, int(item.key), lock=True)
     if issue is None or issue.status is not IssueStatus.OPEN or issue.deadline > item.when:
         return False
@@ -79,9 +85,9 @@ def _expire(uow: UnitOfWork, item: DueItem) -> bool:
 
 
 def _clear(uow: UnitOfWork, item: DueItem) -> bool:
-    commune = uow.communes.get(item.commune_id, lock=True)
-    if uow.clearings.get(commune.id, item.key) is not None:
-        return False
+    commune = uow.communes.claim(item.commune_id)
+    if commune is None or str(next_period(uow, commune)) != item.key:
+        return False  # another worker has it, or cleared it, or an earlier one is pending
     clear(uow, commune, Period.parse(item.key), item.when)
     return True
 

@@ -47,6 +47,17 @@ class CommuneRepository:
             query = query.with_for_update()
         return _commune(self.session.execute(query).scalar_one())
 
+    def claim(self, commune_id: int) -> Commune | None:
+        """Lock the commune for scheduled work; None while another process holds it.
+
+        PostgreSQL: FOR UPDATE SKIP LOCKED, so a second worker moves on instead of
+        waiting. SQLite: the transaction's BEGIN IMMEDIATE already serialised us.
+        """
+        row = self.session.execute(
+            select(CommuneRow).where(CommuneRow.id == commune_id).with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        return _commune(row) if row else None
+
     def by_name(self, name: str) -> Commune | None:
         row = self.session.execute(
             select(CommuneRow).where(func.lower(CommuneRow.name) == name.lower())
