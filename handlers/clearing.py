@@ -23,6 +23,11 @@ def clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> C
     uow.clearings.record(commune.id, str(period), start, now, outcome)
     uow.journal.append(commune.id, clearing_entry(str(period), outcome, eligible), now)
     owed, owed_assets = uow.bonds.owed(commune.id)
+    received = {lease.issue_id: lease.rent_received for lease in outcome.leases}
+    arrears = sum(
+        max(0, rent - received.get(issue_id, 0))
+        for issue_id, rent in uow.bonds.rents_due(commune.id, start).items()
+    )
     labels = uow.bonds.labels(commune.id)
     repaid_now = [
         {"number": labels[lease.issue_id][0], "asset": labels[lease.issue_id][1]}
@@ -45,6 +50,7 @@ def clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> C
         owed=owed,
         owed_assets=owed_assets,
         repaid=repaid_now,
+        arrears=arrears,
     )
     uow.outbox.add(summary + statements(uow, commune, period), now)
     return outcome

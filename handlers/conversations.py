@@ -31,6 +31,7 @@ class Step:
 @dataclass(frozen=True)
 class Flow:
     command: str
+    intro: str  # template that says what the form is for and how to leave it
     steps: tuple[Step, ...]
     precheck: Callable[[Turn], None]
     required: int  # how many arguments make the one-line form complete
@@ -79,6 +80,7 @@ def _may_propose(turn: Turn) -> None:
 FLOWS: dict[str, Flow] = {
     "setup": Flow(
         "setup",
+        "form_setup",
         (
             Step("ask_commune_name", _free_commune_name),
             Step("ask_currency", lambda turn, text: check_currency(text)),
@@ -89,6 +91,7 @@ FLOWS: dict[str, Flow] = {
     ),
     "propose": Flow(
         "propose",
+        "form_propose",
         (
             Step("ask_asset", _asset),
             Step("ask_price", _amount),
@@ -124,6 +127,7 @@ def start(turn: Turn, flow: Flow, given: list[str]) -> None:
     """Begin the form with what the one-line command already said."""
     flow.precheck(turn)
     save_state(turn, flow.command, given)
+    turn.reply(flow.intro)
     turn.reply(flow.steps[len(given)].prompt, step=len(given) + 1, steps=len(flow.steps))
 
 

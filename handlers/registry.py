@@ -15,15 +15,16 @@ class Command:
     name: str
     function: CommandFunction
     role: str  # who the help lists it for: anyone, member, admin, treasurer
-    usage: str
 
 
 COMMANDS: dict[str, Command] = {}
 
 
-def command(name: str, role: str, usage: str) -> Callable[[CommandFunction], CommandFunction]:
+def command(name: str, role: str) -> Callable[[CommandFunction], CommandFunction]:
+    """Register a command; its usage line, translated, is in templates/_usage.j2."""
+
     def register(function: CommandFunction) -> CommandFunction:
-        COMMANDS[name] = Command(name, function, role, usage)
+        COMMANDS[name] = Command(name, function, role)
         return function
 
     return register

@@ -1,13 +1,16 @@
 """Rendering outbox messages: Jinja2 templates, gettext catalogs, Babel formats.
 
 Templates are rendered at delivery so each adapter gets its own markup: plain text
-for the console, HTML (every value escaped) for Telegram and Matrix. Catalogs are
+for the console, HTML for Telegram and Matrix. The HTML form is the plain text with
+every character escaped, names and translated text alike, so neither a member
+called "<b>Eve & co</b>" nor a "<amount>" in a usage line can become markup. Catalogs are
 read from the .po files with Babel and compiled in memory, so a fresh checkout
 needs no build step for translations.
 """
 
 from __future__ import annotations
 
+import html as html_escaping
 import io
 from datetime import date, datetime
 from functools import cache
@@ -16,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -74,9 +77,9 @@ def _moment(
 
 @jinja2.pass_context
 def _month(context: jinja2.runtime.Context, period: str) -> str:
-    """'2027-01' -> 'January 2027' in the reader's language."""
+    """'2027-01' -> 'January 2027', 'enero de 2027', 'gener del 2027'."""
     year, month = (int(part) for part in period.split("-"))
-    return format_date(date(year, month, 1), "LLLL yyyy", locale=context["locale"]).capitalize()
+    return format_skeleton("yMMMM", date(year, month, 1), locale=context["locale"])
 
 
 def _bar(fraction_num: int, fraction_den: int, width: int = 10) -> str:
@@ -89,11 +92,11 @@ def _percent(num: int, den: int) -> str:
 
 
 @cache
-def environment(locale: str, html: bool) -> jinja2.Environment:
+def environment(locale: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         extensions=["jinja2.ext.i18n"],
-        autoescape=html,
+        autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
@@ -114,6 +117,6 @@ def environment(locale: str, html: bool) -> jinja2.Environment:
 def render(template: str, locale: str, context: dict[str, Any], html: bool = False) -> str:
     """The message text, one line per line, with no blank lines (chat is dense)."""
     locale = locale if locale in SUPPORTED else DEFAULT
-    env = environment(locale, html)
-    text = env.get_template(f"{template}.j2").render(**context, locale=locale)
-    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+    text = environment(locale).get_template(f"{template}.j2").render(**context, locale=locale)
+    plain = "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+    return html_escaping.escape(plain, quote=False) if html else plain

@@ -8,7 +8,8 @@ from harness import ConsoleChat
 def test_setup_step_by_step(chat: ConsoleChat) -> None:
     chat.say(":now 2026-12-01T09:00:00Z", ":admin ana group")
     assert chat.say("ana@group: /setup") == [
-        "[group] Let's set up a commune (/cancel to stop). What is its name?"
+        "[group] Let's set up a commune: a few questions, /cancel stops.",
+        "[group] What is the commune's name?",
     ]
     assert chat.say("ana@group: Terra") == [
         "[group] Which currency does it keep its books in? A three-letter code, e.g. EUR."
@@ -50,7 +51,10 @@ def test_propose_step_by_step_with_a_wrong_date_a_restart_and_a_look_at_bonds(
 
 def test_a_one_line_command_with_arguments_missing_asks_for_the_rest(terra: ConsoleChat) -> None:
     out = terra.say('ana@group: /propose "Bread oven" 4000')
-    assert out == ["[group] How much rent will your cooperative pay per month? e.g. 90"]
+    assert out == [
+        "[group] Let's float a bond for your cooperative: a few questions, /cancel stops.",
+        "[group] How much rent will your cooperative pay per month? e.g. 90",
+    ]
 
 
 def test_cancel_leaves_the_form_and_changes_nothing(terra: ConsoleChat) -> None:

@@ -114,7 +114,7 @@ NOT_POSITIVE = ("The amount must be more than zero", "e.g. 500 or 12.50")
         ("1_000", ('"1_000" is not an amount.', "Write it like 1200 or 1200.50")),
         ("$100", ('"$100" is not an amount.', "Write it like 1200 or 1200.50")),
         ("€", ('"€" is not an amount.', "Write it like 1200 or 1200.50")),
-        ("10.001", ('"10.001" has too many decimals: use at most 2.',)),
+        ("10.001", ('"10.001" has too many decimals: use at most 2, e.g. 12.50',)),
         (
             "99999999999999999",
             ('"99999999999999999" is more than I can keep books for.', "Check the amount."),
@@ -207,7 +207,12 @@ def test_unpledge_or_withdraw_without_a_bond(terra, line: str, phrases) -> None:
 def test_withdraw_by_someone_who_did_not_propose(terra) -> None:
     """Cai neither proposed bond #1 nor is an admin (admins may withdraw any issue)."""
     accepted(terra, "cai@group: /pledge 1 300")
-    refused(terra, "cai@group: /withdraw 1", "Only whoever proposed bond #1 can withdraw it.")
+    refused(
+        terra,
+        "cai@group: /withdraw 1",
+        "Only whoever proposed bond #1, or an admin, can withdraw it.",
+        "To take back your own pledge: /unpledge 1",
+    )
 
 
 def test_withdraw_a_cleared_issue(cleared) -> None:
@@ -358,8 +363,8 @@ def test_last_admin_cannot_drop_their_own_admin_role(terra) -> None:
     refused(
         terra,
         "ana@group: /role ana member",
-        "the commune needs one.",
-        "Make someone else admin first.",
+        "The commune needs at least one admin.",
+        "Make someone else admin first: /role <member> admin",
     )
 
 
@@ -524,12 +529,14 @@ def test_propose_with_a_past_deadline(terra) -> None:
             '/propose "" 100 10 2027-01-31',
             ("Name the asset,", "e.g. /propose Tractor 1000 333.33 2027-01-31"),
         ),
-        (f"/propose {'x' * 81} 100 10 2027-01-31", ("Keep the asset's name under 80 characters.",)),
+        (
+            f"/propose {'x' * 81} 100 10 2027-01-31",
+            ("Keep the asset's name to 80 characters at most.",),
+        ),
         (
             "/propose Oven 100 10 2027-01-31 extra",
             (
-                "Use it like this: /propose <asset> <price> <rent per period> "
-                "<deadline YYYY-MM-DD>",
+                "Use it like this: /propose <asset> <price> <rent per month> <deadline YYYY-MM-DD>",
                 'for example /propose "Bread oven" 4000 90 2027-03-31',
             ),
         ),
@@ -656,7 +663,13 @@ def test_commands_in_a_private_chat_with_no_commune(terra, line: str) -> None:
 )
 def test_unbalanced_quotes(terra, line: str) -> None:
     to = "[lonely]" if "@lonely" in line else GROUP
-    refused(terra, line, "A quote is not closed.", "Put a multi-word name in double quotes:", to=to)
+    refused(
+        terra,
+        line,
+        "A quote is not closed.",
+        'Put a name of several words in double quotes, e.g. "Bread oven".',
+        to=to,
+    )
 
 
 # --- the step-by-step forms -----------------------------------------------------

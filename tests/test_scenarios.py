@@ -25,14 +25,14 @@ def test_a_statement_asked_in_the_group_goes_by_dm(terra: ConsoleChat) -> None:
     assert group == ["[group] 📬 cai, I sent your statement by private message."]
     assert not any("€" in line for line in group)
     assert lines_for(out, "[dm cai]")[0] == "[dm cai] Your statement — January 2027 (Terra)"
-    assert "[dm cai] Bond #1 Tractor repaid €100.00 (€200.00 still owed to you)" in out
+    assert "[dm cai] Bond #1 (Tractor): €100.00 repaid to you, €200.00 still owed" in out
 
 
 def test_an_older_statement_reads_as_it_did_then(terra: ConsoleChat) -> None:
     terra.script(CLEARED + ":now 2027-01-15T10:00:00Z\nana@group: /rent 1 333.33")
     terra.script(":now 2027-02-15T10:00:00Z\nana@group: /rent 1 333.33\n:now 2027-03-02T00:00Z")
     out = terra.say("dee@dm: /statement 2027-01")
-    assert "[dm dee] Bond #1 Tractor repaid €66.67 (€133.33 still owed to you)" in out
+    assert "[dm dee] Bond #1 (Tractor): €66.67 repaid to you, €133.33 still owed" in out
     assert "[dm dee] Year to date: dividends €0.00 · repaid €66.67" in out
 
 
@@ -169,8 +169,8 @@ def test_leaving_releases_open_pledges_but_keeps_holdings(terra: ConsoleChat) ->
     terra.say("cai@group: /pledge 1 300")
     out = terra.say("cai@group: /leave")
     assert out == [
-        "[group] cai has left Terra. Any bonds you hold are still repaid to you.",
-        "[group] Your pledges on #1 were released.",
+        "[group] cai has left Terra. Bonds they hold are still repaid to them.",
+        "[group] Their pledges on #1 were released.",
     ]
     assert "0 pledgers" in terra.say("ana@group: /bond 1")[2]
 

@@ -179,4 +179,4 @@ def test_the_same_script_prints_the_same_output_twice(tmp_path: Path) -> None:
     ]
     assert outputs[0] == outputs[1]
     assert "[group] 📒 Clearing for January 2027 — Terra" in outputs[0]
-    assert "[dm cai] Bond #1 Tractor repaid €100.00 (€200.00 still owed to you)" in outputs[0]
+    assert "[dm cai] Bond #1 (Tractor): €100.00 repaid to you, €200.00 still owed" in outputs[0]

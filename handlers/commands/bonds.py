@@ -15,7 +15,6 @@ from handlers.parsing import parse_day, parse_issue_number
 from handlers.registry import command
 from handlers.turn import Turn
 
-PROPOSE_USAGE = "/propose <asset> <price> <rent per period> <deadline YYYY-MM-DD>"
 PROPOSE_EXAMPLE = '/propose "Bread oven" 4000 90 2027-03-31'
 
 
@@ -47,14 +46,14 @@ def load_issue(turn: Turn, text: str, lock: bool = False) -> BondIssue:
     return issue
 
 
-@command("propose", "member", PROPOSE_USAGE)
+@command("propose", "member")
 def propose(turn: Turn, args: list[str]) -> None:
     member = turn.require_member()
     commune = turn.require_commune()
     if member.cooperative_id is None:
         raise Refusal("no_cooperative")
     if len(args) != 4:
-        raise Refusal("usage", usage=PROPOSE_USAGE, example=PROPOSE_EXAMPLE)
+        raise Refusal("usage", command="propose", example=PROPOSE_EXAMPLE)
     asset = args[0].strip()
     price = parse_amount(args[1], commune.currency, turn.locale)
     rent = parse_amount(args[2], commune.currency, turn.locale)
@@ -77,12 +76,12 @@ def propose(turn: Turn, args: list[str]) -> None:
     turn.announce("bond_new", issue=issue_view(turn.uow, issue, turn.now), proposer=member.name)
 
 
-@command("pledge", "member", "/pledge <issue> <amount>")
+@command("pledge", "member")
 def pledge(turn: Turn, args: list[str]) -> None:
     member = turn.require_member()
     commune = turn.require_commune()
     if len(args) != 2:
-        raise Refusal("usage", usage="/pledge <issue> <amount>", example="/pledge 1 500")
+        raise Refusal("usage", command="pledge", example="/pledge 1 500")
     issue = load_issue(turn, args[0], lock=True)
     amount = parse_amount(args[1], commune.currency, turn.locale)
     cleared = issue.pledge(member.id, amount, turn.now)
@@ -120,11 +119,11 @@ def clear_issue(turn: Turn, issue: BondIssue) -> None:
         )
 
 
-@command("unpledge", "member", "/unpledge <issue>")
+@command("unpledge", "member")
 def unpledge(turn: Turn, args: list[str]) -> None:
     member = turn.require_member()
     if len(args) != 1:
-        raise Refusal("usage", usage="/unpledge <issue>", example="/unpledge 1")
+        raise Refusal("usage", command="unpledge", example="/unpledge 1")
     issue = load_issue(turn, args[0], lock=True)
     released = issue.unpledge(member.id, turn.now)
     turn.uow.bonds.save(issue)
@@ -133,11 +132,11 @@ def unpledge(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("withdraw", "member", "/withdraw <issue>")
+@command("withdraw", "member")
 def withdraw(turn: Turn, args: list[str]) -> None:
     member = turn.require_member()
     if len(args) != 1:
-        raise Refusal("usage", usage="/withdraw <issue>", example="/withdraw 2")
+        raise Refusal("usage", command="withdraw", example="/withdraw 2")
     issue = load_issue(turn, args[0], lock=True)
     issue.withdraw(member.id, turn.now, by_admin=member.is_admin)
     turn.uow.bonds.save(issue)
@@ -150,18 +149,18 @@ def withdraw(turn: Turn, args: list[str]) -> None:
         )
 
 
-@command("bonds", "member", "/bonds")
+@command("bonds", "member")
 def bonds(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     open_issues = turn.uow.bonds.issues(commune.id, IssueStatus.OPEN)
     turn.reply("bonds", issues=[issue_view(turn.uow, i, turn.now) for i in open_issues])
 
 
-@command("bond", "member", "/bond <issue>")
+@command("bond", "member")
 def bond(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if len(args) != 1:
-        raise Refusal("usage", usage="/bond <issue>", example="/bond 1")
+        raise Refusal("usage", command="bond", example="/bond 1")
     issue = load_issue(turn, args[0])
     view = issue_view(turn.uow, issue, turn.now)
     if issue.status is IssueStatus.CLEARED:

@@ -7,7 +7,7 @@ from handlers.registry import command
 from handlers.turn import Turn
 
 
-@command("ledger", "member", "/ledger")
+@command("ledger", "member")
 def ledger(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     uow = turn.uow

@@ -9,7 +9,7 @@ from handlers.registry import COMMANDS, command
 from handlers.turn import Turn
 
 
-@command("coop", "member", "/coop new <name> · /coop")
+@command("coop", "member")
 def coop(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if not args:
@@ -17,7 +17,7 @@ def coop(turn: Turn, args: list[str]) -> None:
         turn.reply("coop_list", cooperatives=names)
         return
     if args[0].lower() != "new" or len(args) < 2:
-        raise Refusal("usage", usage="/coop new <name>", example="/coop new Pan y Rosas")
+        raise Refusal("usage", command="coop", example="/coop new Pan y Rosas")
     turn.require_admin()
     name = " ".join(args[1:]).strip()
     if not name or len(name) > 80:
@@ -29,7 +29,7 @@ def coop(turn: Turn, args: list[str]) -> None:
     turn.post("coop_created", name=created.name)
 
 
-@command("join", "anyone", "/join [cooperative]")
+@command("join", "anyone")
 def join(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     cooperative = None
@@ -67,7 +67,7 @@ def join(turn: Turn, args: list[str]) -> None:
     turn.post("joined", name=member.name, cooperative=cooperative.name if cooperative else None)
 
 
-@command("leave", "member", "/leave")
+@command("leave", "member")
 def leave(turn: Turn, args: list[str]) -> None:
     member = turn.require_member()
     if member.is_admin and turn.uow.communes.count_admins(member.commune_id) == 1:
@@ -85,14 +85,12 @@ def leave(turn: Turn, args: list[str]) -> None:
     turn.post("left", name=member.name, released=released)
 
 
-@command("role", "admin", "/role <member> admin|treasurer|member")
+@command("role", "admin")
 def role(turn: Turn, args: list[str]) -> None:
     turn.require_admin()
     commune = turn.require_commune()
     if len(args) != 2:
-        raise Refusal(
-            "usage", usage="/role <member> admin|treasurer|member", example="/role ana treasurer"
-        )
+        raise Refusal("usage", command="role", example="/role ana treasurer")
     try:
         wanted = Role(args[1].lower())
     except ValueError as error:
@@ -118,7 +116,7 @@ def role(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("lang", "anyone", "/lang en|es|ca")
+@command("lang", "anyone")
 def lang(turn: Turn, args: list[str]) -> None:
     chosen = locales.normalise(args[0]) if len(args) == 1 else None
     if chosen is None:
@@ -128,7 +126,7 @@ def lang(turn: Turn, args: list[str]) -> None:
     turn.reply("lang_set", language=chosen)
 
 
-@command("cancel", "anyone", "/cancel")
+@command("cancel", "anyone")
 def cancel(turn: Turn, args: list[str]) -> None:
     """Handled by the dispatcher before any command runs; listed here for /help."""
 
@@ -136,7 +134,7 @@ def cancel(turn: Turn, args: list[str]) -> None:
 _ROLE_ORDER = {"anyone": 0, "member": 1, "treasurer": 2, "admin": 3}
 
 
-@command("help", "anyone", "/help [command]")
+@command("help", "anyone")
 def help_command(turn: Turn, args: list[str]) -> None:
     member = turn.member
     roles = {"anyone"}
@@ -151,7 +149,7 @@ def help_command(turn: Turn, args: list[str]) -> None:
         found = COMMANDS.get(name)
         if found is None:
             raise Refusal("unknown_command", name=args[0])
-        turn.reply("help_command", name=found.name, usage=found.usage, role=found.role)
+        turn.reply("help_command", name=found.name, role=found.role)
         return
     hidden = {"setup"} if turn.commune is not None else set()
     listed = sorted(
@@ -160,6 +158,6 @@ def help_command(turn: Turn, args: list[str]) -> None:
     )
     turn.reply(
         "help",
-        commands=[{"name": c.name, "usage": c.usage} for c in listed],
+        commands=[c.name for c in listed],
         is_member=member is not None,
     )

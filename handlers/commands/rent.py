@@ -13,12 +13,12 @@ from handlers.registry import command
 from handlers.turn import Turn
 
 
-@command("rent", "treasurer", "/rent <issue> <amount>")
+@command("rent", "treasurer")
 def rent(turn: Turn, args: list[str]) -> None:
     treasurer = turn.require_treasurer()
     commune = turn.require_commune()
     if len(args) != 2:
-        raise Refusal("usage", usage="/rent <issue> <amount>", example="/rent 1 333.33")
+        raise Refusal("usage", command="rent", example="/rent 1 333.33")
     issue = load_issue(turn, args[0])
     if issue.status is not IssueStatus.CLEARED:
         raise Refusal("not_leased", number=issue.number, asset=issue.asset)

@@ -49,13 +49,13 @@ def check_may_setup(turn: Turn) -> None:
         raise Refusal("setup_not_admin")
 
 
-@command("setup", "anyone", "/setup <name> <currency> [time zone]")
+@command("setup", "anyone")
 def setup(turn: Turn, args: list[str]) -> None:
     check_may_setup(turn)
     if len(args) not in (2, 3):
         raise Refusal(
             "usage",
-            usage="/setup <name> <currency> [time zone]",
+            command="setup",
             example="/setup Terra EUR Europe/Madrid",
         )
     name = check_name(args[0])

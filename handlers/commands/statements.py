@@ -9,12 +9,12 @@ from handlers.statements import statements
 from handlers.turn import Turn
 
 
-@command("statement", "member", "/statement [YYYY-MM]")
+@command("statement", "member")
 def statement(turn: Turn, args: list[str]) -> None:
     member = turn.require_member()
     commune = turn.require_commune()
     if len(args) > 1:
-        raise Refusal("usage", usage="/statement [YYYY-MM]", example="/statement 2027-01")
+        raise Refusal("usage", command="statement", example="/statement 2027-01")
     if args:
         period = Period.parse(args[0])
     else:

@@ -184,6 +184,19 @@ class BondRepository:
             query = query.where(RentReceiptRow.period == period)
         return int(self.session.execute(query).scalar_one())
 
+    def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]:
+        """{issue id: rent per period} of the leases running through a whole period."""
+        return {
+            issue_id: rent
+            for issue_id, rent in self.session.execute(
+                select(BondIssueRow.id, BondIssueRow.rent).where(
+                    BondIssueRow.commune_id == commune_id,
+                    BondIssueRow.status == IssueStatus.CLEARED.value,
+                    BondIssueRow.closed_at < period_start,
+                )
+            ).all()
+        }
+
     def labels(self, commune_id: int) -> dict[int, tuple[int, str]]:
         """{issue id: (number, asset)} for every issue of the commune, in one query."""
         return {
