@@ -116,6 +116,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assembly_report(args: argparse.Namespace) -> int:
+    from handlers.assembly_results import report
+
+    url = database_url(args.db)
+    if not _database_exists(url):
+        print(f"There is no database at {url}.", file=sys.stderr)
+        return 2
+    database = Database(url)
+    with database.unit_of_work() as uow:
+        commune = uow.communes.by_name(args.commune)
+        if commune is None:
+            print(f"There is no commune called {args.commune}.", file=sys.stderr)
+            return 2
+        assembly = uow.assemblies.get(commune.id, args.assembly)
+        if assembly is None:
+            print(f"{args.commune} has no assembly #{args.assembly}.", file=sys.stderr)
+            return 3
+        found = report(uow, assembly)
+    print(json.dumps(found, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import run_forever
 
@@ -147,6 +169,14 @@ def parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="one line of JSON (the default is indented JSON)"
     )
     report.set_defaults(run=cmd_report)
+
+    assembly_report = with_db(
+        commands.add_parser("assembly-report", help="an assembly's results as JSON")
+    )
+    assembly_report.add_argument("--commune", required=True)
+    assembly_report.add_argument("--assembly", required=True, type=int, help="its number")
+    assembly_report.add_argument("--json", action="store_true", help="one line of JSON")
+    assembly_report.set_defaults(run=cmd_assembly_report)
 
     run = with_db(commands.add_parser("run", help="run the scheduler and configured adapters"))
     run.add_argument("--tick", type=float, default=30.0, help="seconds between checks for due work")

@@ -16,6 +16,7 @@ class UnitOfWork(Protocol):
 
     communes: Any
     bonds: Any
+    assemblies: Any
     clearings: Any
     journal: Any
     inbox: Any

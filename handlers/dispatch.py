@@ -14,7 +14,7 @@ from datetime import datetime
 import handlers.commands  # noqa: F401  (registers the commands)
 from domain.errors import Refusal
 from domain.ports import Clock, UnitOfWorkFactory
-from handlers import conversations
+from handlers import assembly_form, conversations
 from handlers.incoming import Incoming
 from handlers.parsing import parse_command
 from handlers.registry import COMMANDS
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 def route(turn: Turn) -> None:
     line = parse_command(turn.msg.text)
     if line is None:
+        custom = turn.uow.conversations.get(turn.msg.platform, turn.msg.chat_id, turn.msg.user_id)
+        if custom is not None and custom[0] == assembly_form.NAME:
+            assembly_form.answer(turn, custom[1], turn.msg.text)
+            return
         state = conversations.load_state(turn)
         if state is None:
             return  # ordinary chatter: not for us

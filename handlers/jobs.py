@@ -16,12 +16,14 @@ from domain.bonds import IssueStatus
 from domain.model import Commune
 from domain.periods import Period
 from domain.ports import UnitOfWork, UnitOfWorkFactory
+from handlers.assembly_jobs import run_assembly_item
 from handlers.clearing import clear
 from handlers.commands.bonds import issue_view
 from handlers.outbound import to_groups, to_member
 
-DEADLINE, CLEARING = 0, 1
+DEADLINE, CLEARING, ASSEMBLY = 0, 1, 2
 MAX_PERIODS_PER_TICK = 240
+MAX_PASSES = 60
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +31,7 @@ class DueItem:
     when: datetime
     kind: int
     commune_id: int
-    key: str  # the issue number, or the period
+    key: str  # the issue number, the period, or "<what>:<assembly number>"
 
 
 def next_period(uow: UnitOfWork, commune: Commune) -> Period:
@@ -44,6 +46,10 @@ def due_items(uow: UnitOfWork, now: datetime) -> list[DueItem]:
     items = [
         DueItem(deadline, DEADLINE, commune_id, str(number))
         for deadline, commune_id, number in uow.bonds.due_deadlines(now)
+    ]
+    items += [
+        DueItem(when, ASSEMBLY, commune_id, f"{what}:{number}")
+        for when, what, commune_id, number in uow.assemblies.due(now)
     ]
     for commune in uow.communes.all():
         period = next_period(uow, commune)
@@ -97,25 +103,50 @@ def run_due(
     now: datetime,
     before_commit: Callable[[DueItem], None] | None = None,
 ) -> list[DueItem]:
-    """Run everything due at ``now``, oldest first; returns what this call ran."""
-    with uow_factory() as uow:
-        items = due_items(uow, now)
-    done = []
-    for item in items:
+    """Run everything due at ``now``, oldest first; returns what this call ran.
+
+    Running one item can make another due (closing a repeating assembly schedules
+    the next one), so it looks again until a pass finds nothing left to do.
+    """
+    done: list[DueItem] = []
+    for _ in range(MAX_PASSES):
         with uow_factory() as uow:
-            ran = _expire(uow, item) if item.kind == DEADLINE else _clear(uow, item)
-            if not ran:
-                continue
-            if before_commit is not None:
-                before_commit(item)
-            try:
-                uow.commit()
-            except Exception as error:  # a second process committed the same item first
-                if _is_duplicate(error):
-                    continue
-                raise
-            done.append(item)
+            items = due_items(uow, now)
+        ran_any = False
+        for item in items:
+            if _run_item(uow_factory, item, now, before_commit):
+                done.append(item)
+                ran_any = True
+        if not ran_any:
+            break
     return done
+
+
+def _run_item(
+    uow_factory: UnitOfWorkFactory,
+    item: DueItem,
+    now: datetime,
+    before_commit: Callable[[DueItem], None] | None,
+) -> bool:
+    with uow_factory() as uow:
+        if item.kind == DEADLINE:
+            ran = _expire(uow, item)
+        elif item.kind == CLEARING:
+            ran = _clear(uow, item)
+        else:
+            what, _, number = item.key.partition(":")
+            ran = run_assembly_item(uow, what, item.commune_id, int(number), item.when, now)
+        if not ran:
+            return False
+        if before_commit is not None:
+            before_commit(item)
+        try:
+            uow.commit()
+        except Exception as error:  # a second process committed the same item first
+            if _is_duplicate(error):
+                return False
+            raise
+        return True
 
 
 def _is_duplicate(error: Exception) -> bool:

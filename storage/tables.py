@@ -259,3 +259,72 @@ class SettingRow(SQLModel, table=True):
     __tablename__ = "setting"
     key: str = Field(primary_key=True, max_length=128)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+# --- assemblies -------------------------------------------------------------------
+
+
+class AssemblyRow(SQLModel, table=True):
+    __tablename__ = "assembly"
+    __table_args__ = (UniqueConstraint("commune_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    number: int
+    title: str = Field(max_length=200)
+    opens_at: datetime
+    closes_at: datetime
+    quorum_percent: int | None = None
+    repeat_weeks: int | None = None
+    secret: bool = False
+    binding_present: bool = False
+    status: str = Field(default="scheduled", max_length=16)
+    created_by: int = Field(foreign_key="member.id")
+    created_at: datetime
+    reminded: int = 0  # how many of the reminders before closing were sent (0, 1, 2)
+    eligible: int | None = None  # members when voting opened, fixed then
+
+
+class MotionRow(SQLModel, table=True):
+    __tablename__ = "motion"
+    __table_args__ = (UniqueConstraint("commune_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    assembly_id: int = Field(foreign_key="assembly.id", index=True)
+    number: int
+    position: int  # order on the assembly's agenda
+    text: str = Field(max_length=500)
+    threshold: str = Field(max_length=16)
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class AssemblyVoterRow(SQLModel, table=True):
+    """Who may vote: the commune's members at the moment voting opened."""
+
+    __tablename__ = "assembly_voter"
+    __table_args__ = (UniqueConstraint("assembly_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    assembly_id: int = Field(foreign_key="assembly.id")
+    member_id: int = Field(foreign_key="member.id")
+    present: bool = False
+
+
+class VoteRow(SQLModel, table=True):
+    __tablename__ = "vote"
+    __table_args__ = (UniqueConstraint("motion_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    motion_id: int = Field(foreign_key="motion.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    choice: str = Field(max_length=8)
+    cast_at: datetime
+
+
+class DelegationRow(SQLModel, table=True):
+    """A member's standing delegation of their vote to another member."""
+
+    __tablename__ = "delegation"
+    __table_args__ = (UniqueConstraint("commune_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    member_id: int = Field(foreign_key="member.id")
+    delegate_id: int = Field(foreign_key="member.id")
+    created_at: datetime

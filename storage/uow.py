@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.repositories.assemblies import AssemblyRepository
 from storage.repositories.bonds import BondRepository
 from storage.repositories.clearings import ClearingRepository
 from storage.repositories.communes import CommuneRepository
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
         self.session.begin()
         self.communes = CommuneRepository(self.session)
         self.bonds = BondRepository(self.session)
+        self.assemblies = AssemblyRepository(self.session)
         self.clearings = ClearingRepository(self.session)
         self.journal = JournalRepository(self.session)
         self.inbox = InboxRepository(self.session)

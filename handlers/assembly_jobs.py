@@ -1,0 +1,123 @@
+"""The assembly's clock: open voting, remind, close and publish, repeat."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from domain.assemblies import Assembly, AssemblyStatus
+from domain.ports import UnitOfWork
+from handlers.assembly_results import assembly_view, count, motion_view, participants
+from handlers.outbound import to_groups, to_member
+
+
+def open_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
+    commune = uow.communes.get(assembly.commune_id)
+    assembly.status = AssemblyStatus.OPEN
+    assembly.eligible = uow.assemblies.snapshot_voters(assembly)
+    uow.assemblies.save(assembly)
+    uow.outbox.add(
+        to_groups(uow, commune, "assembly_open", assembly=assembly_view(uow, assembly)), when
+    )
+
+
+def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now: datetime) -> None:
+    """DM the voters whose vote does not yet count on every motion.
+
+    After downtime only the latest reminder due is sent: two at once is noise.
+    """
+    commune = uow.communes.get(assembly.commune_id)
+    later_due = which == 1 and assembly.closes_at - timedelta(hours=1) <= now
+    assembly.reminded = which
+    uow.assemblies.save(assembly)
+    if later_due or assembly.closes_at <= now:
+        return
+    results = count(uow, assembly)
+    view = assembly_view(uow, assembly)
+    messages = []
+    for member_id in uow.assemblies.voters(assembly.id):
+        missing = [
+            {"number": motion.number, "text": motion.text}
+            for motion, result in results
+            if member_id not in result.counted_members
+        ]
+        if missing:
+            member = uow.communes.member(member_id)
+            hours = 24 if which == 1 else 1
+            messages.append(
+                to_member(
+                    uow,
+                    commune,
+                    member,
+                    "assembly_reminder",
+                    assembly=view,
+                    hours=hours,
+                    motions=missing,
+                )
+            )
+    uow.outbox.add(messages, when)
+
+
+def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
+    commune = uow.communes.get(assembly.commune_id)
+    results = count(uow, assembly)
+    views = []
+    for motion, result in results:
+        view = motion_view(motion, result)
+        uow.assemblies.save_result(motion.id, json.dumps(view))
+        views.append(view)
+    assembly.status = AssemblyStatus.CLOSED
+    uow.assemblies.save(assembly)
+    messages = to_groups(
+        uow,
+        commune,
+        "assembly_results",
+        assembly=assembly_view(uow, assembly),
+        results=views,
+        participants=participants(uow, assembly) if assembly.secret else None,
+        took_part=len(set().union(*(r.counted_members for _, r in results))) if results else 0,
+        presence=bool(uow.assemblies.present(assembly.id)),
+    )
+    if assembly.repeat_weeks:
+        step = timedelta(weeks=assembly.repeat_weeks)
+        following = uow.assemblies.add(
+            replace(
+                assembly,
+                id=0,
+                number=0,
+                opens_at=assembly.opens_at + step,
+                closes_at=assembly.closes_at + step,
+                status=AssemblyStatus.SCHEDULED,
+                reminded=0,
+                eligible=None,
+                created_at=when,
+            )
+        )
+        for motion in uow.assemblies.motions(assembly.id):
+            uow.assemblies.add_motion(following, motion.text, motion.threshold)
+        messages += to_groups(
+            uow, commune, "assembly_created", assembly=assembly_view(uow, following)
+        )
+    uow.outbox.add(messages, when)
+
+
+def run_assembly_item(
+    uow: UnitOfWork, what: str, commune_id: int, number: int, when: datetime, now: datetime
+) -> bool:
+    assembly = uow.assemblies.get(commune_id, number, lock=True)
+    if assembly is None:
+        return False
+    if what == "open" and assembly.status is AssemblyStatus.SCHEDULED:
+        open_voting(uow, assembly, when)
+        return True
+    if what.startswith("remind") and assembly.status is AssemblyStatus.OPEN:
+        which = int(what[-1])
+        if assembly.reminded >= which:
+            return False
+        remind(uow, assembly, which, when, now)
+        return True
+    if what == "close" and assembly.status is AssemblyStatus.OPEN:
+        close_voting(uow, assembly, when)
+        return True
+    return False

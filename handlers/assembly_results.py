@@ -1,0 +1,107 @@
+"""Counting an assembly's motions and presenting the results.
+
+The same numbers feed the group's results message, ``/assembly <n>`` and the
+``minga assembly-report`` JSON, so all three always agree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domain.assemblies import Assembly, MotionResult, count_motion
+from domain.ports import UnitOfWork
+
+
+def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Any, MotionResult]]:
+    """Each motion with its result as things stand (final once the assembly closed)."""
+    voters = uow.assemblies.voters(assembly.id)
+    delegations = uow.assemblies.delegations(assembly.commune_id)
+    present = uow.assemblies.present(assembly.id)
+    return [
+        (
+            motion,
+            count_motion(
+                motion.threshold,
+                voters,
+                {m: c for m, c in uow.assemblies.votes(motion.id).items() if m in set(voters)},
+                delegations,
+                present,
+                assembly.quorum_percent,
+                assembly.binding_present,
+            ),
+        )
+        for motion in uow.assemblies.motions(assembly.id)
+    ]
+
+
+def motion_view(motion: Any, result: MotionResult) -> dict[str, Any]:
+    """A motion's result as JSON: what is stored at closing and what the report prints."""
+    return {
+        "motion": motion.number,
+        "text": motion.text,
+        "threshold": motion.threshold.value,
+        "yes": result.total.yes,
+        "no": result.total.no,
+        "abstain": result.total.abstain,
+        "turnout": result.turnout,
+        "delegated": result.delegated.as_dict(),
+        "present": result.present.as_dict(),
+        "outcome": result.outcome.value,
+    }
+
+
+def stored_or_counted(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any]]:
+    """The results frozen at closing; before that, the count as it stands."""
+    stored = uow.assemblies.results(assembly.id)
+    views = []
+    for motion, result in count(uow, assembly):
+        views.append(
+            json.loads(stored[motion.id]) if motion.id in stored else motion_view(motion, result)
+        )
+    return views
+
+
+def participants(uow: UnitOfWork, assembly: Assembly) -> list[str]:
+    """Names of members whose vote counted on at least one motion (secret ballots)."""
+    counted: set[int] = set()
+    for _, result in count(uow, assembly):
+        counted |= result.counted_members
+    return sorted(uow.communes.member(m).name for m in counted)
+
+
+def assembly_view(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
+    return {
+        "number": assembly.number,
+        "title": assembly.title,
+        "opens": assembly.opens_at.isoformat(),
+        "closes": assembly.closes_at.isoformat(),
+        "quorum": assembly.quorum_percent,
+        "repeat_weeks": assembly.repeat_weeks,
+        "secret": assembly.secret,
+        "binding_present": assembly.binding_present,
+        "status": assembly.status.value,
+        "eligible": assembly.eligible,
+        "motions": [
+            {"number": m.number, "text": m.text, "threshold": m.threshold.value}
+            for m in uow.assemblies.motions(assembly.id)
+        ],
+    }
+
+
+def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
+    """``minga assembly-report --json``."""
+    eligible = assembly.eligible
+    if eligible is None:
+        eligible = len(uow.assemblies.voters(assembly.id))
+    return {
+        "assembly": assembly.number,
+        "title": assembly.title,
+        "status": assembly.status.value,
+        "quorum": f"{assembly.quorum_percent}%" if assembly.quorum_percent else "none",
+        "eligible": eligible,
+        "motions": [
+            view if assembly.status.value == "closed" else {**view, "outcome": "pending"}
+            for view in stored_or_counted(uow, assembly)
+        ],
+    }

@@ -1,0 +1,257 @@
+"""Open assemblies: set up, add motions, vote, delegate, mark presence, look back."""
+
+from __future__ import annotations
+
+from domain.assemblies import (
+    Assembly,
+    AssemblyStatus,
+    Threshold,
+    parse_choice,
+    parse_threshold,
+    validate_schedule,
+)
+from domain.errors import Refusal
+from handlers import assembly_form
+from handlers.assembly_results import assembly_view, stored_or_counted
+from handlers.parsing import parse_issue_number
+from handlers.registry import command
+from handlers.turn import Turn
+from handlers.when import parse_closing, parse_exact, parse_quorum, parse_repeat
+
+NEW_EXAMPLE = '/assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%'
+
+
+def load_assembly(turn: Turn, text: str, lock: bool = False) -> Assembly:
+    commune = turn.require_commune()
+    number = parse_number(text, "bad_assembly_number")
+    assembly = turn.uow.assemblies.get(commune.id, number, lock=lock)
+    if assembly is None:
+        raise Refusal("unknown_assembly", number=number)
+    return assembly
+
+
+def parse_number(text: str, code: str) -> int:
+    try:
+        return parse_issue_number(text)
+    except Refusal as refusal:
+        raise Refusal(code, text=text) from refusal
+
+
+def create(
+    turn: Turn,
+    title: str,
+    opens_at,
+    closes_at,
+    quorum: int | None,  # type: ignore[no-untyped-def]
+    repeat: int | None,
+    secret: bool,
+    binding: bool,
+    motions: list[tuple[str, Threshold]],
+) -> Assembly:
+    """Schedule an assembly and announce it to the group."""
+    admin = turn.require_admin()
+    commune = turn.require_commune()
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise Refusal("bad_assembly_title")
+    validate_schedule(opens_at, closes_at, turn.now)
+    assembly = turn.uow.assemblies.add(
+        Assembly(
+            id=0,
+            commune_id=commune.id,
+            number=0,
+            title=title,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            created_by=admin.id,
+            created_at=turn.now,
+            quorum_percent=quorum,
+            repeat_weeks=repeat,
+            secret=secret,
+            binding_present=binding,
+        )
+    )
+    for text, threshold in motions:
+        turn.uow.assemblies.add_motion(assembly, text, threshold)
+    turn.announce("assembly_created", assembly=assembly_view(turn.uow, assembly))
+    return assembly
+
+
+def _new_one_line(turn: Turn, args: list[str]) -> None:
+    turn.require_admin()
+    commune = turn.require_commune()
+    if len(args) < 3:
+        raise Refusal("usage", command="assembly", example=NEW_EXAMPLE)
+    title, opens_text, closes_text, *options = args
+    opens_at = parse_exact(opens_text, commune.timezone)
+    closes_at = parse_closing(closes_text, opens_at, commune.timezone, turn.locale, turn.now)
+    quorum = repeat = None
+    secret = binding = False
+    words = list(options)
+    while words:
+        word = words.pop(0).lower()
+        if word == "quorum" and words:
+            quorum = parse_quorum(words.pop(0))
+        elif word == "every" and words:
+            repeat = parse_repeat(f"every {words.pop(0)}")
+        elif word == "secret":
+            secret = True
+        elif word == "binding":
+            binding = True
+        else:
+            raise Refusal("usage", command="assembly", example=NEW_EXAMPLE)
+    create(turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [])
+
+
+@command("assembly", "member")
+def assembly(turn: Turn, args: list[str]) -> None:
+    if not args:
+        turn.require_admin()
+        assembly_form.start(turn)
+        return
+    if args[0].lower() == "new":
+        _new_one_line(turn, args[1:])
+        return
+    if len(args) != 1:
+        raise Refusal("usage", command="assembly", example="/assembly 1")
+    found = load_assembly(turn, args[0])
+    view = assembly_view(turn.uow, found)
+    if found.status is AssemblyStatus.CLOSED:
+        turn.reply(
+            "assembly_results",
+            assembly=view,
+            results=stored_or_counted(turn.uow, found),
+            participants=None,
+            took_part=None,
+            presence=False,
+        )
+    else:
+        turn.reply("assembly_agenda", assembly=view)
+
+
+@command("assemblies", "member")
+def assemblies(turn: Turn, args: list[str]) -> None:
+    commune = turn.require_commune()
+    listed = [assembly_view(turn.uow, a) for a in turn.uow.assemblies.all(commune.id)]
+    turn.reply(
+        "assemblies",
+        upcoming=[a for a in listed if a["status"] != "closed"],
+        past=[a for a in listed if a["status"] == "closed"],
+    )
+
+
+@command("motion", "admin")
+def motion(turn: Turn, args: list[str]) -> None:
+    turn.require_admin()
+    if len(args) not in (2, 3):
+        raise Refusal("usage", command="motion", example='/motion 1 "Buy a tractor" majority')
+    found = load_assembly(turn, args[0], lock=True)
+    if found.status is not AssemblyStatus.SCHEDULED:
+        raise Refusal("motion_after_opening", number=found.number, title=found.title)
+    text = args[1].strip()
+    if not text or len(text) > 500:
+        raise Refusal("bad_motion_text")
+    threshold = parse_threshold(args[2]) if len(args) == 3 else Threshold.MAJORITY
+    added = turn.uow.assemblies.add_motion(found, text, threshold)
+    turn.post(
+        "motion_added",
+        assembly=assembly_view(turn.uow, found),
+        number=added.number,
+        text=added.text,
+        threshold=added.threshold.value,
+    )
+
+
+@command("vote", "member")
+def vote(turn: Turn, args: list[str]) -> None:
+    member = turn.require_member()
+    commune = turn.require_commune()
+    if len(args) != 2:
+        raise Refusal("usage", command="vote", example="/vote 1 yes")
+    number = parse_number(args[0], "bad_motion_number")
+    found = turn.uow.assemblies.motion(commune.id, number)
+    if found is None:
+        raise Refusal("unknown_motion", number=number)
+    choice = parse_choice(args[1])
+    held = turn.uow.assemblies.by_id(found.assembly_id, lock=True)
+    held.require_open(turn.now)
+    if held.secret and not turn.msg.chat_is_private:
+        raise Refusal("vote_by_dm", number=number)
+    if member.id not in turn.uow.assemblies.voters(held.id):
+        raise Refusal("not_voter", title=held.title)
+    changed = turn.uow.assemblies.cast(found.id, member.id, choice, turn.now)
+    values = {
+        "number": number,
+        "text": found.text,
+        "choice": choice.value,
+        "changed": changed,
+        "name": member.name,
+    }
+    if held.secret:
+        turn.reply_privately("vote_secret_recorded", **values)
+    else:
+        turn.post("vote_recorded", **values)
+
+
+@command("delegate", "member")
+def delegate(turn: Turn, args: list[str]) -> None:
+    member = turn.require_member()
+    commune = turn.require_commune()
+    if len(args) != 1:
+        raise Refusal("usage", command="delegate", example="/delegate ana")
+    target = turn.uow.communes.member_by_name(commune.id, args[0].lstrip("@"))
+    if target is None or not target.active:
+        raise Refusal("delegate_not_member", name=args[0])
+    if target.id == member.id:
+        raise Refusal("delegate_to_self")
+    turn.uow.assemblies.delegate(commune.id, member.id, target.id, turn.now)
+    turn.reply("delegated", delegate=target.name)
+    delegators = sorted(
+        turn.uow.communes.member(m).name
+        for m, d in turn.uow.assemblies.delegations(commune.id).items()
+        if d == target.id
+    )
+    turn.tell_member(target, "delegation_received", name=member.name, delegators=delegators)
+
+
+@command("undelegate", "member")
+def undelegate(turn: Turn, args: list[str]) -> None:
+    member = turn.require_member()
+    commune = turn.require_commune()
+    previous = turn.uow.assemblies.undelegate(commune.id, member.id)
+    if previous is None:
+        raise Refusal("no_delegation")
+    former = turn.uow.communes.member(previous)
+    turn.reply("undelegated", delegate=former.name)
+    turn.tell_member(former, "delegation_withdrawn", name=member.name)
+
+
+@command("present", "admin")
+def present(turn: Turn, args: list[str]) -> None:
+    turn.require_admin()
+    commune = turn.require_commune()
+    if not args:
+        raise Refusal("usage", command="present", example="/present ana ben")
+    running = [
+        a
+        for a in turn.uow.assemblies.all(commune.id)
+        if a.status is AssemblyStatus.OPEN and turn.now < a.closes_at
+    ]
+    if not running:
+        raise Refusal("no_open_assembly")
+    held = running[-1]
+    voters = set(turn.uow.assemblies.voters(held.id))
+    marked = []
+    for name in args:
+        found = turn.uow.communes.member_by_name(commune.id, name.lstrip("@"))
+        if found is None or found.id not in voters:
+            raise Refusal("not_a_voter_here", name=name, title=held.title)
+        marked.append(found)
+    turn.uow.assemblies.mark_present(held.id, [m.id for m in marked])
+    turn.post(
+        "marked_present",
+        title=held.title,
+        names=[m.name for m in marked],
+        present=len(turn.uow.assemblies.present(held.id)),
+        eligible=len(voters),
+    )

@@ -1,0 +1,129 @@
+"""Reading when something happens from what people type, in their language.
+
+Exact forms (``2027-02-01T18:00``) are read in the commune's time zone; anything
+else goes to dateparser in the member's language, after dropping the little words
+it stumbles on ("a les", "a las", "at"). The result is always echoed back as an
+exact date, so a misreading is seen before anything is scheduled.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+from domain.errors import Refusal
+
+_EXACT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}$")
+_DURATION = re.compile(r"^([0-9]{1,4})\s*(m|min|h|d)$")
+_FILLER = {
+    "en": (r"\bat\b", r"\bon\b"),
+    "es": (r"\ba las\b", r"\ba la\b", r"\bel\b", r"\bque viene\b"),
+    "ca": (r"\ba les\b", r"\ba la\b", r"\bel\b", r"\bque ve\b"),
+}
+
+
+def parse_exact(text: str, tz: str) -> datetime:
+    """``YYYY-MM-DDTHH:MM`` in the commune's time zone, as an aware datetime."""
+    cleaned = text.strip()
+    if not _EXACT.match(cleaned):
+        raise Refusal("bad_moment", text=text)
+    try:
+        local = datetime.fromisoformat(cleaned.replace(" ", "T"))
+    except ValueError as error:
+        raise Refusal("bad_moment", text=text) from error
+    return local.replace(tzinfo=ZoneInfo(tz))
+
+
+def parse_moment(text: str, tz: str, locale: str, now: datetime) -> datetime:
+    """An exact date and time, or "next thursday 18:00", "jueves 18:00", "dijous a les 18:00"."""
+    cleaned = text.strip()
+    if _EXACT.match(cleaned):
+        return parse_exact(cleaned, tz)
+    simplified = cleaned.lower()
+    for filler in _FILLER.get(locale, ()):
+        simplified = re.sub(filler, " ", simplified)
+    simplified = " ".join(simplified.split())
+    local_now = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    found = dateparser.parse(
+        simplified,
+        languages=[locale, "en"] if locale != "en" else ["en"],
+        settings={
+            "TIMEZONE": tz,
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": local_now,
+        },
+    )
+    if found is None:
+        raise Refusal("bad_moment", text=text)
+    return found.astimezone(ZoneInfo(tz))
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """'2h', '90m', '3d'; None when the text is not a duration."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None:
+        return None
+    amount, unit = int(match.group(1)), match.group(2)
+    return {
+        "m": timedelta(minutes=amount),
+        "min": timedelta(minutes=amount),
+        "h": timedelta(hours=amount),
+        "d": timedelta(days=amount),
+    }[unit]
+
+
+def parse_closing(text: str, opens_at: datetime, tz: str, locale: str, now: datetime) -> datetime:
+    """When voting closes: a duration after opening ("2h") or a moment."""
+    duration = parse_duration(text)
+    if duration is not None:
+        return opens_at + duration
+    return parse_moment(text, tz, locale, opens_at if opens_at > now else now)
+
+
+_QUORUM = re.compile(r"^([0-9]{1,3})\s*%$")
+_NO = {"none", "no", "ninguno", "ninguna", "cap", "-", "sin", "sense"}
+
+
+def parse_quorum(text: str) -> int | None:
+    cleaned = text.strip().lower()
+    if cleaned in _NO:
+        return None
+    match = _QUORUM.match(cleaned)
+    if match is None or not 1 <= int(match.group(1)) <= 100:
+        raise Refusal("bad_quorum", text=text)
+    return int(match.group(1))
+
+
+_EVERY = re.compile(r"^(?:every|cada)\s+(?:([0-9]{1,2})\s+)?(weeks?|semanas?|setmanes?|setmana)$")
+_EVERY_SHORT = re.compile(r"^(?:every\s+)?([0-9]{1,2})w$")
+
+
+def parse_repeat(text: str) -> int | None:
+    """'every 2 weeks', 'cada 2 semanas', 'cada setmana', '2w', or 'no': weeks or None."""
+    cleaned = " ".join(text.strip().lower().split())
+    if cleaned in _NO:
+        return None
+    match = _EVERY.match(cleaned) or _EVERY_SHORT.match(cleaned)
+    if match is None:
+        raise Refusal("bad_repeat", text=text)
+    weeks = int(match.group(1) or 1)
+    if not 1 <= weeks <= 52:
+        raise Refusal("bad_repeat", text=text)
+    return weeks
+
+
+_YES_WORDS = {"yes", "y", "sí", "si", "s", "ok", "vale", "d'acord", "dacord"}
+_NO_WORDS = {"no", "n"}
+
+
+def parse_yes_no(text: str) -> bool:
+    cleaned = text.strip().lower()
+    if cleaned in _YES_WORDS:
+        return True
+    if cleaned in _NO_WORDS:
+        return False
+    raise Refusal("bad_yes_no", text=text)
