@@ -7,6 +7,7 @@ room can be told apart from remote ones, and every result is published.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +59,7 @@ _CHOICES = {
 
 
 def parse_choice(text: str) -> Choice:
-    choice = _CHOICES.get(text.strip().lower())
+    choice = _CHOICES.get(unicodedata.normalize("NFC", text.strip().lower()))
     if choice is None:
         raise Refusal("bad_choice", text=text)
     return choice
@@ -124,10 +125,14 @@ def resolve(
 
     A member without a direct vote counts with the vote of the first member along
     their delegation chain who voted directly; a chain that ends without a vote, or
-    loops back on itself, counts for nobody. Each eligible member counts at most once.
+    loops back on itself, counts for nobody. Each eligible member counts at most once,
+    and only eligible members' own votes count (a chain may pass through others).
     """
+    voters = list(dict.fromkeys(eligible))
+    allowed = set(voters)
+    direct = {member: choice for member, choice in direct.items() if member in allowed}
     counted: list[CountedVote] = []
-    for member in eligible:
+    for member in voters:
         if member in direct:
             counted.append(CountedVote(member, direct[member], False))
             continue

@@ -24,7 +24,7 @@ def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Any, MotionResult]]
             count_motion(
                 motion.threshold,
                 voters,
-                {m: c for m, c in uow.assemblies.votes(motion.id).items() if m in set(voters)},
+                uow.assemblies.votes(motion.id),
                 delegations,
                 present,
                 assembly.quorum_percent,
