@@ -15,6 +15,7 @@ import signal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.adapters import configured_adapters
 from bot.cli import _pause_hook
 from bot.clock import real_now
 from handlers.jobs import run_due
@@ -54,8 +55,14 @@ async def _main(database: Database, tick_seconds: float) -> None:
         id="due-work",
     )
     scheduler.start()
+    adapters = configured_adapters(database)
+    for adapter in adapters:
+        await adapter.start()
+        log.info("started the %s adapter", adapter.name)
     log.info("minga is running; checking for due work every %ss", tick_seconds)
     await stop.wait()
+    for adapter in reversed(adapters):
+        await adapter.stop()
     scheduler.shutdown(wait=False)
 
 

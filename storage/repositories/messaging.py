@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -109,6 +109,54 @@ class OutboxRepository:
             )
             for r in rows
         ]
+
+    def claim(
+        self, platform: str, now: datetime, lease: timedelta, limit: int = 100
+    ) -> list[PendingMessage]:
+        """Take up to ``limit`` deliverable messages for ``lease``; nobody else gets them.
+
+        PostgreSQL: FOR UPDATE SKIP LOCKED, so several worker processes share the
+        outbox without waiting on each other. SQLite: BEGIN IMMEDIATE already made
+        this transaction the only writer. A worker that dies holding a claim loses it
+        when the lease runs out and another takes the messages over. ``claimed_until``
+        also serves as "not before" for a message put back after a rate limit.
+        """
+        due = or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now)
+        rows = list(
+            self.session.execute(
+                select(OutboxRow)
+                .where(OutboxRow.platform == platform, OutboxRow.delivered_at.is_(None), due)
+                .order_by(OutboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        if rows:
+            self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([r.id for r in rows]))
+                .values(claimed_until=now + lease, attempts=OutboxRow.attempts + 1)
+            )
+        return [
+            PendingMessage(
+                r.id,
+                r.platform,
+                r.address,
+                r.is_private,
+                r.person_id,
+                r.template,
+                r.locale,
+                json.loads(r.context),
+            )
+            for r in rows
+        ]
+
+    def release(self, ids: list[int], not_before: datetime) -> None:
+        """Put claimed messages back, deliverable again from ``not_before``."""
+        if ids:
+            self.session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(ids)).values(claimed_until=not_before)
+            )
 
     def mark_delivered(self, ids: list[int], now: datetime) -> None:
         if ids:
