@@ -65,11 +65,34 @@ def parse_choice(text: str) -> Choice:
     return choice
 
 
+_THRESHOLDS = {
+    "majority": Threshold.MAJORITY,
+    "mayoría": Threshold.MAJORITY,
+    "mayoria": Threshold.MAJORITY,
+    "majoria": Threshold.MAJORITY,
+    "two-thirds": Threshold.TWO_THIRDS,
+    "two_thirds": Threshold.TWO_THIRDS,
+    "2/3": Threshold.TWO_THIRDS,
+    "dos tercios": Threshold.TWO_THIRDS,
+    "dos terços": Threshold.TWO_THIRDS,
+    "dos-tercios": Threshold.TWO_THIRDS,
+    "dos-terços": Threshold.TWO_THIRDS,
+    "consensus": Threshold.CONSENSUS,
+    "consenso": Threshold.CONSENSUS,
+    "consens": Threshold.CONSENSUS,
+}
+
+
+def threshold_words() -> dict[str, Threshold]:
+    """Every way of writing a threshold that is understood, in en, es and ca."""
+    return dict(_THRESHOLDS)
+
+
 def parse_threshold(text: str) -> Threshold:
-    try:
-        return Threshold(text.strip().lower().replace("_", "-").replace("2/3", "two-thirds"))
-    except ValueError as error:
-        raise Refusal("bad_threshold", text=text) from error
+    found = _THRESHOLDS.get(unicodedata.normalize("NFC", " ".join(text.lower().split())))
+    if found is None:
+        raise Refusal("bad_threshold", text=text)
+    return found
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.assemblies import Threshold, validate_opening, validate_quorum, validate_schedule
+from domain.assemblies import (
+    Threshold,
+    threshold_words,
+    validate_opening,
+    validate_quorum,
+    validate_schedule,
+)
 from domain.errors import Refusal
 from handlers.turn import Turn
 from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat, parse_yes_no
@@ -18,19 +24,7 @@ from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repea
 NAME = "assembly"
 STEPS = ("title", "opens", "closes", "quorum", "repeat", "secret", "binding", "motions", "confirm")
 _DONE = {"done", "hecho", "listo", "fet", "fin", "end", "ya", "prou"}
-_THRESHOLD_WORDS = {
-    "two-thirds": Threshold.TWO_THIRDS,
-    "2/3": Threshold.TWO_THIRDS,
-    "dos tercios": Threshold.TWO_THIRDS,
-    "dos terços": Threshold.TWO_THIRDS,
-    "majority": Threshold.MAJORITY,
-    "mayoría": Threshold.MAJORITY,
-    "mayoria": Threshold.MAJORITY,
-    "majoria": Threshold.MAJORITY,
-    "consensus": Threshold.CONSENSUS,
-    "consenso": Threshold.CONSENSUS,
-    "consens": Threshold.CONSENSUS,
-}
+_THRESHOLD_WORDS = threshold_words()
 
 
 def _key(turn: Turn) -> tuple[str, str, str]:

@@ -9,7 +9,8 @@ template needs and the handlers do not pass fails here first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,14 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 
-from handlers import rendering
+import handlers.commands  # noqa: F401  (registers the commands)
+from domain.assemblies import Threshold, parse_choice, parse_threshold
+from domain.errors import Refusal
+from handlers import assembly_form, rendering
 from handlers.locales import DEFAULT, SUPPORTED
+from handlers.registry import COMMANDS
 from handlers.rendering import render
+from handlers.when import parse_duration, parse_moment, parse_quorum, parse_repeat, parse_yes_no
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -72,6 +78,7 @@ CLEARING = {
     "owed": 67000,
     "owed_assets": 1,
     "repaid": [],
+    "arrears": 0,
 }
 LEDGER = {
     "leases": [
@@ -106,22 +113,153 @@ STATEMENT = {
     "ytd_dividends": 83,
     "ytd_repaid": 17000,
 }
-HELP_COMMANDS = [
-    {"name": "join", "usage": "/join [cooperative]"},
-    {"name": "pledge", "usage": "/pledge <issue> <amount>"},
+# Assemblies: as handlers.assembly_results.assembly_view and motion_view make them.
+MOTIONS = [
+    {"number": 1, "text": "Buy a tractor", "threshold": "majority"},
+    {"number": 2, "text": "Raise rent to 350", "threshold": "two-thirds"},
+    {"number": 3, "text": "Adopt the charter", "threshold": "consensus"},
 ]
-HELP_NAMES = [
-    "setup", "coop", "join", "leave", "role", "propose", "pledge", "unpledge", "withdraw",
-    "bonds", "bond", "rent", "statement", "ledger", "lang", "help",
-]  # fmt: skip
+ASSEMBLY = {
+    "number": 1,
+    "title": "Spring assembly",
+    "opens": "2027-02-01T17:00:00+00:00",
+    "closes": "2027-02-01T19:00:00+00:00",
+    "quorum": 50,
+    "repeat_weeks": None,
+    "secret": False,
+    "binding_present": False,
+    "status": "scheduled",
+    "eligible": None,
+    "motions": MOTIONS,
+}
+# Every option shown, and a bare one: no quorum, no motions yet.
+SECRET_ASSEMBLY = {**ASSEMBLY, "repeat_weeks": 2, "secret": True, "binding_present": True}
+BARE_ASSEMBLY = {**ASSEMBLY, "quorum": None, "repeat_weeks": 1, "motions": []}
+OPEN_ASSEMBLY = {**ASSEMBLY, "status": "open", "eligible": 4}
+CLOSED_ASSEMBLY = {**ASSEMBLY, "status": "closed", "eligible": 4}
+NONE_EACH = {"yes": 0, "no": 0, "abstain": 0}
+RESULTS = [
+    {
+        "motion": 1,
+        "text": "Buy a tractor",
+        "threshold": "majority",
+        "yes": 3,
+        "no": 1,
+        "abstain": 0,
+        "turnout": 4,
+        "delegated": {"yes": 1, "no": 0, "abstain": 0},
+        "present": {"yes": 2, "no": 1, "abstain": 0},
+        "outcome": "carried",
+    },
+    {
+        "motion": 2,
+        "text": "Raise rent to 350",
+        "threshold": "two-thirds",
+        "yes": 2,
+        "no": 2,
+        "abstain": 0,
+        "turnout": 4,
+        "delegated": NONE_EACH,
+        "present": {"yes": 1, "no": 1, "abstain": 0},
+        "outcome": "rejected",
+    },
+    {
+        "motion": 3,
+        "text": "Adopt the charter",
+        "threshold": "consensus",
+        "yes": 1,
+        "no": 0,
+        "abstain": 0,
+        "turnout": 1,
+        "delegated": NONE_EACH,
+        "present": NONE_EACH,
+        "outcome": "no quorum",
+    },
+]
+SUMMARY = {  # as handlers.assembly_form._summary makes it
+    "title": "Spring assembly",
+    "opens": ASSEMBLY["opens"],
+    "closes": ASSEMBLY["closes"],
+    "quorum": 50,
+    "repeat_weeks": None,
+    "secret": False,
+    "binding_present": False,
+    "motions": [{"text": m["text"], "threshold": m["threshold"]} for m in MOTIONS],
+}
+VOTE = {"number": 1, "text": "Buy a tractor", "choice": "yes", "changed": False, "name": "ben"}
+
+HELP_NAMES = sorted(COMMANDS)  # /help lists command names; _usage.j2 gives each its line
 STEP = {"step": 1, "steps": 4}
 
 # What each template is given (on top of BASE), one context per branch worth rendering.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "assemblies": [
+        {"upcoming": [OPEN_ASSEMBLY, {**ASSEMBLY, "number": 2}], "past": [CLOSED_ASSEMBLY]},
+        {"upcoming": [], "past": [CLOSED_ASSEMBLY]},
+        {"upcoming": [], "past": []},
+    ],
+    "assembly_agenda": [
+        {"assembly": ASSEMBLY},
+        {"assembly": OPEN_ASSEMBLY},
+        {"assembly": {**OPEN_ASSEMBLY, "secret": True}},
+    ],
+    "assembly_created": [{"assembly": SECRET_ASSEMBLY}, {"assembly": BARE_ASSEMBLY}],
+    "assembly_open": [
+        {"assembly": OPEN_ASSEMBLY},
+        {"assembly": {**SECRET_ASSEMBLY, "status": "open", "eligible": 1, "motions": []}},
+    ],
+    "assembly_reminder": [
+        {"assembly": OPEN_ASSEMBLY, "hours": 24, "motions": MOTIONS[1:]},
+        {"assembly": OPEN_ASSEMBLY, "hours": 1, "motions": MOTIONS[:1]},
+    ],
+    "assembly_results": [  # at closing; then /assembly <n> (no turnout or names)
+        {
+            "assembly": CLOSED_ASSEMBLY,
+            "results": RESULTS,
+            "participants": None,
+            "took_part": 4,
+            "presence": True,
+        },
+        {
+            "assembly": {**CLOSED_ASSEMBLY, "secret": True, "binding_present": True},
+            "results": RESULTS,
+            "participants": ["ana", "ben", "cai", "dee"],
+            "took_part": 4,
+            "presence": False,
+        },
+        {
+            "assembly": CLOSED_ASSEMBLY,
+            "results": RESULTS,
+            "participants": None,
+            "took_part": None,
+            "presence": False,
+        },
+    ],
+    "assembly_summary": [
+        {"summary": SUMMARY},
+        {
+            "summary": {
+                **SUMMARY,
+                "quorum": None,
+                "repeat_weeks": 1,
+                "secret": True,
+                "binding_present": True,
+            }
+        },
+        {"summary": {**SUMMARY, "repeat_weeks": 2}},
+    ],
+    "ask_assembly_binding": [{}],
+    "ask_assembly_closes": [{"opens": ASSEMBLY["opens"]}],
+    "ask_assembly_opens": [{}],
+    "ask_assembly_quorum": [{"opens": ASSEMBLY["opens"], "closes": ASSEMBLY["closes"]}],
+    "ask_assembly_repeat": [{}],
+    "ask_assembly_secret": [{}],
+    "ask_assembly_title": [{}],
     "ask_asset": [STEP],
     "ask_commune_name": [STEP],
     "ask_currency": [STEP],
     "ask_deadline": [STEP],
+    "ask_motion": [{"count": 0}, {"count": 2}],
     "ask_price": [STEP],
     "ask_rent": [STEP],
     "ask_timezone": [STEP],
@@ -139,15 +277,21 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "cancelled": [{}],
     "clearing_summary": [
         {**CLEARING, "repaid": [{"number": 1, "asset": "Tractor"}]},
-        {**CLEARING, "leases": 2, "eligible": 1, "owed": 0, "owed_assets": 0},
+        {**CLEARING, "leases": 2, "eligible": 1, "owed": 0, "owed_assets": 0, "arrears": 33333},
     ],
     "coop_created": [{"name": "Pan y Rosas"}],
     "coop_list": [{"cooperatives": ["Tierra", "Pan"]}, {"cooperatives": []}],
+    "delegated": [{"delegate": "ana"}],
+    "delegation_received": [{"name": "ben", "delegators": ["ben", "cai"]}],
+    "delegation_withdrawn": [{"name": "ben"}],
+    "form_assembly": [{}],
+    "form_propose": [{}],
+    "form_setup": [{}],
     "help": [
-        {"commands": HELP_COMMANDS, "is_member": False},
-        {"commands": HELP_COMMANDS, "is_member": True},
+        {"commands": HELP_NAMES, "is_member": False},
+        {"commands": HELP_NAMES, "is_member": True},
     ],
-    "help_command": [{"name": name, "usage": f"/{name}", "role": "member"} for name in HELP_NAMES],
+    "help_command": [{"name": name, "role": COMMANDS[name].role} for name in HELP_NAMES],
     "holding_created": [{"issue": FILLED_ISSUE, "principal": 40000, "lease_from": "2027-01"}],
     "internal_error": [{}],
     "joined": [{"name": "ben", "cooperative": "Tierra"}, {"name": "ben", "cooperative": None}],
@@ -159,6 +303,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**LEDGER, "balanced": False},
     ],
     "left": [{"name": "ben", "released": [1, 2]}, {"name": "ben", "released": []}],
+    "marked_present": [
+        {"title": "Spring assembly", "names": ["ana", "ben"], "present": 3, "eligible": 4}
+    ],
+    "motion_added": [
+        {"assembly": ASSEMBLY, "number": 4, "text": "Plant an orchard", "threshold": threshold}
+        for threshold in ("majority", "two-thirds", "consensus")
+    ],
+    "motion_noted": [{"count": 1}],
     "no_statement": [{"period": "2027-01"}],
     "nothing_to_cancel": [{}],
     "pledge_released": [
@@ -182,7 +334,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "sent_by_dm": [{"name": "ben"}],
     "setup_done": [{"founder": "ana"}],
     "statement": [STATEMENT, {**STATEMENT, "holdings": [], "coop": None}],
+    "undelegated": [{"delegate": "ana"}],
     "unpledged": [{"issue": OPEN_ISSUE, "amount": 10000, "name": "ben"}],
+    "vote_recorded": [
+        {**VOTE, "choice": choice, "changed": changed}
+        for choice, changed in [("yes", False), ("no", True), ("abstain", False)]
+    ],
+    "vote_secret_recorded": [{**VOTE, "choice": choice} for choice in ("yes", "no", "abstain")],
     # refusals: the parameters of the Refusal(code, **params) that names them
     "refusal/already_in_cooperative": [{"cooperative": "Tierra"}],
     "refusal/already_member": [{"commune": "Terra"}],
@@ -193,6 +351,34 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/amount_too_precise": [{"text": "1.005", "digits": 2}],
     "refusal/asset_missing": [{}],
     "refusal/asset_too_long": [{}],
+    "refusal/bad_assembly_number": [{"text": "x"}],
+    "refusal/bad_assembly_title": [{}],
+    "refusal/bad_choice": [{"text": "maybe"}],
+    "refusal/bad_moment": [{"text": "the day after never"}],
+    "refusal/bad_motion_number": [{"text": "x"}],
+    "refusal/bad_motion_text": [{}],
+    "refusal/bad_quorum": [{"text": "150%"}],
+    "refusal/bad_repeat": [{"text": "sometimes"}],
+    "refusal/bad_threshold": [{"text": "unanimity"}],
+    "refusal/bad_yes_no": [{"text": "maybe"}],
+    "refusal/closes_before_opening": [{}],
+    "refusal/delegate_not_member": [{"name": "zoe"}],
+    "refusal/delegate_to_self": [{}],
+    "refusal/motion_after_opening": [{"number": 1, "title": "Spring assembly"}],
+    "refusal/no_delegation": [{}],
+    "refusal/no_motions": [{}],
+    "refusal/no_open_assembly": [{}],
+    "refusal/not_a_voter_here": [{"name": "zoe", "title": "Spring assembly"}],
+    "refusal/not_voter": [{"title": "Spring assembly"}],
+    "refusal/opens_in_past": [{}],
+    "refusal/unknown_assembly": [{"number": 9}],
+    "refusal/unknown_motion": [{"number": 9}],
+    "refusal/vote_by_dm": [{"number": 1}],
+    "refusal/voting_closed": [{"number": 1, "title": "Spring assembly"}],
+    "refusal/voting_not_open": [
+        {"number": 1, "title": "Spring assembly", "opens": ASSEMBLY["opens"]}
+    ],
+    "refusal/voting_too_long": [{}],
     "refusal/bad_commune_name": [{}],
     "refusal/bad_cooperative_name": [{}],
     "refusal/bad_date": [{"text": "31/03/2027"}],
@@ -232,7 +418,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/unknown_member": [{"name": "zoe"}],
     "refusal/unknown_role": [{"text": "boss"}],
     "refusal/unknown_timezone": [{"text": "Mars/Olympus"}],
-    "refusal/usage": [{"usage": "/pledge <issue> <amount>", "example": "/pledge 1 500"}],
+    "refusal/usage": [
+        {"command": "pledge", "example": "/pledge 1 500"},
+        {"command": "propose", "example": '/propose "Bread oven" 4000 90 2027-03-31'},
+        {"command": "vote", "example": "/vote 1 yes"},
+    ],
 }
 
 
@@ -314,6 +504,271 @@ def test_catalog_is_complete(locale: str) -> None:
     assert problems == []
 
 
+USAGE_SOURCE = "templates/_usage.j2"
+# What a reader types as is: the format hints and the fixed choices. Everything else in
+# <angle> or [square] brackets is a placeholder the translation puts in its own words,
+# except the words around a placeholder in [square] brackets ([quorum <N>%], [every <N>w]):
+# those are keywords. A list of votes (yes|no|abstain) may be given in the reader's
+# words, as long as /vote accepts them.
+LITERAL = re.compile(
+    r"YYYY-MM(?:-DD)?|en\|es\|ca|admin\|treasurer\|member|majority\|two-thirds\|consensus"
+    r"|\bsecret\b"
+)
+ANGLED = re.compile(r"<[^<>]*>")
+SQUARED = re.compile(r"\[[^\[\]]*\]")
+ALTERNATIVES = re.compile(r"[^\s|<>\[\]]+(?:\|[^\s|<>\[\]]+)+")
+
+
+def accepted_choice(word: str) -> str | None:
+    """The vote /vote reads from ``word``, or None."""
+    try:
+        return parse_choice(word).value
+    except Refusal:
+        return None
+
+
+def usage_skeleton(line: str) -> str:
+    """'/propose <asset> <deadline YYYY-MM-DD>' -> '/propose <> <YYYY-MM-DD>'.
+
+    '/vote <moción> sí|no|abstención' -> '/vote <> yes|no|abstain'."""
+
+    def literals(match: re.Match[str]) -> str:
+        return match.group()[0] + "".join(LITERAL.findall(match.group())) + match.group()[-1]
+
+    def votes(match: re.Match[str]) -> str:
+        choices = [accepted_choice(word) for word in match.group().split("|")]
+        return "|".join(c for c in choices if c) if all(choices) else match.group()
+
+    line = ANGLED.sub(literals, line)
+    line = SQUARED.sub(lambda m: m.group() if "<" in m.group() else literals(m), line)
+    return ALTERNATIVES.sub(votes, line)
+
+
+def usage_lines() -> list[str]:
+    return sorted(
+        key(m.id)
+        for m in read_catalog(POT)
+        if m.id and any(path == USAGE_SOURCE for path, _line in m.locations)
+    )
+
+
+def test_usage_lines_come_from_the_usage_macro() -> None:
+    assert "/pledge <issue> <amount>" in usage_lines()
+
+
+def test_usage_skeletons_keep_keywords_and_read_votes_as_the_bot_does() -> None:
+    english = '/assembly new "<title>" <opens> <closes> [quorum <N>%%] [every <N>w] [secret]'
+    assert usage_skeleton(english) == '/assembly new "<>" <> <> [quorum <>%%] [every <>w] [secret]'
+    assert usage_skeleton("/assembly new <título> [quórum <N>%%]") != usage_skeleton(
+        "/assembly new <title> [quorum <N>%%]"
+    )
+    assert usage_skeleton("/vote <moció> sí|no|abstenció") == "/vote <> yes|no|abstain"
+    assert usage_skeleton("/vote <moción> sí|no|quizás") == "/vote <> sí|no|quizás"
+    assert usage_skeleton("/motion <a> [mayoría|dos tercios]") == "/motion <> []"
+    assert usage_skeleton("/present <member> [<member>…]") == "/present <> [<>…]"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_usage_lines_translate_placeholders_but_keep_what_is_typed(locale: str) -> None:
+    """/command, keywords, YYYY-MM-DD, en|es|ca, admin|treasurer|member stay as typed."""
+    catalog = read_catalog(LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po", locale)
+    problems = []
+    for english in usage_lines():
+        translated = catalog[english].string
+        if usage_skeleton(translated) != usage_skeleton(english):
+            problems.append(f"{translated!r} is not shaped like {english!r}")
+        elif usage_skeleton(english) != english and translated == english:
+            problems.append(f"placeholders left in English: {translated!r}")
+    assert problems == []
+
+
+# --- what a reader is told to type ---------------------------------------------------------
+
+VOTE_EXAMPLE = re.compile(r"/vote \S+ (\S+)")
+MOTION_EXAMPLE = re.compile(r'/motion \S+ "[^"]*" \[([^\]]+)\]')
+
+
+def messages_in(locale: str) -> list[str]:
+    """Every message text a reader of ``locale`` can get, plural forms included."""
+    if locale == DEFAULT:
+        return [text for texts in ids(read_catalog(POT)).values() for text in texts]
+    catalog = read_catalog(LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po", locale)
+    return [
+        text
+        for m in catalog
+        if m.id
+        for text in (m.string if isinstance(m.string, tuple) else (m.string,))
+    ]
+
+
+def accepted_threshold(word: str) -> bool:
+    try:
+        parse_threshold(word)
+    except Refusal:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_vote_and_motion_examples_use_words_the_commands_accept(locale: str) -> None:
+    """/vote reads sí, abstención, abstenció...; /motion reads only the English thresholds."""
+    problems, examples = [], 0
+    for text in messages_in(locale):
+        for found in VOTE_EXAMPLE.findall(text):
+            examples += 1
+            words = found.rstrip(".,;:)").split("|")
+            problems += [f"/vote refuses {w!r}: {text!r}" for w in words if not accepted_choice(w)]
+        for found in MOTION_EXAMPLE.findall(text):
+            examples += 1
+            words = found.split("|")
+            problems += [
+                f"/motion refuses {w!r}: {text!r}" for w in words if not accepted_threshold(w)
+            ]
+    assert problems == []
+    assert examples >= 10
+
+
+NOW = datetime(2027, 1, 25, 9, 0, tzinfo=UTC)  # a Monday morning
+
+
+Reads = Callable[[str, str], bool]  # (suggested word, locale) -> accepted
+
+
+def _reads(parse: Callable[[str, str], object]) -> Reads:
+    """(word, locale) -> whether ``parse`` takes the word without a refusal."""
+
+    def check(word: str, locale: str) -> bool:
+        try:
+            parse(word, locale)
+        except Refusal:
+            return False
+        return True
+
+    return check
+
+
+moment = _reads(lambda word, locale: parse_moment(word, BASE["tz"], locale, NOW))
+quorum = _reads(lambda word, _locale: parse_quorum(word))
+repeat = _reads(lambda word, _locale: parse_repeat(word))
+yes_no = _reads(lambda word, _locale: parse_yes_no(word))
+choice = _reads(lambda word, _locale: parse_choice(word))
+threshold = _reads(lambda word, _locale: parse_threshold(word))
+
+
+def duration(word: str, _locale: str) -> bool:
+    return parse_duration(word) is not None
+
+
+def done(word: str, _locale: str) -> bool:
+    return word in assembly_form._DONE
+
+
+def raises_the_threshold(word: str, _locale: str) -> bool:
+    """The form reads "<motion> — <word>" as a motion needing more than a majority."""
+    return assembly_form.parse_motion(f"Plant an orchard — {word}")[1] is not Threshold.MAJORITY
+
+
+def needs_consensus(word: str, _locale: str) -> bool:
+    return assembly_form.parse_motion(word)[1] is Threshold.CONSENSUS
+
+
+MOMENTS = {
+    "en": ["2027-02-01T18:00", "next thursday 18:00"],
+    "es": ["2027-02-01T18:00", "jueves a las 18:00"],
+    "ca": ["2027-02-01T18:00", "dijous a les 18:00"],
+}
+TWO_HOURS = {locale: ["2h"] for locale in SUPPORTED}
+QUORUMS = {"en": ["50%", "none"], "es": ["50%", "ninguno"], "ca": ["50%", "cap"]}
+REPEATS = {
+    "en": ["every 2 weeks", "no"],
+    "es": ["cada 2 semanas", "no"],
+    "ca": ["cada 2 setmanes", "no"],
+}
+YES_NO = {"en": ["yes", "no"], "es": ["sí", "no"], "ca": ["sí", "no"]}
+DONE = {"en": ["done"], "es": ["listo"], "ca": ["fet"]}
+OPENS_CLOSES = {"opens": ASSEMBLY["opens"], "closes": ASSEMBLY["closes"]}
+# Each prompt or refusal of the assembly form and /vote, what reads the answer, and the
+# answers it suggests in each language: every one must be accepted as suggested.
+SUGGESTIONS: list[tuple[str, dict[str, Any], Reads, dict[str, list[str]]]] = [
+    ("ask_assembly_opens", {}, moment, MOMENTS),
+    ("refusal/bad_moment", {"text": "x"}, moment, MOMENTS),
+    ("ask_assembly_closes", {"opens": ASSEMBLY["opens"]}, duration, TWO_HOURS),
+    ("refusal/closes_before_opening", {}, duration, TWO_HOURS),
+    ("ask_assembly_quorum", OPENS_CLOSES, quorum, QUORUMS),
+    ("refusal/bad_quorum", {"text": "150%"}, quorum, QUORUMS),
+    ("ask_assembly_repeat", {}, repeat, REPEATS),
+    (
+        "refusal/bad_repeat",
+        {"text": "x"},
+        repeat,
+        {
+            "en": ["every 2 weeks", "every week", "no"],
+            "es": ["cada 2 semanas", "cada semana", "no"],
+            "ca": ["cada 2 setmanes", "cada setmana", "no"],
+        },
+    ),
+    ("ask_assembly_secret", {}, yes_no, YES_NO),
+    ("ask_assembly_binding", {}, yes_no, YES_NO),
+    ("assembly_summary", {"summary": SUMMARY}, yes_no, YES_NO),
+    ("refusal/bad_yes_no", {"text": "x"}, yes_no, YES_NO),
+    (
+        "ask_motion",
+        {"count": 0},
+        raises_the_threshold,
+        {
+            "en": ["two-thirds", "consensus"],
+            "es": ["dos tercios", "consenso"],
+            "ca": ["dos terços", "consens"],
+        },
+    ),
+    (
+        "ask_motion",
+        {"count": 0},
+        needs_consensus,
+        {
+            "en": ["Adopt the charter — consensus"],
+            "es": ["Aprobar los estatutos — consenso"],
+            "ca": ["Aprovar els estatuts — consens"],
+        },
+    ),
+    ("ask_motion", {"count": 0}, done, DONE),
+    ("ask_motion", {"count": 2}, done, DONE),
+    ("motion_noted", {"count": 1}, done, DONE),
+    ("refusal/no_motions", {}, done, DONE),
+    (
+        "refusal/bad_choice",
+        {"text": "x"},
+        choice,
+        {
+            "en": ["yes", "no", "abstain"],
+            "es": ["sí", "no", "abstención"],
+            "ca": ["sí", "no", "abstenció"],
+        },
+    ),
+    (
+        "refusal/bad_threshold",
+        {"text": "x"},
+        threshold,
+        {locale: ["majority", "two-thirds", "consensus"] for locale in SUPPORTED},
+    ),
+]
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+@pytest.mark.parametrize(
+    ("template", "context", "reads", "words"),
+    [pytest.param(*row, id=f"{row[0]}-{index}") for index, row in enumerate(SUGGESTIONS)],
+)
+def test_suggested_answers_are_accepted(
+    template: str, context: dict[str, Any], reads: Reads, words: dict[str, list[str]], locale: str
+) -> None:
+    """A prompt that says "e.g. cada 2 semanas" or "escribe listo" is taken at its word."""
+    text = render(template, locale, {**BASE, **context})
+    for word in words[locale]:
+        assert word in text, f"{template} ({locale}) no longer suggests {word!r}: {text!r}"
+        assert reads(word, locale), f"{template} ({locale}) suggests {word!r}, which is refused"
+
+
 # --- rendering --------------------------------------------------------------------------
 
 
@@ -355,7 +810,7 @@ def test_the_samples_render_every_message(monkeypatch: pytest.MonkeyPatch) -> No
     seen: set[str] = set()
     real = rendering.translations
     monkeypatch.setattr(rendering, "translations", lambda locale: Recording(real(locale), seen))
-    env = rendering.environment.__wrapped__("es", False)  # uncached: sees the recorder
+    env = rendering.environment.__wrapped__("es")  # uncached: sees the recorder
     for template, _index, context in samples():
         env.get_template(f"{template}.j2").render(**context, locale="es")
     missing = set(ids(read_catalog(POT))) - seen
@@ -389,6 +844,73 @@ def test_plural_forms_follow_the_count(locale: str) -> None:
     assert {"es": "quedan 12 días", "ca": "queden 12 dies"}[locale] in many
 
 
+@pytest.mark.parametrize("name", HELP_NAMES)
+def test_every_command_has_a_translated_usage_line_and_description(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command missing from _usage.j2 or help_command.j2 would show up untranslated."""
+    seen: set[str] = set()
+    real = rendering.translations
+    monkeypatch.setattr(rendering, "translations", lambda locale: Recording(real(locale), seen))
+    env = rendering.environment.__wrapped__("es")  # uncached: sees the recorder
+    context = {**BASE, "name": name, "role": COMMANDS[name].role, "locale": "es"}
+    env.get_template("help_command.j2").render(**context)
+    assert len(seen & set(usage_lines())) == 1, f"no line for /{name} in templates/_usage.j2"
+    assert len(seen - set(usage_lines())) == 1, f"no description of /{name} in help_command.j2"
+
+
+@pytest.mark.parametrize(
+    ("locale", "lines"),
+    [
+        ("en", ["/pledge <issue> <amount>", "/lang en|es|ca", "/statement [YYYY-MM]"]),
+        (
+            "es",
+            [
+                "/pledge <bono> <importe>",
+                "/propose <bien> <precio> <alquiler al mes> <plazo YYYY-MM-DD>",
+                "/role <miembro> admin|treasurer|member",
+                "/help [comando]",
+            ],
+        ),
+        ("ca", ["/pledge <bo> <import>", "/join [cooperativa]", "/setup <nom> <moneda>"]),
+    ],
+)
+def test_help_shows_usage_lines_in_the_readers_language(locale: str, lines: list[str]) -> None:
+    text = render("help", locale, {**BASE, "commands": HELP_NAMES, "is_member": True})
+    for line in lines:
+        assert line in text
+
+
+def test_a_usage_refusal_shows_the_translated_usage_line() -> None:
+    context = {**BASE, "command": "pledge", "example": "/pledge 1 500"}
+    assert render("refusal/usage", "es", context) == (
+        "Se usa así: /pledge <bono> <importe> — por ejemplo /pledge 1 500"
+    )
+
+
+PLEDGE_HTML = "/pledge &lt;bono&gt; &lt;importe&gt;"
+
+
+@pytest.mark.parametrize(
+    ("template", "context", "escaped"),
+    [
+        ("help_command", {"name": "pledge", "role": "member"}, PLEDGE_HTML),
+        ("help", {"commands": ["pledge"], "is_member": True}, PLEDGE_HTML),
+        (
+            "refusal/usage",
+            {"command": "rent", "example": "/rent 1 333,33"},
+            "Se usa así: /rent &lt;bono&gt; &lt;importe&gt;",
+        ),
+    ],
+)
+def test_html_escapes_the_angle_brackets_of_usage_lines(
+    template: str, context: dict[str, Any], escaped: str
+) -> None:
+    html = render(template, "es", {**BASE, **context}, html=True)
+    assert escaped in html
+    assert "<" not in html and ">" not in html
+
+
 # --- end to end ---------------------------------------------------------------------------
 
 
@@ -406,6 +928,13 @@ def test_a_member_reads_spanish_while_the_group_keeps_the_communes_language(chat
     assert chat.say("ben@group: /lang es") == [
         "[group] Idioma cambiado: ahora te hablo en español."
     ]
+
+    # /help lists the commands with their placeholders in Spanish; what is typed stays.
+    helped = chat.say("ben@group: /help")
+    assert helped[0] == "[group] Esto es lo que puedes hacer aquí:"
+    assert "[group] /pledge <bono> <importe>" in helped
+    assert "[group] /statement [YYYY-MM]" in helped
+    assert chat.say("ben@group: /help pledge")[0] == "[group] /pledge <bono> <importe>"
 
     # A proposal is announced to the whole group: in the commune's language.
     announced = chat.say("ben@group: /propose Tractor 1000 333.33 2026-12-31")
@@ -440,3 +969,73 @@ def test_a_member_reads_spanish_while_the_group_keeps_the_communes_language(chat
         for line in cleared
     )
     assert any(line.startswith("[dm ana] 🎉 Bond #1 (Tractor) cleared.") for line in cleared)
+
+
+def test_an_assembly_in_spanish_set_up_and_voted_with_the_words_the_prompts_suggest(
+    chat,
+) -> None:
+    chat.script(
+        """
+        :now 2027-01-25T09:00:00Z
+        :admin ana group
+        ana@group: /setup Terra EUR Europe/Madrid
+        ben@group: /join
+        cai@group: /join
+        ana@group: /lang es
+        ben@group: /lang es
+        """
+    )
+    assert chat.say("ben@group: /assemblies") == [
+        "[group] Aún no hay asambleas. Quien administra puede convocar una con /assembly"
+    ]
+    assert chat.say("ben@group: /vote 1 sí") == [
+        "[group] No existe la moción 1. En /assemblies tienes las asambleas, y en "
+        "/assembly <número>, sus mociones."
+    ]
+
+    # ana answers the form with the examples it gives, in Spanish.
+    assert chat.say("ana@group: /assembly")[1] == (
+        "[group] ¿Cómo se llama la asamblea? p. ej. Asamblea de primavera"
+    )
+    chat.say(
+        "ana@group: Asamblea de primavera",
+        "ana@group: jueves a las 18:00",
+        "ana@group: 2h",
+        "ana@group: ninguno",
+        "ana@group: cada 2 semanas",
+    )
+    assert chat.say("ana@group: quizás") == [
+        "[group] Responde sí o no, por favor.",
+        "[group] ¿Voto secreto (se vota por mensaje privado y solo se publican los recuentos)? "
+        "sí o no",
+    ]
+    chat.say(
+        "ana@group: no",
+        "ana@group: no",
+        "ana@group: Comprar un tractor",
+        "ana@group: Aprobar los estatutos — consenso",
+    )
+    assert chat.say("ana@group: listo") == [
+        "[group] 🗳 Asamblea de primavera",
+        "[group] Votación: del jue 28 ene 2027 18:00 al jue 28 ene 2027 20:00",
+        "[group] Sin quórum · se repite cada 2 semanas",
+        "[group] 1. Comprar un tractor — mayoría",
+        "[group] 2. Aprobar los estatutos — consenso",
+        "[group] ¿Está bien? sí para convocarla, no para descartarla.",
+    ]
+    # The group is told in the commune's language.
+    assert chat.say("ana@group: sí")[0] == "[group] 🗳 Assembly #1: Asamblea de primavera"
+
+    assert chat.say("ben@group: /vote 1 sí") == [
+        "[group] La votación de Asamblea de primavera se abre el jue 28 ene 2027 18:00. "
+        "Vota entonces."
+    ]
+    opened = chat.say(":now 2027-01-28T17:00:00Z")
+    assert "[group] Voting is open: /vote 1 yes · /vote 1 no · /vote 1 abstain" in opened
+    # ben votes in his words; the group hears it in its own.
+    assert chat.say("ben@group: /vote 1 sí") == ["[group] 🗳 ben votes yes on motion 1."]
+    assert chat.say("ben@group: /vote 2 quizás") == [
+        "[group] «quizás» no es un voto. Vota sí, no o abstención, p. ej. /vote 1 sí"
+    ]
+    assert chat.say("ben@group: /vote 2 abstención") == ["[group] 🗳 ben votes abstain on motion 2."]
+    assert chat.say("ben@group: /help vote")[0] == "[group] /vote <moción> sí|no|abstención"
