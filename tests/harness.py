@@ -33,6 +33,11 @@ DOMAIN_TABLES = (
     "journal_entry",
     "journal_posting",
     "conversation",
+    "assembly",
+    "motion",
+    "assembly_voter",
+    "vote",
+    "delegation",
 )
 
 
