@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from domain.assemblies import Assembly, AssemblyStatus
 from domain.ports import UnitOfWork
-from handlers.assembly_results import assembly_view, count, motion_view, participants
+from handlers.assembly_results import assembly_view, count, motion_view, results_values
 from handlers.outbound import to_groups, to_member
 
 
@@ -62,22 +62,12 @@ def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now:
 def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
     commune = uow.communes.get(assembly.commune_id)
     results = count(uow, assembly)
-    views = []
     for motion, result in results:
-        view = motion_view(motion, result)
-        uow.assemblies.save_result(motion.id, json.dumps(view))
-        views.append(view)
+        uow.assemblies.save_result(motion.id, json.dumps(motion_view(motion, result)))
     assembly.status = AssemblyStatus.CLOSED
     uow.assemblies.save(assembly)
     messages = to_groups(
-        uow,
-        commune,
-        "assembly_results",
-        assembly=assembly_view(uow, assembly),
-        results=views,
-        participants=participants(uow, assembly) if assembly.secret else None,
-        took_part=len(set().union(*(r.counted_members for _, r in results))) if results else 0,
-        presence=bool(uow.assemblies.present(assembly.id)),
+        uow, commune, "assembly_results", **results_values(uow, assembly, published=True)
     )
     if assembly.repeat_weeks:
         step = timedelta(weeks=assembly.repeat_weeks)

@@ -105,3 +105,16 @@ def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
             for view in stored_or_counted(uow, assembly)
         ],
     }
+
+
+def results_values(uow: UnitOfWork, assembly: Assembly, published: bool) -> dict[str, Any]:
+    """What the results message shows, the same when posted and when asked for later."""
+    views = stored_or_counted(uow, assembly)
+    return {
+        "assembly": assembly_view(uow, assembly),
+        "results": views,
+        "took_part": max((view["turnout"] for view in views), default=0),
+        "participants": participants(uow, assembly) if assembly.secret else None,
+        "presence": bool(uow.assemblies.present(assembly.id)),
+        "published": published,
+    }

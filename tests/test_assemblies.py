@@ -117,7 +117,7 @@ def test_voting_delegation_and_results(spring: ConsoleChat) -> None:
     out = opened(spring)
     assert "[group] 🗳 Assembly #1: Spring assembly" in out
     assert "[group] Voting is open: /vote 1 yes · /vote 1 no · /vote 1 abstain" in out
-    assert spring.say("ben@group: /vote 1 sí") == ["[group] 🗳 ben votes yes on motion 1."]
+    assert spring.say("ben@group: /vote 1 sí") == ["[group] 🗳 ben voted on motion 1: in favour."]
     spring.say(
         "cai@group: /vote 1 no",
         "ana@group: /vote 1 yes",
@@ -129,10 +129,11 @@ def test_voting_delegation_and_results(spring: ConsoleChat) -> None:
         "cai@group: /vote 3 no",
     )
     assert spring.say("cai@group: /vote 1 abstain") == [
-        "[group] 🗳 cai changed their vote on motion 1 to abstain."
+        "[group] 🗳 cai changed their vote on motion 1: abstains."
     ]
     assert spring.say("ana@group: /vote 9 yes") == [
-        "[group] There is no motion 9. /assemblies and /assembly <number> show the motions."
+        "[group] There is no motion 9. /assemblies lists the assemblies; /assembly <number> shows "
+        "one's motions."
     ]
     assert spring.say("zed@group: /vote 1 yes") == [
         "[group] You are not a member of Terra yet. Join with /join"
@@ -207,7 +208,7 @@ def test_secret_ballot_by_dm_publishes_only_tallies(commune: ConsoleChat) -> Non
     results = commune.say(":now 2027-02-01T19:00:00Z")
     assert results[1] == "[group] 1. Buy a tractor — CARRIED: yes 2 · no 1 · abstain 0"
     assert "[group] Secret ballot. Took part: ana, ben, cai" in results
-    assert not any("ben votes" in line for line in results)
+    assert not any("ben voted" in line for line in results)
 
 
 def test_presence_is_shown_apart_and_can_bind(commune: ConsoleChat) -> None:

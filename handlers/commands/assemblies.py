@@ -12,11 +12,11 @@ from domain.assemblies import (
 )
 from domain.errors import Refusal
 from handlers import assembly_form
-from handlers.assembly_results import assembly_view, stored_or_counted
+from handlers.assembly_results import assembly_view, results_values
 from handlers.parsing import parse_issue_number
 from handlers.registry import command
 from handlers.turn import Turn
-from handlers.when import parse_closing, parse_exact, parse_quorum, parse_repeat
+from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat
 
 NEW_EXAMPLE = '/assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%'
 
@@ -83,7 +83,7 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
     if len(args) < 3:
         raise Refusal("usage", command="assembly", example=NEW_EXAMPLE)
     title, opens_text, closes_text, *options = args
-    opens_at = parse_exact(opens_text, commune.timezone)
+    opens_at = parse_moment(opens_text, commune.timezone, turn.locale, turn.now)
     closes_at = parse_closing(closes_text, opens_at, commune.timezone, turn.locale, turn.now)
     quorum = repeat = None
     secret = binding = False
@@ -93,7 +93,10 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
         if word == "quorum" and words:
             quorum = parse_quorum(words.pop(0))
         elif word == "every" and words:
-            repeat = parse_repeat(f"every {words.pop(0)}")
+            amount = words.pop(0)
+            if words and words[0].lower() in ("week", "weeks"):
+                amount = f"{amount} {words.pop(0)}"
+            repeat = parse_repeat(f"every {amount}")
         elif word == "secret":
             secret = True
         elif word == "binding":
@@ -117,14 +120,7 @@ def assembly(turn: Turn, args: list[str]) -> None:
     found = load_assembly(turn, args[0])
     view = assembly_view(turn.uow, found)
     if found.status is AssemblyStatus.CLOSED:
-        turn.reply(
-            "assembly_results",
-            assembly=view,
-            results=stored_or_counted(turn.uow, found),
-            participants=None,
-            took_part=None,
-            presence=False,
-        )
+        turn.reply("assembly_results", **results_values(turn.uow, found, published=False))
     else:
         turn.reply("assembly_agenda", assembly=view)
 
@@ -204,8 +200,13 @@ def delegate(turn: Turn, args: list[str]) -> None:
         raise Refusal("delegate_not_member", name=args[0])
     if target.id == member.id:
         raise Refusal("delegate_to_self")
+    previous = turn.uow.assemblies.undelegate(commune.id, member.id)
     turn.uow.assemblies.delegate(commune.id, member.id, target.id, turn.now)
     turn.reply("delegated", delegate=target.name)
+    if previous is not None and previous != target.id:
+        turn.tell_member(
+            turn.uow.communes.member(previous), "delegation_withdrawn", name=member.name
+        )
     delegators = sorted(
         turn.uow.communes.member(m).name
         for m, d in turn.uow.assemblies.delegations(commune.id).items()
