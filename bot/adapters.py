@@ -37,3 +37,25 @@ def configured_adapters(database: Database) -> list[Adapter]:
         if adapter is not None:
             adapters.append(adapter)
     return adapters
+
+
+def _matrix(database: Database) -> Adapter | None:
+    from bot.matrix import from_config  # imports matrix-nio only when asked
+
+    return from_config(database)
+
+
+FACTORIES.append(_matrix)
+
+
+def _telegram(database: Database) -> Adapter | None:
+    from bot.telegram.settings import telegram_settings
+
+    if telegram_settings() is None:  # no token: python-telegram-bot is not even imported
+        return None
+    from bot.telegram.adapter import from_config
+
+    return from_config(database)
+
+
+FACTORIES.append(_telegram)

@@ -23,6 +23,7 @@ class UnitOfWork(Protocol):
     outbox: Any
     conversations: Any
     settings: Any
+    links: Any  # /link: one person, several accounts (storage/repositories/links.py)
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -128,7 +128,19 @@ def start(turn: Turn, flow: Flow, given: list[str]) -> None:
     flow.precheck(turn)
     save_state(turn, flow.command, given)
     turn.reply(flow.intro)
-    turn.reply(flow.steps[len(given)].prompt, step=len(given) + 1, steps=len(flow.steps))
+    ask(turn, flow, len(given))
+
+
+def ask(turn: Turn, flow: Flow, index: int) -> None:
+    """Ask for answer ``index``; ``form`` and ``answerer`` let an adapter offer
+    answer buttons that only the person filling in the form may press."""
+    turn.reply(
+        flow.steps[index].prompt,
+        step=index + 1,
+        steps=len(flow.steps),
+        form=flow.command,
+        answerer=turn.msg.user_id,
+    )
 
 
 def answer(turn: Turn, flow: Flow, given: list[str], text: str) -> list[str] | None:
@@ -138,11 +150,11 @@ def answer(turn: Turn, flow: Flow, given: list[str], text: str) -> list[str] | N
         value = step.check(turn, text)
     except Refusal as refusal:
         turn.reply(f"refusal/{refusal.code}", **refusal.params)
-        turn.reply(step.prompt, step=len(given) + 1, steps=len(flow.steps))
+        ask(turn, flow, len(given))
         return None
     given = [*given, value]
     if len(given) == len(flow.steps):
         return given
     save_state(turn, flow.command, given)
-    turn.reply(flow.steps[len(given)].prompt, step=len(given) + 1, steps=len(flow.steps))
+    ask(turn, flow, len(given))
     return None

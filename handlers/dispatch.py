@@ -82,7 +82,8 @@ class Dispatcher:
                 route(turn)
             except Refusal as refusal:
                 turn.outgoing.clear()
-                turn.reply(f"refusal/{refusal.code}", **refusal.params)
+                turn.refuse(refusal.code, **refusal.params)
+            turn.acknowledge_button()
             uow.outbox.add(turn.outgoing, now)
             uow.commit()
             return True
@@ -94,6 +95,7 @@ class Dispatcher:
                 return False
             turn = Turn.start(uow, msg, now)
             turn.reply("internal_error")
+            turn.acknowledge_button()
             uow.outbox.add(turn.outgoing, now)
             uow.commit()
             return True

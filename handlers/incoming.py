@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The outbox address of the answer on a pressed button: this prefix, then its id.
+BUTTON_ADDRESS_PREFIX = "button:"
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -13,6 +16,10 @@ class Incoming:
     Telegram's update_id, Matrix's event_id): the inbox is unique on it, so a
     redelivered message changes nothing. ``sender_is_platform_admin`` is what the
     platform says of the sender in this chat; only ``/setup`` relies on it.
+
+    ``button_id`` is set when the message stands for a pressed button (a Telegram
+    callback query): the platform wants one short answer on the button itself,
+    a refusal as an alert or a plain acknowledgement (see ``Turn.button``).
     """
 
     platform: str
@@ -25,3 +32,4 @@ class Incoming:
     chat_title: str = ""
     user_language: str | None = None
     sender_is_platform_admin: bool = False
+    button_id: str | None = None

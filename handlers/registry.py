@@ -14,7 +14,7 @@ CommandFunction = Callable[[Turn, list[str]], None]
 class Command:
     name: str
     function: CommandFunction
-    role: str  # who the help lists it for: anyone, member, admin, treasurer
+    role: str  # who the help lists it for: anyone, member, admin, treasurer (hidden: nobody)
 
 
 COMMANDS: dict[str, Command] = {}

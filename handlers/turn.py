@@ -15,7 +15,7 @@ from domain.messages import Outgoing
 from domain.model import Account, Address, Chat, Commune, Member
 from domain.ports import UnitOfWork
 from handlers import locales
-from handlers.incoming import Incoming
+from handlers.incoming import BUTTON_ADDRESS_PREFIX, Incoming
 from handlers.outbound import commune_context, to_groups, to_member
 
 
@@ -88,6 +88,13 @@ class Turn:
     def private(self) -> Address:
         return Address(self.msg.platform, self.msg.user_id, True, self.account.person_id)
 
+    @property
+    def button(self) -> Address | None:
+        """Where the answer on a pressed button goes; None for a typed message."""
+        if self.msg.button_id is None:
+            return None
+        return Address(self.msg.platform, BUTTON_ADDRESS_PREFIX + self.msg.button_id, False)
+
     def _context(self, values: dict[str, Any]) -> dict[str, Any]:
         base = commune_context(self.commune) if self.commune else {}
         return {**base, **values}
@@ -107,6 +114,20 @@ class Turn:
         """Tell the chat it came from what happened; a group reads the commune's language."""
         locale = self.locale if self.msg.chat_is_private else self.group_locale
         self.outgoing.append(Outgoing(self.here, template, locale, self._context(values)))
+
+    def refuse(self, code: str, **values: Any) -> None:
+        """Say why not: in the chat, or for a pressed button as a short alert on it."""
+        template, button = f"refusal/{code}", self.button
+        if button is None:
+            self.reply(template, **values)
+        else:
+            self.outgoing.append(Outgoing(button, template, self.locale, self._context(values)))
+
+    def acknowledge_button(self) -> None:
+        """A pressed button gets exactly one answer: its refusal, or this plain one."""
+        button = self.button
+        if button is not None and not any(m.address == button for m in self.outgoing):
+            self.outgoing.append(Outgoing(button, "button_done", self.locale, self._context({})))
 
     def reply_privately(self, template: str, **values: Any) -> None:
         """Answer by DM: anything that shows the sender's own money."""

@@ -328,3 +328,48 @@ class DelegationRow(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id")
     delegate_id: int = Field(foreign_key="member.id")
     created_at: datetime
+
+
+# --- matrix -----------------------------------------------------------------------
+# The Matrix adapter's own durable state (bot/matrix), and the one-time codes of
+# /link, which joins a person's accounts on two platforms (handlers/commands/link.py).
+
+
+class MatrixSyncRow(SQLModel, table=True):
+    """Where the bot's /sync stands.
+
+    Committed in the same transaction as the inbox rows (``InboxRepository.receive``)
+    of the events that sync brought, so a crash between /sync and the handlers
+    loses nothing and handles nothing twice.
+    """
+
+    __tablename__ = "matrix_sync"
+    user_id: str = Field(primary_key=True, max_length=255)
+    next_batch: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime
+
+
+class MatrixRoomRow(SQLModel, table=True):
+    """A room the bot knows something durable about: whose DM it is, whether encrypted."""
+
+    __tablename__ = "matrix_room"
+    __table_args__ = (UniqueConstraint("room_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    room_id: str = Field(max_length=255)
+    dm_user_id: str | None = Field(default=None, max_length=255, index=True)
+    encrypted: bool = False
+    created_at: datetime
+
+
+class LinkCodeRow(SQLModel, table=True):
+    """A one-time code from /link: whoever sends it from another account joins this person."""
+
+    __tablename__ = "link_code"
+    __table_args__ = (UniqueConstraint("code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=16)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -20,12 +20,15 @@ from storage.repositories.bonds import BondRepository
 from storage.repositories.clearings import ClearingRepository
 from storage.repositories.communes import CommuneRepository
 from storage.repositories.journal import JournalRepository
+from storage.repositories.links import LinkRepository
+from storage.repositories.matrix import MatrixRepository
 from storage.repositories.messaging import (
     ConversationRepository,
     InboxRepository,
     OutboxRepository,
     SettingRepository,
 )
+from storage.repositories.telegram import TelegramRepository
 
 
 class SqlUnitOfWork:
@@ -44,6 +47,9 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.settings = SettingRepository(self.session)
+        self.matrix = MatrixRepository(self.session)  # bot/matrix's bookkeeping
+        self.links = LinkRepository(self.session)  # /link: one person, several accounts
+        self.telegram = TelegramRepository(self.session)  # bot/telegram's bookkeeping
         return self
 
     def __exit__(

@@ -99,3 +99,30 @@ def terra(chat):  # type: ignore[no-untyped-def]
 
     chat.script(TERRA_SETUP)
     return chat
+
+
+# --- matrix ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One Synapse homeserver for the whole run (tests/synapse.py), on 127.0.0.1.
+
+    The first run on a machine installs Synapse into its own cached virtual
+    environment (about 40-50 s); later runs start it in a few seconds. With
+    MINGA_SKIP_MATRIX=1 the Matrix tests are skipped instead of failing when
+    Synapse cannot be installed.
+    """
+    from synapse import Homeserver, SynapseUnavailable
+
+    try:
+        server = Homeserver(tmp_path_factory.mktemp("synapse"))
+        server.start()
+    except SynapseUnavailable as e:
+        if os.environ.get("MINGA_SKIP_MATRIX") == "1":
+            pytest.skip(f"Synapse unavailable: {e}")
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -207,18 +207,20 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "assembly_open": [
         {"assembly": OPEN_ASSEMBLY},
         {"assembly": {**SECRET_ASSEMBLY, "status": "open", "eligible": 1, "motions": []}},
+        {"assembly": {**SECRET_ASSEMBLY, "status": "open", "eligible": 1}},
     ],
     "assembly_reminder": [
         {"assembly": OPEN_ASSEMBLY, "hours": 24, "motions": MOTIONS[1:]},
         {"assembly": OPEN_ASSEMBLY, "hours": 1, "motions": MOTIONS[:1]},
     ],
-    "assembly_results": [  # at closing; then /assembly <n> (no turnout or names)
+    "assembly_results": [  # published at closing; then asked for with /assembly <n>
         {
             "assembly": CLOSED_ASSEMBLY,
             "results": RESULTS,
             "participants": None,
             "took_part": 4,
             "presence": True,
+            "published": True,
         },
         {
             "assembly": {**CLOSED_ASSEMBLY, "secret": True, "binding_present": True},
@@ -226,13 +228,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "participants": ["ana", "ben", "cai", "dee"],
             "took_part": 4,
             "presence": False,
+            "published": True,
         },
         {
             "assembly": CLOSED_ASSEMBLY,
             "results": RESULTS,
             "participants": None,
-            "took_part": None,
+            "took_part": 3,
             "presence": False,
+            "published": False,
         },
     ],
     "assembly_summary": [
@@ -271,9 +275,23 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "bond_cleared": [{"issue": FILLED_ISSUE, "holders": 3, "lease_from": "2027-01"}],
     "bond_expired": [{"issue": {**OPEN_ISSUE, "status": "expired"}}],
+    "bond_live": [  # the Telegram group's bond message, edited as pledges arrive
+        {"issue": OPEN_ISSUE},
+        {"issue": {**FILLED_ISSUE, "status": "cleared"}},
+        {"issue": {**OPEN_ISSUE, "status": "expired"}},
+        {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
+    ],
     "bond_new": [{"issue": {**OPEN_ISSUE, "pledged": 0, "pledgers": 0}, "proposer": "ben"}],
     "bond_withdrawn": [{"issue": {**OPEN_ISSUE, "status": "withdrawn"}}],
     "bonds": [{"issues": [OPEN_ISSUE, {**OVEN, "days_left": 1}]}, {"issues": []}],
+    "button_done": [{}],
+    "button_expired": [{}],
+    "button_label": [
+        {"name": "cancel"},
+        {"name": "pledge", "amount": 25000},
+        {"name": "vote", "number": 2, "choice": "abstain"},
+    ],
+    "button_not_yours": [{}],
     "cancelled": [{}],
     "clearing_summary": [
         {**CLEARING, "repaid": [{"number": 1, "asset": "Tractor"}]},
@@ -285,6 +303,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "delegation_received": [{"name": "ben", "delegators": ["ben", "cai"]}],
     "delegation_withdrawn": [{"name": "ben"}],
     "form_assembly": [{}],
+    "dm_start_needed": [
+        {"names": ["ben"], "more": 0, "link": "https://t.me/minga_bot?start=c1-x"},
+        {"names": ["ben", "cai"], "more": 0, "link": "https://t.me/minga_bot?start=c1-x"},
+        {"names": ["ben", "cai"], "more": 1, "link": "https://t.me/minga_bot?start=c1-x"},
+        {"names": ["ben", "cai"], "more": 12, "link": "https://t.me/minga_bot?start=c1-x"},
+    ],
     "form_propose": [{}],
     "form_setup": [{}],
     "help": [
@@ -297,6 +321,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "joined": [{"name": "ben", "cooperative": "Tierra"}, {"name": "ben", "cooperative": None}],
     "joined_cooperative": [{"name": "ana", "cooperative": "Tierra"}],
     "lang_set": [{"language": "es"}],
+    "link_code": [{"code": "K7QM3XPA", "minutes": 15}],
+    "linked": [{"platform": "Telegram"}, {"platform": "Matrix"}],
     "ledger": [
         LEDGER,
         {**LEDGER, "leases": [], "outstanding": 0, "entries": 1},
@@ -333,6 +359,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "sent_by_dm": [{"name": "ben"}],
     "setup_done": [{"founder": "ana"}],
+    "start_hello": [{"member": True}, {"member": False}],
+    "start_ready": [{"name": "dee"}],
     "statement": [STATEMENT, {**STATEMENT, "holdings": [], "coop": None}],
     "undelegated": [{"delegate": "ana"}],
     "unpledged": [{"issue": OPEN_ISSUE, "amount": 10000, "name": "ben"}],
@@ -348,7 +376,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/amount_malformed": [{"text": "12x"}],
     "refusal/amount_not_positive": [{"text": "-5"}, {}],
     "refusal/amount_too_large": [{"text": "1e99"}],
-    "refusal/amount_too_precise": [{"text": "1.005", "digits": 2}],
+    "refusal/amount_too_precise": [
+        {"text": "1.005", "digits": 2},
+        {"text": "12.5", "digits": 0},
+    ],
     "refusal/asset_missing": [{}],
     "refusal/asset_too_long": [{}],
     "refusal/bad_assembly_number": [{"text": "x"}],
@@ -393,6 +424,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/issue_withdrawn": [{"number": 1, "asset": "Tractor"}],
     "refusal/last_admin": [{}],
     "refusal/last_admin_leave": [{}],
+    "refusal/link_bad_code": [{"text": "NOPE1234"}],
+    "refusal/link_both_members": [{"commune": "Terra"}],
+    "refusal/link_in_private": [{}],
+    "refusal/link_same_person": [{}],
     "refusal/no_clearing_yet": [{}],
     "refusal/no_commune_here": [{}],
     "refusal/no_commune_private": [{}],
@@ -1033,9 +1068,11 @@ def test_an_assembly_in_spanish_set_up_and_voted_with_the_words_the_prompts_sugg
     opened = chat.say(":now 2027-01-28T17:00:00Z")
     assert "[group] Voting is open: /vote 1 yes · /vote 1 no · /vote 1 abstain" in opened
     # ben votes in his words; the group hears it in its own.
-    assert chat.say("ben@group: /vote 1 sí") == ["[group] 🗳 ben votes yes on motion 1."]
+    assert chat.say("ben@group: /vote 1 sí") == ["[group] 🗳 ben voted on motion 1: in favour."]
     assert chat.say("ben@group: /vote 2 quizás") == [
         "[group] «quizás» no es un voto. Vota sí, no o abstención, p. ej. /vote 1 sí"
     ]
-    assert chat.say("ben@group: /vote 2 abstención") == ["[group] 🗳 ben votes abstain on motion 2."]
+    assert chat.say("ben@group: /vote 2 abstención") == [
+        "[group] 🗳 ben voted on motion 2: abstains."
+    ]
     assert chat.say("ben@group: /help vote")[0] == "[group] /vote <moción> sí|no|abstención"

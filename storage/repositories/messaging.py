@@ -43,13 +43,48 @@ def _json_default(value: Any) -> Any:
 
 
 class InboxRepository:
+    """Every message received, unique per (platform, platform id).
+
+    The console and the dispatcher record a message as they handle it. An adapter
+    whose platform forgets a message once told it arrived (Telegram's getUpdates
+    offset) stores it first with ``receive``, unhandled, and hands it to the
+    dispatcher afterwards: ``record`` then claims that stored row.
+    """
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def record(
         self, platform: str, external_id: str, now: datetime, payload: str | None = None
     ) -> bool:
-        """Record a delivery; False when this platform id was seen before."""
+        """Claim a message for handling; False when it was handled before.
+
+        New: inserted as handled. Stored by ``receive`` and not handled yet: marked
+        handled (under the row's lock, so only one handling claims it). Handled
+        already: a redelivery, False.
+        """
+        table = InboxRow.__table__
+        dialect = sqlite if self.session.get_bind().dialect.name == "sqlite" else postgresql
+        statement = (
+            dialect.insert(table)
+            .values(
+                platform=platform,
+                external_id=external_id,
+                received_at=now,
+                payload=payload,
+                processed_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=["platform", "external_id"],
+                set_={"processed_at": now},
+                where=table.c.processed_at.is_(None),
+            )
+            .returning(table.c.id)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def receive(self, platform: str, external_id: str, payload: str, now: datetime) -> bool:
+        """Store a message as received and not yet handled; False if already stored."""
         return _insert_ignoring_conflicts(
             self.session,
             InboxRow.__table__,
@@ -58,9 +93,32 @@ class InboxRepository:
                 "external_id": external_id,
                 "received_at": now,
                 "payload": payload,
-                "processed_at": now,
+                "processed_at": None,
             },
         )
+
+    def unprocessed(self, platform: str, limit: int = 100) -> list[tuple[str, str | None]]:
+        """(platform id, payload) of stored messages not handled yet, oldest first."""
+        rows = self.session.execute(
+            select(InboxRow.external_id, InboxRow.payload)
+            .where(InboxRow.platform == platform, InboxRow.processed_at.is_(None))
+            .order_by(InboxRow.id)
+            .limit(limit)
+        ).all()
+        return [(external_id, payload) for external_id, payload in rows]
+
+    def mark_processed(self, platform: str, external_id: str, now: datetime) -> bool:
+        """Handled without the dispatcher (nothing in it was for the commands)."""
+        result = self.session.execute(
+            update(InboxRow)
+            .where(
+                InboxRow.platform == platform,
+                InboxRow.external_id == external_id,
+                InboxRow.processed_at.is_(None),
+            )
+            .values(processed_at=now)
+        )
+        return result.rowcount > 0
 
 
 class OutboxRepository:

@@ -1,0 +1,480 @@
+"""The outbox to Telegram: in order per chat, within the limits, each message once.
+
+Each pass reads the pending Telegram rows (bot/storage ``uow.telegram.pending``),
+answers pressed buttons first, then sends at most one message per chat, as many
+as the limits allow (``limits.Limiter``), several at once to different chats.
+
+What a send can end in, and what happens to the row:
+
+- **sent**: delivered; a new bond issue's message is remembered for live edits.
+- **429** (``RetryAfter``): Telegram did not take it. Everything pauses for
+  ``retry_after`` and the row is tried again after it: nothing lost, nothing twice.
+- **no connection** (connect error or timeout, a full pool): the request never left,
+  so it is tried again later, with backoff. These are the only errors retried.
+- **read or write timeout, a dropped connection, a 5xx, a crash mid-send**: Telegram
+  may have the message and sendMessage has no idempotency key, so the row is
+  recorded as ``uncertain`` (the attempt was written down *before* the request)
+  and never sent again. ``/statement`` shows a statement again on demand.
+- **403 on a private chat** (never pressed Start, or blocked the bot): the row
+  waits in the outbox with all later ones to that person; their groups get one
+  short message with a deep link, and the rows go once they open the chat.
+- **supergroup migration** (``ChatMigrated``): the commune and the pending rows
+  move to the new chat id, and the row is sent there.
+- **anything else** (400 and the like): ``failed``, with Telegram's reason.
+
+The live bond message of each group is edited by the same loop: a delivered
+pledge (or clearing, expiry, withdrawal) marks it dirty, and a dirty message is
+edited with the figures of that moment at most once per ``edit_interval`` and
+within the group's limit, so a burst of pledges becomes one edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.clock import real_now
+from bot.telegram.formatting import split_message
+from bot.telegram.keyboards import keyboard_for, pledge_keyboard
+from bot.telegram.limits import Limiter
+from bot.telegram.settings import TelegramSettings
+from bot.telegram.updates import PLATFORM
+from domain.bonds import IssueStatus
+from handlers.commands.bonds import issue_view
+from handlers.incoming import BUTTON_ADDRESS_PREFIX
+from handlers.invites import invite_code
+from handlers.outbound import commune_context, to_groups
+from handlers.rendering import render
+from storage.repositories.messaging import PendingMessage
+from storage.repositories.telegram import BondMessage
+from storage.uow import Database, SqlUnitOfWork
+
+log = logging.getLogger("minga.telegram")
+T = TypeVar("T")
+
+#: Templates whose delivery means a bond issue changed: its live message needs an edit.
+PROGRESS = frozenset({"pledged", "unpledged", "bond_cleared", "bond_expired", "bond_withdrawn"})
+LEASE = timedelta(minutes=5)  # a send in flight longer than this died with its process
+MAX_NAMES = 10  # names in one deep-link notice; more are counted
+IDLE = 5.0  # seconds between passes when nothing asks for one sooner
+SWEEP_EVERY = 60.0
+ALERT_LIMIT = 200  # characters in a button's answer
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def never_sent(error: Exception) -> bool:
+    """Did the request certainly not reach Telegram? (no connection, or no free one)"""
+    cause = error.__cause__
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _keyboard_json(markup: InlineKeyboardMarkup | None) -> Any:
+    return markup.to_dict() if markup is not None else None
+
+
+class Deliverer:
+    def __init__(
+        self,
+        database: Database,
+        bot: Bot,
+        settings: TelegramSettings,
+        clock: Callable[[], datetime] = real_now,
+    ) -> None:
+        self.database = database
+        self.bot = bot
+        self.settings = settings
+        self.clock = clock  # the commune's clock (days left on a bond); sends use real time
+        self.limiter = Limiter(settings.limits)
+        self.wake = asyncio.Event()
+        self._next_due: float | None = None
+        self._last_sweep = 0.0
+        self._sending = asyncio.Semaphore(settings.concurrency)
+        self._unreachable = 0  # connection failures in a row, for the backoff
+
+    # plumbing --------------------------------------------------------------------------
+    def _in_uow(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        with self.database.unit_of_work() as uow:
+            result = work(uow)
+            uow.commit()
+            return result
+
+    async def db(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        return await asyncio.to_thread(self._in_uow, work)
+
+    async def _finish(self, outbox_id: int, state: str, reason: str | None) -> None:
+        await self.db(lambda uow: uow.telegram.finish(outbox_id, state, reason, real_now()))
+
+    async def _retry(self, outbox_id: int, seconds: float, reason: str) -> None:
+        def later(uow: SqlUnitOfWork) -> None:
+            now = real_now()
+            uow.telegram.retry_later(outbox_id, now + timedelta(seconds=seconds), reason, now)
+
+        await self.db(later)
+
+    def _due_in(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        self._next_due = seconds if self._next_due is None else min(self._next_due, seconds)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                pause = await self.deliver()
+            except Exception:
+                log.exception("telegram delivery pass failed")
+                pause = IDLE
+            if pause > 0:
+                waiter = asyncio.ensure_future(self.wake.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                try:
+                    await asyncio.wait(
+                        {waiter, stopper}, timeout=pause, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    waiter.cancel()
+                    stopper.cancel()
+
+    # one pass --------------------------------------------------------------------------
+    async def deliver(self) -> float:
+        """Send what may go now; returns seconds until another pass is worth it."""
+        self._next_due = None
+        now = real_now()
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_sweep > SWEEP_EVERY:
+            self._last_sweep = loop.time()
+            lost = await self.db(lambda uow: uow.telegram.sweep_interrupted(now))
+            if lost:
+                log.warning("%d message(s) were in flight when minga stopped: uncertain", len(lost))
+        rows = await self.db(lambda uow: uow.telegram.pending(now, limit=500))
+        buttons = [r for r in rows if r.address.startswith(BUTTON_ADDRESS_PREFIX)]
+        messages = [r for r in rows if not r.address.startswith(BUTTON_ADDRESS_PREFIX)]
+        if buttons:
+            await asyncio.gather(*(self._answer_button(row) for row in buttons))
+        chosen = self._choose(messages)
+        if chosen:
+            await asyncio.gather(*(self._send(row) for row in chosen))
+        await self._edit_bond_messages()
+        if await self.db(self._notify_blocked):
+            self._due_in(0)
+        if len(chosen) < len(messages) and self._next_due is None:
+            self._due_in(0.05)
+        return IDLE if self._next_due is None else self._next_due
+
+    def _choose(self, rows: list[PendingMessage]) -> list[PendingMessage]:
+        """Who goes in this pass: one per chat, oldest first, within every limit."""
+        chosen: list[PendingMessage] = []
+        seen: set[str] = set()
+        for row in rows:
+            chat, group = row.address, not row.is_private
+            if chat in seen:
+                continue
+            seen.add(chat)  # later rows of a chat wait for its earlier ones
+            overall = self.limiter.global_delay()
+            if overall > 0:
+                self._due_in(overall)
+                break
+            wait = self.limiter.chat_delay(chat, group)
+            if wait > 0:
+                self._due_in(wait)
+                continue
+            if len(chosen) >= self.settings.concurrency:
+                self._due_in(0)
+                break
+            chosen.append(row)  # counted when it really goes (_turn), not now
+        return chosen
+
+    async def _turn(self, chat: str, group: bool) -> None:
+        """Wait until a message to ``chat`` may go, and count it as going now.
+
+        Checking and counting happen with no await between them, so concurrent
+        sends never squeeze more through than the limits allow.
+        """
+        while True:
+            wait = self.limiter.delay(chat, group)
+            if wait <= 0:
+                self.limiter.sent(chat, group)
+                return
+            await asyncio.sleep(wait)
+
+    # sending a message ----------------------------------------------------------------
+    async def _send(self, row: PendingMessage) -> None:
+        chat, group = row.address, not row.is_private
+        try:
+            text = render(row.template, row.locale, row.context, html=True)
+            markup = keyboard_for(row)
+        except Exception as error:  # a template bug must not block the queue
+            log.exception("cannot render outbox message %s", row.id)
+            await self._finish(row.id, "failed", repr(error))
+            return
+        parts = split_message(text)
+        if not parts:
+            await self._finish(row.id, "empty", None)
+            return
+
+        def claim(uow: SqlUnitOfWork) -> int | None:
+            now = real_now()
+            if not uow.telegram.start_sending(row.id, chat, now, now + LEASE):
+                return None
+            return uow.telegram.parts_sent(row.id)
+
+        done = await self.db(claim)
+        if done is None:
+            return
+        message_id: int | None = None
+        async with self._sending:
+            try:
+                for index in range(done, len(parts)):
+                    await self._turn(chat, group)
+                    last = index == len(parts) - 1
+                    sent = await self.bot.send_message(
+                        chat_id=int(chat),
+                        text=parts[index],
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup if last else None,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
+                    message_id = sent.message_id if sent is not None else None
+                    if not last:
+                        count = index + 1
+                        await self.db(lambda uow, n=count: uow.telegram.part_sent(row.id, n))
+            except RetryAfter as error:
+                seconds = retry_after_seconds(error)
+                log.info("telegram flood control: pausing %.1fs", seconds)
+                self.limiter.pause(seconds)
+                self._due_in(seconds + self.settings.limits.margin)
+                await self._retry(row.id, seconds, "429")
+                return
+            except ChatMigrated as error:
+                new = str(error.new_chat_id)
+                log.info("telegram group %s is now supergroup %s", chat, new)
+                await self.db(lambda uow: self._migrated(uow, row.id, chat, new))
+                self._due_in(0)
+                return
+            except Forbidden as error:
+                reason = str(error)
+                await self.db(lambda uow: self._forbidden(uow, row, reason))
+                return
+            except (TimedOut, NetworkError) as error:
+                await self._network_error(row, error)
+                return
+            except TelegramError as error:  # 400 and the like: Telegram will not take it
+                log.warning("telegram refused message %s to %s: %s", row.id, chat, error)
+                await self._finish(row.id, "failed", str(error))
+                return
+            except Exception as error:  # e.g. an answer we cannot read: it may have gone
+                log.exception("telegram: sending message %s failed unexpectedly", row.id)
+                await self._finish(row.id, "uncertain", f"{type(error).__name__}: {error}")
+                return
+        self._unreachable = 0
+        await self.db(lambda uow: self._delivered(uow, row, message_id))
+
+    async def _network_error(self, row: PendingMessage, error: Exception) -> None:
+        if never_sent(error):
+            self._unreachable += 1
+            backoff = min(60.0, self.settings.retry_backoff * 2 ** min(self._unreachable - 1, 5))
+            log.info("telegram unreachable (%s): retrying in %.0fs", error, backoff)
+            self.limiter.pause(1.0)
+            self._due_in(backoff)
+            await self._retry(row.id, backoff, f"not sent: {error}")
+            return
+        log.warning(
+            "telegram may or may not have message %s (%s): recorded as uncertain, not resent",
+            row.id,
+            error,
+        )
+        await self._finish(row.id, "uncertain", f"{type(error).__name__}: {error}")
+
+    def _migrated(self, uow: SqlUnitOfWork, outbox_id: int, old: str, new: str) -> None:
+        uow.telegram.migrate_chat(old, new)
+        uow.telegram.retry_later(outbox_id, real_now(), f"moved to {new}", real_now())
+
+    def _forbidden(self, uow: SqlUnitOfWork, row: PendingMessage, reason: str) -> None:
+        now = real_now()
+        if row.is_private:
+            uow.telegram.block(row.id, row.address, row.person_id, now)
+        else:  # the bot was removed from the group
+            uow.telegram.finish(row.id, "failed", reason, now)
+
+    def _delivered(self, uow: SqlUnitOfWork, row: PendingMessage, message_id: int | None) -> None:
+        now = real_now()
+        uow.telegram.sent(row.id, row.address, message_id, now)
+        issue = row.context.get("issue")
+        if not isinstance(issue, dict) or "number" not in issue:
+            return
+        if row.template == "bond_new" and not row.is_private and message_id is not None:
+            # Dirty from the start: pledges delivered elsewhere before it are caught up.
+            uow.telegram.save_bond_message(
+                row.address, issue["number"], message_id, row.locale, row.context, now, dirty=True
+            )
+        elif row.template in PROGRESS:
+            commune = uow.communes.by_name(str(row.context.get("commune", "")))
+            if commune is not None:
+                chats = [
+                    a.address
+                    for a in uow.communes.group_addresses(commune.id)
+                    if a.platform == PLATFORM
+                ]
+                uow.telegram.bond_progress(chats, issue["number"])
+
+    # answering pressed buttons --------------------------------------------------------
+    async def _answer_button(self, row: PendingMessage) -> None:
+        query_id = row.address[len(BUTTON_ADDRESS_PREFIX) :]
+        text = render(row.template, row.locale, row.context)
+        if len(text) > ALERT_LIMIT:
+            text = text[: ALERT_LIMIT - 1] + "…"
+        alert = row.template.startswith("refusal/")
+        now = real_now()
+        claimed = await self.db(
+            lambda uow: uow.telegram.start_sending(row.id, query_id, now, now + LEASE)
+        )
+        if not claimed:
+            return
+        try:
+            async with self._sending:
+                await self.bot.answer_callback_query(query_id, text=text, show_alert=alert)
+        except RetryAfter as error:
+            seconds = retry_after_seconds(error)
+            self.limiter.pause(seconds)
+            self._due_in(seconds)
+            await self._retry(row.id, seconds, "429")
+            return
+        except TelegramError as error:  # too old, or gone: an answer is only a courtesy
+            await self._finish(row.id, "failed", str(error))
+            return
+        await self.db(lambda uow: uow.telegram.sent(row.id, query_id, None, real_now()))
+
+    # live bond messages ---------------------------------------------------------------
+    def _fresh(self, uow: SqlUnitOfWork, message: BondMessage) -> dict[str, Any] | None:
+        chat = uow.communes.chat(PLATFORM, message.chat_id)
+        if chat is None or chat.commune_id is None:
+            return None
+        commune = uow.communes.get(chat.commune_id)
+        issue = uow.bonds.get(commune.id, message.issue_number)
+        if issue is None:
+            return None
+        return {**commune_context(commune), "issue": issue_view(uow, issue, self.clock())}
+
+    async def _edit_bond_messages(self) -> None:
+        dirty = await self.db(lambda uow: uow.telegram.dirty_bond_messages())
+        for message in dirty:
+            chat = message.chat_id
+            since = (real_now() - message.edited_at).total_seconds()
+            wait = max(
+                self.settings.limits.edit_interval - since,
+                self.limiter.delay(chat, True),
+            )
+            if wait > 0:
+                self._due_in(wait)
+                continue
+            fresh = await self.db(lambda uow, m=message: self._fresh(uow, m))
+            if fresh is None:
+                await self.db(lambda uow, m=message: uow.telegram.forget_bond_message(m.id))
+                continue
+            shown = PendingMessage(0, PLATFORM, chat, False, None, "bond_live", message.locale, {})
+            old_text = render("bond_live", message.locale, message.context, html=True)
+            new_text = render("bond_live", message.locale, fresh, html=True)
+            old_markup = self._live_keyboard(shown, message.context)
+            new_markup = self._live_keyboard(shown, fresh)
+            if old_text == new_text and _keyboard_json(old_markup) == _keyboard_json(new_markup):
+                await self._bond_edited(message.id, None)
+                continue
+            await self._turn(chat, True)
+            try:
+                await self.bot.edit_message_text(
+                    new_text,
+                    chat_id=int(chat),
+                    message_id=message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=new_markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except RetryAfter as error:
+                seconds = retry_after_seconds(error)
+                self.limiter.pause(seconds)
+                self._due_in(seconds)
+                continue
+            except BadRequest as error:
+                reason = str(error).lower()
+                if "not modified" not in reason:
+                    log.info("cannot edit bond message in %s: %s", chat, error)
+                    await self.db(lambda uow, m=message: uow.telegram.forget_bond_message(m.id))
+                    continue
+            except (NetworkError, TelegramError) as error:
+                # An edit sent twice shows the same thing: safe to try again later.
+                log.info("editing bond message in %s failed (%s); later", chat, error)
+                self._due_in(self.settings.limits.edit_interval)
+                continue
+            await self._bond_edited(message.id, fresh)
+
+    async def _bond_edited(self, bond_message_id: int, shown: dict[str, Any] | None) -> None:
+        await self.db(lambda uow: uow.telegram.bond_edited(bond_message_id, shown, real_now()))
+
+    @staticmethod
+    def _live_keyboard(
+        shown: PendingMessage, context: dict[str, Any]
+    ) -> InlineKeyboardMarkup | None:
+        issue = context.get("issue") or {}
+        if issue.get("status") != IssueStatus.OPEN.value:
+            return None
+        message = PendingMessage(
+            0, PLATFORM, shown.address, False, None, "bond_live", shown.locale, context
+        )
+        return pledge_keyboard(message, issue)
+
+    # deep links for people the bot may not write to yet -------------------------------
+    def _notify_blocked(self, uow: SqlUnitOfWork) -> int:
+        """One short message per group naming everyone newly blocked, with the link."""
+        blocked = uow.telegram.unnotified()
+        if not blocked:
+            return 0
+        now = real_now()
+        names: dict[int, list[str]] = {}
+        for person in blocked:
+            if person.person_id is None:
+                continue
+            for membership in uow.communes.memberships(person.person_id):
+                names.setdefault(membership.commune_id, []).append(membership.name)
+        username = self.bot.username
+        messages = []
+        for commune_id, listed in names.items():
+            commune = uow.communes.get(commune_id)
+            link = f"https://t.me/{username}?start={invite_code(uow, commune_id)}"
+            shown = listed[:MAX_NAMES]
+            messages += [
+                m
+                for m in to_groups(
+                    uow,
+                    commune,
+                    "dm_start_needed",
+                    names=shown,
+                    more=len(listed) - len(shown),
+                    link=link,
+                )
+                if m.address.platform == PLATFORM
+            ]
+        uow.outbox.add(messages, now)
+        uow.telegram.mark_notified([person.user_id for person in blocked], now)
+        return len(messages)

@@ -1,0 +1,61 @@
+"""An open assembly run through Matrix: set up, voting opens, !vote, voting closes, results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from synapse import BotUnderTest, Homeserver, Person, run
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_an_assembly_votes_with_bang_commands(homeserver: Homeserver, tmp_path: Path) -> None:
+    bot_user, *users = homeserver.fresh_users("minga", "ana", "ben", "cai")
+    bot = BotUnderTest(
+        homeserver,
+        bot_user,
+        f"sqlite:///{tmp_path}/minga.sqlite",
+        tmp_path / "store",
+        now=at("2027-01-25T09:00:00"),
+    )
+    ana, ben, cai = people = [Person(homeserver, u, tmp_path / u.name) for u in users]
+
+    async def scenario() -> None:
+        await bot.start()
+        for person, name in zip(people, ("Ana", "Ben", "Cai"), strict=True):
+            await person.start(name)
+        try:
+            room = await ana.create_room(
+                "Terra", invite=[bot_user.user_id, ben.user_id, cai.user_id]
+            )
+            await bot.joined(room, *(p.user_id for p in people))
+
+            async def says(person: Person, text: str) -> None:
+                await bot.handled(await person.say(room, text))
+
+            await says(ana, "!setup Terra EUR Europe/Madrid")
+            await says(ben, "!join")
+            await says(cai, "!join")
+            await says(
+                ana,
+                '!assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%',
+            )
+            await says(ana, '!motion 1 "Buy a tractor"')
+            await bot.advance(at("2027-02-01T17:00:00"))  # 18:00 in Madrid: voting opens
+            opened = await cai.wait_notice("!vote 1 yes", room_id=room)
+            assert "/vote" not in opened.body
+            await says(ana, "!vote 1 yes")
+            await says(ben, "!vote 1 yes")
+            await says(cai, "!vote 1 no")
+            await bot.advance(at("2027-02-01T19:00:00"))  # 20:00 in Madrid: voting closes
+            results = await ana.wait_notice("results", room_id=room)
+            assert "1. Buy a tractor — CARRIED: yes 2 · no 1 · abstain 0" in results.body
+        finally:
+            for person in people:
+                await person.stop()
+            await bot.stop()
+
+    run(scenario())
