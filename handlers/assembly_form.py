@@ -38,7 +38,13 @@ def _save(turn: Turn, data: dict[str, Any]) -> None:
 def start(turn: Turn) -> None:
     _save(turn, {"step": "title", "motions": []})
     turn.reply("form_assembly")
-    turn.reply("ask_assembly_title")
+    _ask(turn, {"step": "title"})
+
+
+def position(data: dict[str, Any]) -> int:
+    """Which question the form waits at (1-based), so an adapter's answer buttons
+    apply only while it is still that question."""
+    return STEPS.index(data["step"]) + 1
 
 
 def parse_motion(text: str) -> tuple[str, Threshold]:
@@ -61,22 +67,25 @@ def _moment(data: dict[str, Any], key: str) -> datetime:
 
 def _ask(turn: Turn, data: dict[str, Any]) -> None:
     step = data["step"]
-    if step == "opens":
-        turn.reply("ask_assembly_opens")
+    form = {"form": NAME, "answerer": turn.msg.user_id, "step": position(data)}
+    if step == "title":
+        turn.reply("ask_assembly_title", **form)
+    elif step == "opens":
+        turn.reply("ask_assembly_opens", **form)
     elif step == "closes":
-        turn.reply("ask_assembly_closes", opens=data["opens"])
+        turn.reply("ask_assembly_closes", opens=data["opens"], **form)
     elif step == "quorum":
-        turn.reply("ask_assembly_quorum", opens=data["opens"], closes=data["closes"])
+        turn.reply("ask_assembly_quorum", opens=data["opens"], closes=data["closes"], **form)
     elif step == "repeat":
-        turn.reply("ask_assembly_repeat")
+        turn.reply("ask_assembly_repeat", **form)
     elif step == "secret":
-        turn.reply("ask_assembly_secret")
+        turn.reply("ask_assembly_secret", **form)
     elif step == "binding":
-        turn.reply("ask_assembly_binding")
+        turn.reply("ask_assembly_binding", **form)
     elif step == "motions":
-        turn.reply("ask_motion", count=len(data["motions"]))
+        turn.reply("ask_motion", count=len(data["motions"]), **form)
     elif step == "confirm":
-        turn.reply("assembly_summary", summary=_summary(data))
+        turn.reply("assembly_summary", summary=_summary(data), **form)
 
 
 def _summary(data: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +180,12 @@ def answer(turn: Turn, data: dict[str, Any], text: str) -> None:
         return
     _save(turn, data)
     if step == "motions" and data["step"] == "motions":
-        turn.reply("motion_noted", count=len(data["motions"]))
+        turn.reply(
+            "motion_noted",
+            count=len(data["motions"]),
+            form=NAME,
+            answerer=turn.msg.user_id,
+            step=position(data),
+        )
         return
     _ask(turn, data)

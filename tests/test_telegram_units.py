@@ -102,6 +102,12 @@ def test_a_form_question_offers_its_answerer_quick_answers_and_cancel() -> None:
     assert keyboard_for(message("ask_price", step=2, steps=4)) is None
 
 
+def test_an_assembly_summary_offers_yes_no_and_cancel_to_whoever_set_it_up() -> None:
+    asked = message("assembly_summary", summary={}, step=9, form="assembly", answerer="7001")
+    found = [data for _, data in buttons(keyboard_for(asked))]
+    assert found == ["f:7001:assembly:9:yes", "f:7001:assembly:9:no", "f:7001:assembly:9:x"]
+
+
 def update(**fields: Any) -> Update:
     result = Update.de_json({"update_id": 9, **fields}, None)
     assert result is not None

@@ -70,7 +70,7 @@ from bot.telegram.updates import (
     classify,
     incoming,
 )
-from handlers import locales
+from handlers import assembly_form, locales
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
 from handlers.registry import COMMANDS
@@ -458,7 +458,12 @@ class TelegramAdapter:
         if state is None:
             return "button_expired"
         name, data = state
-        if name != press.form or len(data.get("args", [])) + 1 != press.step:
+        waiting_at = (
+            assembly_form.position(data)
+            if name == assembly_form.NAME
+            else len(data.get("args", [])) + 1
+        )
+        if name != press.form or waiting_at != press.step:
             return "button_expired"
         return None
 

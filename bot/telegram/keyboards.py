@@ -35,6 +35,13 @@ CHOICES = {"y": "yes", "n": "no", "a": "abstain"}
 QUICK_ANSWERS: dict[str, tuple[str, ...]] = {
     "ask_currency": ("EUR", "USD", "GBP"),
     "ask_timezone": ("UTC",),
+    "ask_assembly_quorum": ("none",),
+    "ask_assembly_repeat": ("no",),
+    "ask_assembly_secret": ("yes", "no"),
+    "ask_assembly_binding": ("yes", "no"),
+    "ask_motion": ("done",),
+    "motion_noted": ("done",),
+    "assembly_summary": ("yes", "no"),
 }
 _ANSWER = re.compile(r"^[A-Za-z0-9_/+-]{1,32}$")
 _PLEDGE = re.compile(r"^p:([0-9]{1,9}):([0-9]{1,13})$")
