@@ -1,16 +1,20 @@
 """Build a federation-sized commune directly in the database, for benchmarks.
 
-Rows go in with bulk INSERTs (not through the chat commands, which would take
-hours at this size): members with accounts, cooperatives, cleared bond issues with
-their holdings, and one rent receipt per lease in the period to clear.
+Rows go in with bulk inserts (COPY on PostgreSQL; not through the chat commands,
+which would take hours at this size): members with accounts, cooperatives, cleared
+bond issues with their holdings, and one rent receipt per lease in the period to
+clear. The commune is founded in that period, so it is the first one due.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import text
 
+from storage.bulk import bulk_insert
 from storage.tables import (
     AccountRow,
     BondIssueRow,
@@ -26,53 +30,142 @@ from storage.uow import Database
 
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 CLEARED = datetime(2026, 6, 1, tzinfo=UTC)
+FOUNDED = datetime(2027, 1, 1, tzinfo=UTC)
 RENT_DAY = datetime(2027, 1, 15, tzinfo=UTC)
 PERIOD = "2027-01"
-BATCH = 20_000
-
-
-def _chunks(rows: list[dict], size: int = BATCH):  # type: ignore[no-untyped-def]
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+CLEAR_AT = datetime(2027, 2, 1, 0, 0, 1, tzinfo=UTC)  # just after the period ends
+PRINCIPAL = 100_000  # €1,000.00 per holding
+RENT = 33_333
 
 
 def build(database: Database, members: int, leases: int, holdings_per_lease: int) -> int:
-    """Create commune "Fed" at this size; returns its id. The database must be empty."""
-    with database.engine.begin() as connection:
-        def put(table, rows):  # type: ignore[no-untyped-def]
-            for chunk in _chunks(rows):
-                connection.execute(insert(table.__table__), chunk)
+    """Create commune "Fed" at this size; returns its id. The database must be empty.
 
-        put(CommuneRow, [{"id": 1, "name": "Fed", "currency": "EUR", "timezone": "UTC",
-                          "locale": "en", "created_at": LONG_AGO}])
-        put(ChatRow, [{"platform": "bench", "platform_chat_id": "group", "is_private": False,
-                       "title": "group", "commune_id": 1}])
-        put(PersonRow, [{"id": n, "created_at": LONG_AGO} for n in range(1, members + 1)])
-        put(AccountRow, [{"id": n, "platform": "bench", "platform_user_id": f"m{n}",
-                          "person_id": n, "display_name": f"m{n}", "last_seen_at": LONG_AGO}
-                         for n in range(1, members + 1)])
-        cooperatives = max(1, leases // 10)
-        put(CooperativeRow, [{"id": c, "commune_id": 1, "name": f"coop{c}"}
-                             for c in range(1, cooperatives + 1)])
-        put(MemberRow, [{"id": n, "commune_id": 1, "person_id": n, "name": f"m{n}",
-                         "cooperative_id": (n % cooperatives) + 1, "is_admin": n == 1,
-                         "is_treasurer": n == 1, "joined_at": LONG_AGO}
-                        for n in range(1, members + 1)])
-        principal = 100_000
-        put(BondIssueRow, [{"id": i, "commune_id": 1, "number": i,
-                            "cooperative_id": (i % cooperatives) + 1, "proposer_id": 1,
-                            "asset": f"asset{i}", "price": principal * holdings_per_lease,
-                            "rent": 33_333, "deadline": CLEARED, "created_at": LONG_AGO,
-                            "status": "cleared", "closed_at": CLEARED}
-                           for i in range(1, leases + 1)])
-        holdings = []
-        for issue in range(1, leases + 1):
-            for seq in range(1, holdings_per_lease + 1):
-                holder = ((issue * holdings_per_lease + seq * 7919) % members) + 1
-                holdings.append({"issue_id": issue, "member_id": holder,
-                                 "principal": principal + seq, "redeemed": 0, "seq": seq})
-        put(HoldingRow, holdings)
-        put(RentReceiptRow, [{"commune_id": 1, "issue_id": i, "amount": 33_333 + i,
-                              "received_at": RENT_DAY, "period": PERIOD, "recorded_by": 1}
-                             for i in range(1, leases + 1)])
+    Every lease has ``holdings_per_lease`` holders (distinct members), rent was
+    received on every lease in January 2027, and everyone joined long before it.
+    """
+    cooperatives = max(1, leases // 10)
+    with database.engine.begin() as connection:
+
+        def put(table: Any, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+            bulk_insert(connection, table.__table__, columns, rows)
+
+        put(
+            CommuneRow,
+            ("id", "name", "currency", "timezone", "locale", "created_at"),
+            [(1, "Fed", "EUR", "UTC", "en", FOUNDED)],
+        )
+        put(
+            ChatRow,
+            ("id", "platform", "platform_chat_id", "is_private", "title", "commune_id"),
+            [(1, "bench", "group", False, "group", 1)],
+        )
+        put(PersonRow, ("id", "created_at"), ((n, LONG_AGO) for n in range(1, members + 1)))
+        put(
+            AccountRow,
+            ("id", "platform", "platform_user_id", "person_id", "display_name", "last_seen_at"),
+            ((n, "bench", f"m{n}", n, f"m{n}", LONG_AGO) for n in range(1, members + 1)),
+        )
+        put(
+            CooperativeRow,
+            ("id", "commune_id", "name"),
+            ((c, 1, f"coop{c}") for c in range(1, cooperatives + 1)),
+        )
+        put(
+            MemberRow,
+            (
+                "id",
+                "commune_id",
+                "person_id",
+                "name",
+                "cooperative_id",
+                "is_admin",
+                "is_treasurer",
+                "joined_at",
+            ),
+            (
+                (n, 1, n, f"m{n}", (n % cooperatives) + 1, n == 1, n == 1, LONG_AGO)
+                for n in range(1, members + 1)
+            ),
+        )
+        put(
+            BondIssueRow,
+            (
+                "id",
+                "commune_id",
+                "number",
+                "cooperative_id",
+                "proposer_id",
+                "asset",
+                "price",
+                "rent",
+                "deadline",
+                "created_at",
+                "status",
+                "closed_at",
+            ),
+            (
+                (
+                    i,
+                    1,
+                    i,
+                    (i % cooperatives) + 1,
+                    1,
+                    f"asset{i}",
+                    PRINCIPAL * holdings_per_lease
+                    + holdings_per_lease * (holdings_per_lease + 1) // 2,
+                    RENT,
+                    CLEARED,
+                    LONG_AGO,
+                    "cleared",
+                    CLEARED,
+                )
+                for i in range(1, leases + 1)
+            ),
+        )
+        put(
+            HoldingRow,
+            ("id", "issue_id", "member_id", "principal", "redeemed", "seq"),
+            _holdings(members, leases, holdings_per_lease),
+        )
+        put(
+            RentReceiptRow,
+            ("id", "commune_id", "issue_id", "amount", "received_at", "period", "recorded_by"),
+            ((i, 1, i, RENT + i, RENT_DAY, PERIOD, 1) for i in range(1, leases + 1)),
+        )
+        if connection.dialect.name == "postgresql":  # ids were given: move the sequences on
+            for table in ("commune", "chat", "person", "account", "cooperative", "member"):
+                connection.execute(_sync_sequence(table))
+            for table in ("bond_issue", "holding", "rent_receipt"):
+                connection.execute(_sync_sequence(table))
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     return 1
+
+
+NEARLY_REPAID = 5  # every 5th lease is owed 10 cents per holding: its rent mostly pools
+
+
+def _holdings(members: int, leases: int, per_lease: int) -> Iterable[tuple[int, ...]]:
+    """Each lease's holders: distinct members spread over the whole commune.
+
+    Most leases owe their whole principal, so their rent all goes to redemptions;
+    every ``NEARLY_REPAID``th is repaid but for 10 cents a holding, so its rent
+    repays the rest and pays the social dividend.
+    """
+    hid = 0
+    for issue in range(1, leases + 1):
+        for seq in range(1, per_lease + 1):
+            hid += 1
+            holder = ((issue * per_lease + seq * 7919) % members) + 1
+            principal = PRINCIPAL + seq
+            redeemed = principal - 10 if issue % NEARLY_REPAID == 0 else 0
+            yield (hid, issue, holder, principal, redeemed, seq)
+
+
+def _sync_sequence(table: str):  # type: ignore[no-untyped-def]
+    return text(
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"(SELECT coalesce(max(id), 1) FROM {table}))"
+    )

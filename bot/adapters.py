@@ -59,3 +59,12 @@ def _telegram(database: Database) -> Adapter | None:
 
 
 FACTORIES.append(_telegram)
+
+
+def _file_for_tests(database: Database) -> Adapter | None:
+    from bot.file_delivery import from_environment  # TEST ONLY: MINGA_TEST_DELIVER
+
+    return from_environment(database)
+
+
+FACTORIES.append(_file_for_tests)

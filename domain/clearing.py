@@ -32,6 +32,19 @@ class LeaseRent:
 
 
 @dataclass(frozen=True)
+class LeaseTotal:
+    """One lease's rent for the period and the sum its holdings are still owed.
+
+    Enough to compute every amount of a period but the split among holdings, which
+    ``redeem`` does lease by lease; a large commune streams its holdings through it.
+    """
+
+    issue_id: int
+    rent_received: int
+    outstanding: int
+
+
+@dataclass(frozen=True)
 class LeaseOutcome:
     issue_id: int
     rent_received: int
@@ -78,19 +91,40 @@ class ConservationError(AssertionError):
     """A bug, never a user error: the period would not add up to the cent."""
 
 
+def settle(lease: LeaseTotal) -> LeaseOutcome:
+    """What a lease's rent repays (at most what is owed) and what it leaves for the pool."""
+    to_redeem = min(lease.rent_received, lease.outstanding)
+    return LeaseOutcome(
+        lease.issue_id,
+        lease.rent_received,
+        to_redeem,
+        lease.rent_received - to_redeem,
+        lease.outstanding,
+    )
+
+
+def split(lease: LeaseTotal, outstanding: Sequence[int]) -> list[int]:
+    """Each holding's part of what a lease redeems, pro rata to what each is owed.
+
+    ``outstanding`` is every holding still owed on the lease, in pledge order; it
+    must add up to the lease's total. The parts add up to what ``settle`` redeems.
+    """
+    if sum(outstanding) != lease.outstanding:
+        raise ConservationError(f"lease {lease.issue_id}: holdings do not add up to its total")
+    return largest_remainder(settle(lease).redeemed, outstanding)
+
+
 def redeem(lease: LeaseRent) -> tuple[LeaseOutcome, list[Redemption]]:
     """Repay a lease's holdings from its rent, pro rata to what each is still owed."""
-    owed = sum(h.outstanding for h in lease.holdings)
-    to_redeem = min(lease.rent_received, owed)
-    parts = largest_remainder(to_redeem, [h.outstanding for h in lease.holdings])
+    weights = [h.outstanding for h in lease.holdings]
+    total = LeaseTotal(lease.issue_id, lease.rent_received, sum(weights))
+    outcome = settle(total)
+    parts = split(total, weights)
     redemptions = [
         Redemption(h.holding_id, h.member_id, lease.issue_id, part, h.outstanding - part)
         for h, part in zip(lease.holdings, parts, strict=True)
         if part
     ]
-    outcome = LeaseOutcome(
-        lease.issue_id, lease.rent_received, to_redeem, lease.rent_received - to_redeem, owed
-    )
     return outcome, redemptions
 
 
@@ -104,6 +138,27 @@ def clear_period(
         outcome, lease_redemptions = redeem(lease)
         outcomes.append(outcome)
         redemptions.extend(lease_redemptions)
+    return _close(outcomes, redemptions, eligible_members, carry_in)
+
+
+def clear_totals(
+    leases: Sequence[LeaseTotal], eligible_members: int, carry_in: int
+) -> ClearingOutcome:
+    """The same period from each lease's totals, without the per-holding redemptions.
+
+    Every amount ``clear_period`` returns but ``redemptions`` (left empty): the
+    caller splits each lease's ``redeemed`` among its holdings with ``redeem``,
+    lease by lease, and must get the same lease outcome back.
+    """
+    return _close([settle(lease) for lease in leases], [], eligible_members, carry_in)
+
+
+def _close(
+    outcomes: list[LeaseOutcome],
+    redemptions: list[Redemption],
+    eligible_members: int,
+    carry_in: int,
+) -> ClearingOutcome:
     rent = sum(o.rent_received for o in outcomes)
     redeemed = sum(o.redeemed for o in outcomes)
     pool = sum(o.to_pool for o in outcomes) + carry_in
@@ -124,15 +179,46 @@ def clear_period(
     return result
 
 
+CLEARING_ENTRY = "clearing"
+
+
+def clearing_ref(period: str) -> str:
+    """The reference of a period's clearing entry in the journal: ``period:2027-01``."""
+    return f"period:{period}"
+
+
+def redemption_postings(redemptions: Sequence[Redemption]) -> list[Posting]:
+    """What a clearing entry posts for its redemptions: each repaid to its holding."""
+    return [Posting(AccountKind.HOLDING, r.holding_id, r.amount) for r in redemptions if r.amount]
+
+
+def dividend_postings(
+    outcome: ClearingOutcome, eligible_member_ids: Sequence[int]
+) -> list[Posting]:
+    """Each eligible member's dividend (none when the dividend is zero)."""
+    if not outcome.dividend_each:
+        return []
+    return [
+        Posting(AccountKind.DIVIDEND, member_id, outcome.dividend_each)
+        for member_id in eligible_member_ids
+    ]
+
+
+def cash_posting(outcome: ClearingOutcome) -> Posting:
+    """The common pool pays out everything the period redeems and divides."""
+    return Posting(AccountKind.CASH, 0, -(outcome.redeemed + outcome.dividends))
+
+
 def clearing_entry(
     period: str, outcome: ClearingOutcome, eligible_member_ids: Sequence[int]
 ) -> JournalEntry:
-    """The journal entry that pays out a period: redemptions and dividends from cash."""
-    postings = [Posting(AccountKind.HOLDING, r.holding_id, r.amount) for r in outcome.redemptions]
-    if outcome.dividend_each:
-        postings += [
-            Posting(AccountKind.DIVIDEND, member_id, outcome.dividend_each)
-            for member_id in eligible_member_ids
-        ]
-    postings.append(Posting(AccountKind.CASH, 0, -(outcome.redeemed + outcome.dividends)))
-    return entry("clearing", f"period:{period}", postings)
+    """The journal entry that pays out a period: redemptions and dividends from cash.
+
+    In this order: the holdings (as ``outcome.redemptions``), the dividends (by
+    member), the cash. A federation's clearing writes the same entry piecewise
+    (storage's ``JournalRepository.append_clearing_*``) and checks it balances.
+    """
+    postings = redemption_postings(outcome.redemptions)
+    postings += dividend_postings(outcome, eligible_member_ids)
+    postings.append(cash_posting(outcome))
+    return entry(CLEARING_ENTRY, clearing_ref(period), postings)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html as html_escaping
 import io
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,8 +78,13 @@ def _moment(
 @jinja2.pass_context
 def _month(context: jinja2.runtime.Context, period: str) -> str:
     """'2027-01' -> 'January 2027', 'enero de 2027', 'gener del 2027'."""
+    return _month_name(period, context["locale"])
+
+
+@lru_cache(maxsize=4096)  # a clearing's 100,000 statements name the same month
+def _month_name(period: str, locale: str) -> str:
     year, month = (int(part) for part in period.split("-"))
-    return format_skeleton("yMMMM", date(year, month, 1), locale=context["locale"])
+    return format_skeleton("yMMMM", date(year, month, 1), locale=locale)
 
 
 def _bar(fraction_num: int, fraction_den: int, width: int = 10) -> str:
@@ -100,6 +105,7 @@ def environment(locale: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates ship with the code: no stat() per message
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
@@ -117,6 +123,12 @@ def environment(locale: str) -> jinja2.Environment:
 def render(template: str, locale: str, context: dict[str, Any], html: bool = False) -> str:
     """The message text, one line per line, with no blank lines (chat is dense)."""
     locale = locale if locale in SUPPORTED else DEFAULT
-    text = environment(locale).get_template(f"{template}.j2").render(**context, locale=locale)
+    text = _template(template, locale).render(**context, locale=locale)
     plain = "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
     return html_escaping.escape(plain, quote=False) if html else plain
+
+
+@lru_cache(maxsize=1024)
+def _template(name: str, locale: str) -> jinja2.Template:
+    """A compiled template, found once per language (not looked up per message)."""
+    return environment(locale).get_template(f"{name}.j2")

@@ -27,10 +27,10 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
     for member_id, number, repaid in uow.clearings.redemptions_by_member(record.id):
         redemptions.setdefault(member_id, {})[str(number)] = amount(repaid)
     outstanding: dict[int, dict[str, str]] = {}
-    for member_id, number, owed in sorted(
-        uow.clearings.outstanding_after(commune.id, str(period), period.ends_at(commune.timezone))
+    for member_id, lines in uow.clearings.holding_lines(
+        commune.id, record.id, str(period), period.ends_at(commune.timezone)
     ):
-        outstanding.setdefault(member_id, {})[str(number)] = amount(owed)
+        outstanding[member_id] = {str(number): amount(owed) for number, _, owed in lines}
     members = [
         {
             "name": name,

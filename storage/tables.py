@@ -163,15 +163,8 @@ class ClearingLeaseRow(SQLModel, table=True):
     outstanding_after: int = money()
 
 
-class RedemptionRow(SQLModel, table=True):
-    __tablename__ = "redemption"
-    id: int | None = Field(default=None, primary_key=True)
-    clearing_id: int = Field(foreign_key="clearing.id", index=True)
-    holding_id: int = Field(foreign_key="holding.id", index=True)
-    member_id: int = Field(foreign_key="member.id", index=True)
-    issue_id: int = Field(foreign_key="bond_issue.id")
-    amount: int = money()
-    outstanding_after: int = money()
+# A clearing's redemptions are its journal entry's ``holding`` postings: there is no
+# redemption table since migration 0005 (it held each of them a second time).
 
 
 class ClearingMemberRow(SQLModel, table=True):
@@ -187,6 +180,7 @@ class ClearingMemberRow(SQLModel, table=True):
 
 class JournalEntryRow(SQLModel, table=True):
     __tablename__ = "journal_entry"
+    __table_args__ = (Index("ix_journal_entry_kind_ref", "commune_id", "kind", "ref"),)
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id", index=True)
     kind: str = Field(max_length=32)

@@ -28,7 +28,6 @@ DOMAIN_TABLES = (
     "rent_receipt",
     "clearing",
     "clearing_lease",
-    "redemption",
     "clearing_member",
     "journal_entry",
     "journal_posting",

@@ -150,7 +150,7 @@ ana@group: /rent 1 333.33
 
 def _state(url: str) -> tuple[list, list, dict]:
     database = Database(url)
-    snapshot = domain_snapshot(database, ("clearing", "clearing_member", "redemption"))
+    snapshot = domain_snapshot(database, ("clearing", "clearing_member"))  # redemptions: journal
     with database.unit_of_work() as uow:
         commune = uow.communes.by_name("Terra")
         journal = uow.journal.dump(commune.id)

@@ -7,13 +7,35 @@ UPDATE … FROM a subquery), never a loop of queries.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from domain.clearing import ClearingOutcome, HoldingBalance, LeaseRent
+from domain.clearing import (
+    CLEARING_ENTRY,
+    ClearingOutcome,
+    LeaseTotal,
+    clearing_ref,
+)
+from domain.journal import AccountKind
 from storage.tables import (
     AccountRow,
     BondIssueRow,
@@ -22,16 +44,21 @@ from storage.tables import (
     ClearingRow,
     CooperativeRow,
     HoldingRow,
+    JournalEntryRow,
+    JournalPostingRow,
     MemberRow,
     PersonRow,
-    RedemptionRow,
     RentReceiptRow,
 )
 
+Members = tuple[int, int] | None  # a range of member ids, first to last; None: everyone
+LARGE_CACHE_KIB = 65_536
+LEASES_PER_BATCH = 1000  # about 50,000 holdings in memory at a time at federation size
 
-@dataclass(frozen=True)
-class Recipient:
-    """A member who gets a statement, with where and in what language."""
+
+class Recipient(NamedTuple):
+    """A member who gets a statement, with where and in what language (a tuple: a
+    clearing makes one per member)."""
 
     member_id: int
     name: str
@@ -97,60 +124,93 @@ class ClearingRepository:
         ).scalar_one_or_none()
         return _record(row) if row else None
 
+    @contextmanager
+    def large(self) -> Iterator[None]:
+        """Around a whole commune's clearing: on SQLite a 64 MB page cache instead of
+        2 MB, so the holdings and their indexes stay in memory while hundreds of
+        thousands of rows go in (no spilling dirty pages mid-transaction)."""
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        if sqlite:
+            self.session.execute(text(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}"))
+        try:
+            yield
+        finally:
+            if sqlite:
+                self.session.execute(text("PRAGMA cache_size = -2000"))
+
     # inputs ------------------------------------------------------------------------------
-    def lease_rents(self, commune_id: int, period: str) -> list[LeaseRent]:
-        rents = self.session.execute(
-            select(RentReceiptRow.issue_id, func.sum(RentReceiptRow.amount))
-            .join(BondIssueRow, BondIssueRow.id == RentReceiptRow.issue_id)
+    def lease_totals(self, commune_id: int, period: str) -> list[LeaseTotal]:
+        """Each lease's rent in ``period`` and what its holdings are still owed, by number."""
+        received = (
+            select(
+                RentReceiptRow.issue_id.label("issue_id"),
+                func.sum(RentReceiptRow.amount).label("amount"),
+            )
             .where(RentReceiptRow.commune_id == commune_id, RentReceiptRow.period == period)
-            .group_by(RentReceiptRow.issue_id, BondIssueRow.number)
+            .group_by(RentReceiptRow.issue_id)
+            .subquery()
+        )
+        owed = (
+            select(
+                HoldingRow.issue_id.label("issue_id"),
+                func.sum(HoldingRow.principal - HoldingRow.redeemed).label("amount"),
+            )
+            .join(received, received.c.issue_id == HoldingRow.issue_id)
+            .where(HoldingRow.principal > HoldingRow.redeemed)
+            .group_by(HoldingRow.issue_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(received.c.issue_id, received.c.amount, func.coalesce(owed.c.amount, 0))
+            .join(BondIssueRow, BondIssueRow.id == received.c.issue_id)
+            .outerjoin(owed, owed.c.issue_id == received.c.issue_id)
             .order_by(BondIssueRow.number)
         ).all()
-        if not rents:
-            return []
-        rented = (
-            select(RentReceiptRow.issue_id)
-            .where(RentReceiptRow.commune_id == commune_id, RentReceiptRow.period == period)
-            .scalar_subquery()
-        )
-        holdings: dict[int, list[HoldingBalance]] = {}
-        for hid, member_id, issue_id, outstanding in self.session.execute(
-            select(
-                HoldingRow.id,
-                HoldingRow.member_id,
-                HoldingRow.issue_id,
-                HoldingRow.principal - HoldingRow.redeemed,
-            )
-            .where(HoldingRow.issue_id.in_(rented), HoldingRow.principal > HoldingRow.redeemed)
-            .order_by(HoldingRow.issue_id, HoldingRow.seq, HoldingRow.id)
-        ).all():
-            holdings.setdefault(issue_id, []).append(HoldingBalance(hid, member_id, outstanding))
-        return [
-            LeaseRent(issue_id, int(total), holdings.get(issue_id, [])) for issue_id, total in rents
-        ]
+        return [LeaseTotal(issue_id, int(rent), int(due)) for issue_id, rent, due in rows]
+
+    def owed_by_lease(
+        self, leases: Sequence[LeaseTotal], batch: int = LEASES_PER_BATCH
+    ) -> Iterator[tuple[LeaseTotal, list[int], list[int]]]:
+        """Each lease with its holdings still owed, in pledge order: (lease, holding ids,
+        what each is owed). A batch of leases per query, as plain lists, so a
+        federation's 500,000 holdings are never all in memory, nor objects, at once."""
+        for first in range(0, len(leases), batch):
+            chunk = leases[first : first + batch]
+            owed: dict[int, tuple[list[int], list[int]]] = {
+                lease.issue_id: ([], []) for lease in chunk
+            }
+            for issue_id, holding_id, outstanding in self.session.connection().execute(
+                select(
+                    HoldingRow.issue_id,
+                    HoldingRow.id,
+                    HoldingRow.principal - HoldingRow.redeemed,
+                )
+                .where(
+                    HoldingRow.issue_id.in_(list(owed)),
+                    HoldingRow.principal > HoldingRow.redeemed,
+                )
+                .order_by(HoldingRow.issue_id, HoldingRow.seq, HoldingRow.id)
+            ):
+                ids, amounts = owed[issue_id]
+                ids.append(holding_id)
+                amounts.append(outstanding)
+            for lease in chunk:
+                yield (lease, *owed[lease.issue_id])
 
     def _eligible(self, period_start: datetime):  # type: ignore[no-untyped-def]
         return and_(MemberRow.left_at.is_(None), MemberRow.joined_at < period_start)
 
-    def eligible_member_ids(self, commune_id: int, period_start: datetime) -> list[int]:
-        return list(
-            self.session.execute(
-                select(MemberRow.id)
-                .where(MemberRow.commune_id == commune_id, self._eligible(period_start))
-                .order_by(MemberRow.id)
-            ).scalars()
-        )
+    def eligible_count(self, commune_id: int, period_start: datetime) -> int:
+        """Members for the whole period who still are: the dividend's divisor."""
+        return self.session.execute(
+            select(func.count())
+            .select_from(MemberRow)
+            .where(MemberRow.commune_id == commune_id, self._eligible(period_start))
+        ).scalar_one()
 
     # outputs -----------------------------------------------------------------------------
-    def record(
-        self,
-        commune_id: int,
-        period: str,
-        period_start: datetime,
-        now: datetime,
-        outcome: ClearingOutcome,
-    ) -> int:
-        """Write the clearing, its leases, redemptions and statement roster; repay holdings."""
+    def record(self, commune_id: int, period: str, now: datetime, outcome: ClearingOutcome) -> int:
+        """Write the clearing and its leases; redemptions follow with ``add_redemptions``."""
         row = ClearingRow(
             commune_id=commune_id,
             period=period,
@@ -166,6 +226,7 @@ class ClearingRepository:
         self.session.add(row)
         self.session.flush()
         clearing_id = row.id
+        assert clearing_id is not None
         if outcome.leases:
             self.session.execute(
                 insert(ClearingLeaseRow.__table__),
@@ -181,93 +242,135 @@ class ClearingRepository:
                     for lease in outcome.leases
                 ],
             )
-        if outcome.redemptions:
-            self.session.execute(
-                insert(RedemptionRow.__table__),
-                [
-                    {
-                        "clearing_id": clearing_id,
-                        "holding_id": r.holding_id,
-                        "member_id": r.member_id,
-                        "issue_id": r.issue_id,
-                        "amount": r.amount,
-                        "outstanding_after": r.outstanding_after,
-                    }
-                    for r in outcome.redemptions
-                ],
-            )
-            repaid = (
-                select(RedemptionRow.amount)
-                .where(
-                    RedemptionRow.clearing_id == clearing_id,
-                    RedemptionRow.holding_id == HoldingRow.id,
-                )
-                .scalar_subquery()
-            )
-            self.session.execute(
-                update(HoldingRow)
-                .where(
-                    HoldingRow.id.in_(
-                        select(RedemptionRow.holding_id).where(
-                            RedemptionRow.clearing_id == clearing_id
-                        )
-                    )
-                )
-                .values(redeemed=HoldingRow.redeemed + repaid)
-                .execution_options(synchronize_session=False)
-            )
-        redeemed_members = select(RedemptionRow.member_id).where(
-            RedemptionRow.clearing_id == clearing_id
+        return clearing_id
+
+    def finish(
+        self, clearing_id: int, entry_id: int, commune_id: int, period_start: datetime
+    ) -> None:
+        """Repay the holdings by the entry's ``holding`` postings; write the roster.
+
+        One UPDATE … FROM over the postings (not a subquery per holding: PostgreSQL
+        planned that as a scan of the freshly written rows per holding, for
+        minutes), and one INSERT … SELECT for the roster: everyone still a member,
+        and whoever left but was repaid now; the dividend to the eligible.
+        """
+        dividend_each = self.session.execute(
+            select(ClearingRow.dividend_each).where(ClearingRow.id == clearing_id)
+        ).scalar_one()
+        repaid = aliased(JournalPostingRow)
+        self.session.execute(
+            update(HoldingRow)
+            .where(repaid.account_ref == HoldingRow.id, *_repaid_where(repaid, entry_id))
+            .values(redeemed=HoldingRow.redeemed + repaid.amount)
+            .execution_options(synchronize_session=False)
+        )
+        repaid_members = (
+            select(HoldingRow.member_id)
+            .join(repaid, repaid.account_ref == HoldingRow.id)
+            .where(*_repaid_where(repaid, entry_id))
         )
         roster = select(
             literal(clearing_id),
             MemberRow.id,
-            case((self._eligible(period_start), literal(outcome.dividend_each)), else_=0),
+            case((self._eligible(period_start), literal(dividend_each)), else_=0),
         ).where(
             MemberRow.commune_id == commune_id,
-            or_(MemberRow.left_at.is_(None), MemberRow.id.in_(redeemed_members)),
+            or_(MemberRow.left_at.is_(None), MemberRow.id.in_(repaid_members)),
         )
         self.session.execute(
             insert(ClearingMemberRow.__table__).from_select(
                 ["clearing_id", "member_id", "dividend"], roster
             )
         )
-        return clearing_id
+
+    def entry_of(self, clearing_id: int) -> int | None:
+        """The journal entry of a clearing (kind ``clearing``, ref ``period:YYYY-MM``)."""
+        commune_id, period = self.session.execute(
+            select(ClearingRow.commune_id, ClearingRow.period).where(ClearingRow.id == clearing_id)
+        ).one()
+        return self.session.execute(
+            select(func.min(JournalEntryRow.id)).where(
+                JournalEntryRow.commune_id == commune_id,
+                JournalEntryRow.kind == CLEARING_ENTRY,
+                JournalEntryRow.ref == clearing_ref(period),
+            )
+        ).scalar_one()
+
+    def _entries(self, commune_id: int, *refs: Any):  # type: ignore[no-untyped-def]
+        """The clearing entries of a commune whose refs match: a scalar subquery."""
+        return (
+            select(JournalEntryRow.id)
+            .where(
+                JournalEntryRow.commune_id == commune_id,
+                JournalEntryRow.kind == CLEARING_ENTRY,
+                *refs,
+            )
+            .scalar_subquery()
+        )
 
     # statements ------------------------------------------------------------------------
-    def recipients(self, clearing_id: int) -> list[Recipient]:
-        """Everyone on the roster, with their most recently used account."""
-        ranked = select(
-            AccountRow.person_id,
-            AccountRow.platform,
-            AccountRow.platform_user_id,
-            AccountRow.language,
-            func.row_number()
-            .over(
-                partition_by=AccountRow.person_id,
-                order_by=(AccountRow.last_seen_at.desc(), AccountRow.id.desc()),
-            )
-            .label("rank"),
-        ).subquery()
-        rows = self.session.execute(
+    def recipients(self, clearing_id: int, members: Members = None) -> list[Recipient]:
+        """Who is on the roster (member ids in ``members``, first to last), by member id,
+        with their most recently used account.
+
+        Two plain queries matched here: a window function's ``rank = 1`` joined back
+        made SQLite compare every member with every account.
+        """
+        roster = (
             select(
                 MemberRow.id,
                 MemberRow.name,
                 MemberRow.person_id,
                 MemberRow.cooperative_id,
                 ClearingMemberRow.dividend,
-                ranked.c.platform,
-                ranked.c.platform_user_id,
                 PersonRow.locale,
-                ranked.c.language,
             )
             .join(ClearingMemberRow, ClearingMemberRow.member_id == MemberRow.id)
             .join(PersonRow, PersonRow.id == MemberRow.person_id)
-            .join(ranked, and_(ranked.c.person_id == MemberRow.person_id, ranked.c.rank == 1))
             .where(ClearingMemberRow.clearing_id == clearing_id)
             .order_by(MemberRow.id)
-        ).all()
-        return [Recipient(*r) for r in rows]
+        )
+        accounts = (
+            select(
+                AccountRow.person_id,
+                AccountRow.platform,
+                AccountRow.platform_user_id,
+                AccountRow.language,
+            )
+            .join(MemberRow, MemberRow.person_id == AccountRow.person_id)
+            .join(ClearingMemberRow, ClearingMemberRow.member_id == MemberRow.id)
+            .where(ClearingMemberRow.clearing_id == clearing_id)
+            .order_by(AccountRow.last_seen_at, AccountRow.id)
+        )
+        if members is not None:
+            roster = roster.where(MemberRow.id.between(*members))
+            accounts = accounts.where(MemberRow.id.between(*members))
+        connection = self.session.connection()  # Core rows: no ORM bookkeeping per row
+        latest = {  # later rows win: the most recently used account of each person
+            person_id: (platform, address, language)
+            for person_id, platform, address, language in connection.execute(accounts)
+        }
+        found = []
+        for member_id, name, person_id, cooperative_id, dividend, locale in connection.execute(
+            roster
+        ):
+            account = latest.get(person_id)
+            if account is not None:
+                platform, address, language = account
+                found.append(
+                    Recipient(
+                        member_id,
+                        name,
+                        person_id,
+                        cooperative_id,
+                        dividend,
+                        platform,
+                        address,
+                        locale,
+                        language,
+                    )
+                )
+        return found
 
     def cooperative_rents(self, commune_id: int, period: str) -> dict[int, tuple[str, int]]:
         """Rent each cooperative paid in the period: {cooperative id: (name, amount)}."""
@@ -293,28 +396,45 @@ class ClearingRepository:
             ).all()
         )
 
-    def year_to_date(self, commune_id: int, first: str, last: str) -> dict[int, tuple[int, int]]:
+    def year_to_date(
+        self, commune_id: int, first: str, last: str, members: Members = None
+    ) -> dict[int, tuple[int, int]]:
         """{member id: (dividends, repaid)} over the clearings from ``first`` to ``last``."""
-        in_year = and_(
-            ClearingRow.commune_id == commune_id,
-            ClearingRow.period >= first,
-            ClearingRow.period <= last,
+        in_year = (
+            select(ClearingRow.id)
+            .where(
+                ClearingRow.commune_id == commune_id,
+                ClearingRow.period >= first,
+                ClearingRow.period <= last,
+            )
+            .scalar_subquery()
         )
+        dividends = select(ClearingMemberRow.member_id, func.sum(ClearingMemberRow.dividend)).where(
+            ClearingMemberRow.clearing_id.in_(in_year)
+        )
+        entries = self._entries(
+            commune_id,
+            JournalEntryRow.ref >= clearing_ref(first),
+            JournalEntryRow.ref <= clearing_ref(last),
+        )
+        posting = aliased(JournalPostingRow)
+        repaid = (
+            select(HoldingRow.member_id, func.sum(posting.amount))
+            .join(posting, posting.account_ref == HoldingRow.id)
+            .where(
+                posting.entry_id.in_(entries),
+                posting.commune_id == commune_id,
+                posting.account_kind == AccountKind.HOLDING.value,
+            )
+        )
+        if members is not None:
+            dividends = dividends.where(ClearingMemberRow.member_id.between(*members))
+            repaid = repaid.where(HoldingRow.member_id.between(*members))
         totals: dict[int, list[int]] = {}
-        for member_id, total in self.session.execute(
-            select(ClearingMemberRow.member_id, func.sum(ClearingMemberRow.dividend))
-            .join(ClearingRow, ClearingRow.id == ClearingMemberRow.clearing_id)
-            .where(in_year)
-            .group_by(ClearingMemberRow.member_id)
-        ).all():
-            totals.setdefault(member_id, [0, 0])[0] = int(total)
-        for member_id, total in self.session.execute(
-            select(RedemptionRow.member_id, func.sum(RedemptionRow.amount))
-            .join(ClearingRow, ClearingRow.id == RedemptionRow.clearing_id)
-            .where(in_year)
-            .group_by(RedemptionRow.member_id)
-        ).all():
-            totals.setdefault(member_id, [0, 0])[1] = int(total)
+        for member, total in self.session.execute(dividends.group_by(ClearingMemberRow.member_id)):
+            totals.setdefault(member, [0, 0])[0] = int(total)
+        for member, total in self.session.execute(repaid.group_by(HoldingRow.member_id)):
+            totals.setdefault(member, [0, 0])[1] = int(total)
         return {m: (d, r) for m, (d, r) in totals.items()}
 
     # reports ------------------------------------------------------------------------------
@@ -353,36 +473,113 @@ class ClearingRepository:
 
     def redemptions_by_member(self, clearing_id: int) -> list[tuple[int, int, int]]:
         """(member id, issue number, amount) repaid in this clearing."""
+        entry_id = self.entry_of(clearing_id)
+        repaid = aliased(JournalPostingRow)
         return [
-            tuple(r)
-            for r in self.session.execute(
-                select(RedemptionRow.member_id, BondIssueRow.number, func.sum(RedemptionRow.amount))
-                .join(BondIssueRow, BondIssueRow.id == RedemptionRow.issue_id)
-                .where(RedemptionRow.clearing_id == clearing_id)
-                .group_by(RedemptionRow.member_id, BondIssueRow.number)
-            ).all()
+            (member, number, int(amount))
+            for member, number, amount in self.session.execute(
+                select(HoldingRow.member_id, BondIssueRow.number, func.sum(repaid.amount))
+                .join(repaid, repaid.account_ref == HoldingRow.id)
+                .join(BondIssueRow, BondIssueRow.id == HoldingRow.issue_id)
+                .where(*_repaid_where(repaid, entry_id))
+                .group_by(HoldingRow.member_id, BondIssueRow.number)
+            )
         ]
 
-    def outstanding_after(
-        self, commune_id: int, period: str, period_end: datetime
-    ) -> list[tuple[int, int, int]]:
-        """(member id, issue number, outstanding) as it stood after ``period`` cleared."""
-        repaid_until = (
-            select(func.coalesce(func.sum(RedemptionRow.amount), 0))
-            .join(ClearingRow, ClearingRow.id == RedemptionRow.clearing_id)
-            .where(RedemptionRow.holding_id == HoldingRow.id, ClearingRow.period <= period)
-            .scalar_subquery()
+    def holding_lines(
+        self,
+        commune_id: int,
+        clearing_id: int,
+        period: str,
+        period_end: datetime,
+        members: Members = None,
+    ) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
+        """(member id, [(issue number, repaid in this clearing, outstanding after it)]),
+        by member then number, for every bond cleared before ``period_end``; streamed.
+
+        Outstanding after a period is what is owed now plus what later clearings
+        repaid: the few later clearings' postings, not a sum over every clearing
+        per holding. The whole commune is read in table order and
+        sorted once (``member_id + 0`` keeps SQLite off the member index, which
+        would visit the holdings in random order: a page read per holding).
+        """
+        later_posting = aliased(JournalPostingRow)
+        later = (
+            select(
+                later_posting.account_ref,
+                cast(func.sum(later_posting.amount), BigInteger),
+            )
+            .where(
+                later_posting.entry_id.in_(
+                    self._entries(commune_id, JournalEntryRow.ref > clearing_ref(period))
+                ),
+                later_posting.account_kind == AccountKind.HOLDING.value,
+            )
+            .group_by(later_posting.account_ref)
         )
-        return [
-            (member_id, number, int(outstanding))
-            for member_id, number, outstanding in self.session.execute(
-                select(
-                    HoldingRow.member_id,
-                    BondIssueRow.number,
-                    func.sum(HoldingRow.principal - repaid_until),
+        entry_id = self.entry_of(clearing_id)
+        now = aliased(JournalPostingRow)
+        query = select(
+            HoldingRow.member_id,
+            HoldingRow.issue_id,
+            func.coalesce(now.amount, 0),
+            HoldingRow.principal - HoldingRow.redeemed,
+            HoldingRow.id,
+        ).outerjoin(
+            now,
+            and_(
+                now.commune_id == commune_id,
+                now.account_kind == AccountKind.HOLDING.value,
+                now.account_ref == HoldingRow.id,
+                now.entry_id == entry_id,
+            ),
+        )
+        if members is not None:
+            later = later.join(HoldingRow, HoldingRow.id == later_posting.account_ref).where(
+                HoldingRow.member_id.between(*members)
+            )
+            query = query.where(HoldingRow.member_id.between(*members)).order_by(
+                HoldingRow.member_id, HoldingRow.issue_id
+            )
+        else:
+            query = query.where(
+                HoldingRow.issue_id.in_(
+                    select(BondIssueRow.id).where(BondIssueRow.commune_id == commune_id)
                 )
-                .join(BondIssueRow, BondIssueRow.id == HoldingRow.issue_id)
-                .where(BondIssueRow.commune_id == commune_id, BondIssueRow.closed_at < period_end)
-                .group_by(HoldingRow.member_id, BondIssueRow.number)
+            ).order_by(HoldingRow.member_id + 0, HoldingRow.issue_id)
+        repaid_later = dict(self.session.execute(later).all())
+        # The bond issues are matched here, not joined: without statistics SQLite
+        # would loop over the issues and scan the members' holdings for each. Issue
+        # ids and numbers rise together within a commune, so the order holds.
+        cleared = dict(
+            self.session.execute(
+                select(BondIssueRow.id, BondIssueRow.number).where(
+                    BondIssueRow.commune_id == commune_id, BondIssueRow.closed_at < period_end
+                )
             ).all()
-        ]
+        )
+        member: int | None = None
+        lines: list[tuple[int, int, int]] = []
+        rows = self.session.connection().execute(query)  # Core: rows as they come, not all
+        for holder, issue_id, repaid, owed, holding_id in rows:
+            number = cleared.get(issue_id)
+            if number is None:
+                continue
+            if repaid_later:
+                owed += repaid_later.get(holding_id, 0)
+            if holder != member:
+                if lines:
+                    yield member, lines  # type: ignore[misc]
+                member, lines = holder, []
+            elif lines and lines[-1][0] == number:  # two holdings of one bond
+                _, before, owed_before = lines.pop()
+                repaid, owed = repaid + before, owed + owed_before
+            lines.append((number, repaid, owed))
+        if lines:
+            yield member, lines  # type: ignore[misc]
+
+
+def _repaid_where(repaid: Any, entry_id: int | None) -> tuple[Any, ...]:
+    """The postings of ``repaid`` (an alias of journal_posting) that are the redemptions
+    of a clearing entry: its ``holding`` postings."""
+    return (repaid.entry_id == entry_id, repaid.account_kind == AccountKind.HOLDING.value)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from domain.messages import Outgoing
+from storage.bulk import bulk_insert
 from storage.tables import ConversationRow, InboxRow, OutboxRow, SettingRow
 
 
@@ -121,12 +122,52 @@ class InboxRepository:
         return result.rowcount > 0
 
 
+BULK = 500  # messages in one add() from which the rows go in as a bulk insert
+_OUTBOX_COLUMNS = (
+    "platform",
+    "address",
+    "is_private",
+    "person_id",
+    "template",
+    "context",
+    "locale",
+    "dedup_key",
+    "created_at",
+    "attempts",
+)
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, messages: list[Outgoing], now: datetime) -> None:
         if not messages:
+            return
+        if len(messages) >= BULK:  # a clearing's statements: COPY / the driver's executemany
+            encode = json.JSONEncoder(
+                separators=(",", ":"), sort_keys=True, default=_json_default
+            ).encode
+            bulk_insert(
+                self.session,
+                OutboxRow.__table__,
+                _OUTBOX_COLUMNS,
+                (
+                    (
+                        m.address.platform,
+                        m.address.address,
+                        m.address.is_private,
+                        m.address.person_id,
+                        m.template,
+                        encode(m.context),
+                        m.locale,
+                        m.dedup_key,
+                        now,
+                        0,
+                    )
+                    for m in messages
+                ),
+            )
             return
         rows = [
             {

@@ -1,0 +1,198 @@
+"""Clearing at federation size, against the floor of bulk-inserting its rows.
+
+Each measurement runs in its own process (``python -m bench.clearing``), so its
+peak RSS is its own: ``build`` fills a database, ``clear`` runs the due clearing
+through ``handlers.jobs.run_due`` exactly as ``minga run`` would, and ``floor``
+bulk-inserts as many journal postings and outbox rows as that clearing wrote
+(statement-sized contexts), with the same driver and connection settings, in one
+transaction: the least any clearing of that size could cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    rss_mb: float
+    detail: dict[str, Any]
+
+
+def in_subprocess(*args: str, timeout: float = 600) -> Run:
+    """Run ``python -m bench.clearing ARGS`` and read its one line of JSON."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.clearing", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.clearing {' '.join(args)} failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return Run(result.pop("seconds"), result.pop("rss_mb"), result)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _build(url: str, members: int) -> dict[str, Any]:
+    from bench.federation import build
+    from storage.uow import Database
+
+    database = Database(url)
+    started = time.perf_counter()
+    build(database, members, leases_for(members), HOLDINGS_PER_LEASE)
+    database.dispose()
+    return {"seconds": time.perf_counter() - started, "rss_mb": _rss_mb()}
+
+
+HOLDINGS_PER_LEASE = 50
+
+
+def leases_for(members: int) -> int:
+    """The issue's proportions: 100,000 members, 10,000 leases, 500,000 holdings."""
+    return max(1, members // 10)
+
+
+def _clear(url: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from bench.federation import CLEAR_AT
+    from handlers.jobs import run_due
+    from storage.uow import Database
+
+    database = Database(url)
+    started = time.perf_counter()
+    done = run_due(database.unit_of_work, CLEAR_AT)
+    seconds = time.perf_counter() - started
+    assert [item.key for item in done] == ["2027-01"], done
+    with database.engine.connect() as connection:
+        postings, outbox = (
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("journal_posting", "outbox")
+        )
+        redemptions = connection.execute(
+            text("SELECT count(*) FROM journal_posting WHERE account_kind = 'holding'")
+        ).scalar_one()
+        context = connection.execute(
+            text("SELECT avg(length(context)) FROM outbox WHERE template = 'statement'")
+        ).scalar_one()
+    database.dispose()
+    return {
+        "seconds": seconds,
+        "rss_mb": _rss_mb(),
+        "postings": postings,
+        "outbox": outbox,
+        "redemptions": redemptions,
+        "context_bytes": int(context or 0),
+    }
+
+
+def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str, Any]:
+    """One transaction: a journal entry with ``postings`` postings, ``outbox`` rows."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from storage.bulk import bulk_insert
+    from storage.repositories.clearings import LARGE_CACHE_KIB
+    from storage.tables import JournalPostingRow, OutboxRow
+    from storage.uow import Database
+
+    database = Database(url)
+    now = datetime(2027, 2, 1, tzinfo=UTC)
+    context = json.dumps({"pad": "x" * max(0, context_bytes - 10)})
+    run = f"floor-{time.time_ns()}"  # dedup keys are unique: one set per run
+    with database.engine.connect() as connection:  # statements name their reader
+        people = connection.execute(text("SELECT count(*) FROM person")).scalar_one()
+    with database.engine.connect() as connection:  # a fresh transaction, as the clearing's
+        transaction = connection.begin()
+        if connection.dialect.name == "sqlite":  # the page cache the clearing runs with
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}")
+        started = time.perf_counter()
+        entry = connection.execute(
+            text(
+                "INSERT INTO journal_entry (commune_id, kind, ref, created_at) "
+                "VALUES (1, 'floor', 'floor', :now) RETURNING id"
+            ),
+            {"now": now},
+        ).scalar_one()
+        bulk_insert(
+            connection,
+            JournalPostingRow.__table__,
+            ("entry_id", "commune_id", "account_kind", "account_ref", "amount"),
+            ((entry, 1, "holding", n, 1) for n in range(postings)),
+        )
+        bulk_insert(
+            connection,
+            OutboxRow.__table__,
+            (
+                "platform",
+                "address",
+                "is_private",
+                "person_id",
+                "template",
+                "context",
+                "locale",
+                "dedup_key",
+                "created_at",
+                "attempts",
+            ),
+            (
+                (
+                    "bench",
+                    f"m{n}",
+                    True,
+                    n % people + 1,
+                    "floor",
+                    context,
+                    "en",
+                    f"{run}:{n}",
+                    now,
+                    0,
+                )
+                for n in range(outbox)
+            ),
+        )
+        transaction.commit()
+        seconds = time.perf_counter() - started
+    database.dispose()
+    return {"seconds": seconds, "rss_mb": _rss_mb()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.clearing")
+    parser.add_argument("what", choices=["build", "clear", "floor"])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--postings", type=int, default=0)
+    parser.add_argument("--outbox", type=int, default=0)
+    parser.add_argument("--context-bytes", type=int, default=0)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    if args.what == "build":
+        result = _build(args.url, args.members)
+    elif args.what == "clear":
+        result = _clear(args.url)
+    else:
+        result = _floor(args.url, args.postings, args.outbox, args.context_bytes)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
