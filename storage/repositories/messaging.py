@@ -43,6 +43,20 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def pending_message(row: OutboxRow) -> PendingMessage:
+    """An outbox row as the adapters see it, with its context decoded."""
+    return PendingMessage(
+        row.id,
+        row.platform,
+        row.address,
+        row.is_private,
+        row.person_id,
+        row.template,
+        row.locale,
+        json.loads(row.context),
+    )
+
+
 class InboxRepository:
     """Every message received, unique per (platform, platform id).
 
@@ -195,19 +209,7 @@ class OutboxRepository:
             .order_by(OutboxRow.id)
             .limit(limit)
         ).scalars()
-        return [
-            PendingMessage(
-                r.id,
-                r.platform,
-                r.address,
-                r.is_private,
-                r.person_id,
-                r.template,
-                r.locale,
-                json.loads(r.context),
-            )
-            for r in rows
-        ]
+        return [pending_message(r) for r in rows]
 
     def claim(
         self, platform: str, now: datetime, lease: timedelta, limit: int = 100
@@ -236,19 +238,7 @@ class OutboxRepository:
                 .where(OutboxRow.id.in_([r.id for r in rows]))
                 .values(claimed_until=now + lease, attempts=OutboxRow.attempts + 1)
             )
-        return [
-            PendingMessage(
-                r.id,
-                r.platform,
-                r.address,
-                r.is_private,
-                r.person_id,
-                r.template,
-                r.locale,
-                json.loads(r.context),
-            )
-            for r in rows
-        ]
+        return [pending_message(r) for r in rows]
 
     def release(self, ids: list[int], not_before: datetime) -> None:
         """Put claimed messages back, deliverable again from ``not_before``."""

@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from storage.repositories.messaging import PendingMessage
+from storage.repositories.messaging import PendingMessage, pending_message
 from storage.tables import ChatRow, ConversationRow, OutboxRow
 from storage.telegram_tables import (
     TelegramBlockedRow,
@@ -79,19 +79,7 @@ class TelegramRepository:
             .order_by(OutboxRow.id)
             .limit(limit)
         ).scalars()
-        return [
-            PendingMessage(
-                r.id,
-                r.platform,
-                r.address,
-                r.is_private,
-                r.person_id,
-                r.template,
-                r.locale,
-                json.loads(r.context),
-            )
-            for r in rows
-        ]
+        return [pending_message(r) for r in rows]
 
     def _state(
         self,
