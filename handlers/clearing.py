@@ -67,11 +67,11 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     outcome = clear_totals(leases, eligible, carry_in)
     clearing_id = uow.clearings.record(commune.id, str(period), now, outcome)
     entry_id = uow.journal.start_entry(commune.id, CLEARING_ENTRY, clearing_ref(str(period)), now)
-    _redeem(uow, commune.id, entry_id, leases, outcome)
+    repaid = _redeem(uow, commune.id, entry_id, leases, outcome)
     uow.clearings.finish(clearing_id, entry_id, commune.id, start)
     uow.journal.close_clearing(entry_id, commune.id, clearing_id, cash_posting(outcome))
     uow.outbox.add(_summary(uow, commune, period, outcome), now)
-    queue_statements(uow, commune, period, clearing_id, now)
+    queue_statements(uow, commune, period, clearing_id, now, repaid)
     return outcome
 
 
@@ -81,12 +81,14 @@ def _redeem(
     entry_id: int,
     leases: list[LeaseTotal],
     outcome: ClearingOutcome,
-) -> None:
+) -> dict[int, int]:
     """Split each lease's repayment among its holdings (``domain.clearing.split``, the
     same rule as ``redeem`` without an object per holding), lease by lease, and post
-    each part to its holding in the clearing's journal entry, a batch at a time."""
+    each part to its holding in the clearing's journal entry, a batch at a time.
+    Returns {holding id: part}, for the statements."""
     if len(leases) != len(outcome.leases):
         raise ConservationError("the period's leases changed while it was cleared")
+    repaid: dict[int, int] = {}
     batch: list[tuple[int, int]] = []
     for lease, holding_ids, owed in uow.clearings.owed_by_lease(leases):
         parts = split(lease, owed)
@@ -95,8 +97,11 @@ def _redeem(
         ]
         if len(batch) >= POSTINGS_PER_INSERT:
             uow.journal.add_account_postings(entry_id, commune_id, AccountKind.HOLDING, batch)
+            repaid.update(batch)
             batch = []
     uow.journal.add_account_postings(entry_id, commune_id, AccountKind.HOLDING, batch)
+    repaid.update(batch)
+    return repaid
 
 
 POSTINGS_PER_INSERT = 20_000

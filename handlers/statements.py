@@ -8,7 +8,7 @@ For a whole roster they stream from one sorted pass over the commune's holdings.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -39,16 +39,22 @@ def statements(
 
 
 def queue_statements(
-    uow: UnitOfWork, commune: Commune, period: Period, clearing_id: int, now: datetime
+    uow: UnitOfWork,
+    commune: Commune,
+    period: Period,
+    clearing_id: int,
+    now: datetime,
+    repaid: Mapping[int, int] | None = None,
 ) -> int:
     """Queue every roster member's statement of a clearing just recorded; how many.
 
     They stream from one pass over the commune's holdings into the outbox, a batch
-    at a time, so 100,000 statements never sit in memory together.
+    at a time, so 100,000 statements never sit in memory together. ``repaid`` is
+    what the clearing repaid, {holding id: amount}, if the caller has it at hand.
     """
     queued = 0
     batch: list[Outgoing] = []
-    for message in _build(uow, commune, period, clearing_id, None):
+    for message in _build(uow, commune, period, clearing_id, None, repaid):
         batch.append(message)
         if len(batch) == MESSAGES_PER_INSERT:
             uow.outbox.add(batch, now)
@@ -64,6 +70,7 @@ def _build(
     period: Period,
     clearing_id: int,
     members: tuple[int, int] | None,
+    repaid: Mapping[int, int] | None = None,
 ) -> Iterator[Outgoing]:
     """The statements of the roster (members: a range of ids, first to last, or all),
     by member id. Keyed for the outbox when it is the whole roster (the clearing's)."""
@@ -80,7 +87,7 @@ def _build(
         )
     )
     lines = uow.clearings.holding_lines(
-        commune.id, clearing_id, str(period), period.ends_at(commune.timezone), members
+        commune.id, clearing_id, str(period), period.ends_at(commune.timezone), members, repaid
     )
     held = next(lines, None)
     base = {**commune_context(commune), "period": str(period)}

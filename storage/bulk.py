@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Boolean, Connection, Table
 from sqlmodel import Session
 
 
@@ -31,10 +31,11 @@ def bulk_insert(
     connection = session.connection() if isinstance(session, Session) else session
     driver = connection.connection.driver_connection
     names = ", ".join(columns)
-    processors = [
+    processors = [  # booleans need none: both drivers take Python's bools as they are
         (index, processor)
         for index, name in enumerate(columns)
-        if (processor := table.c[name].type._cached_bind_processor(connection.dialect))
+        if not isinstance(table.c[name].type, Boolean)
+        and (processor := table.c[name].type._cached_bind_processor(connection.dialect))
     ]
     if processors:
         rows = _processed(rows, processors)
@@ -60,12 +61,24 @@ def _processed(
     """The rows with those columns converted; each distinct value once (a clearing's
     rows share their timestamp, and a timestamp's conversion is the costly one)."""
     memos: list[dict[Any, Any]] = [{} for _ in processors]
+
+    def converted(memo: dict[Any, Any], processor: Any, value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            memo[value] = processor(value)
+            return memo[value]
+        except TypeError:  # unhashable: convert every time
+            return processor(value)
+
+    if len(processors) == 1:
+        ((index, processor),) = processors
+        memo = memos[0]
+        for row in rows:
+            yield (*row[:index], converted(memo, processor, row[index]), *row[index + 1 :])
+        return
     for row in rows:
         values = list(row)
         for (index, processor), memo in zip(processors, memos, strict=True):
-            value = values[index]
-            try:
-                values[index] = memo[value]
-            except KeyError:
-                values[index] = memo[value] = processor(value)
+            values[index] = converted(memo, processor, values[index])
         yield tuple(values)

@@ -7,7 +7,7 @@ UPDATE … FROM a subquery), never a loop of queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +54,7 @@ from storage.tables import (
 Members = tuple[int, int] | None  # a range of member ids, first to last; None: everyone
 LARGE_CACHE_KIB = 65_536
 LEASES_PER_BATCH = 1000  # about 50,000 holdings in memory at a time at federation size
+FETCH = 10_000  # rows per fetchmany when streaming
 
 
 class Recipient(NamedTuple):
@@ -179,7 +180,7 @@ class ClearingRepository:
             owed: dict[int, tuple[list[int], list[int]]] = {
                 lease.issue_id: ([], []) for lease in chunk
             }
-            for issue_id, holding_id, outstanding in self.session.connection().execute(
+            rows = self.session.connection().execute(
                 select(
                     HoldingRow.issue_id,
                     HoldingRow.id,
@@ -190,10 +191,12 @@ class ClearingRepository:
                     HoldingRow.principal > HoldingRow.redeemed,
                 )
                 .order_by(HoldingRow.issue_id, HoldingRow.seq, HoldingRow.id)
-            ):
-                ids, amounts = owed[issue_id]
-                ids.append(holding_id)
-                amounts.append(outstanding)
+            )
+            for part in rows.partitions(FETCH):
+                for issue_id, holding_id, outstanding in part:
+                    ids, amounts = owed[issue_id]
+                    ids.append(holding_id)
+                    amounts.append(outstanding)
             for lease in chunk:
                 yield (lease, *owed[lease.issue_id])
 
@@ -348,7 +351,8 @@ class ClearingRepository:
         connection = self.session.connection()  # Core rows: no ORM bookkeeping per row
         latest = {  # later rows win: the most recently used account of each person
             person_id: (platform, address, language)
-            for person_id, platform, address, language in connection.execute(accounts)
+            for part in connection.execute(accounts).partitions(FETCH)
+            for person_id, platform, address, language in part
         }
         found = []
         for member_id, name, person_id, cooperative_id, dividend, locale in connection.execute(
@@ -493,6 +497,7 @@ class ClearingRepository:
         period: str,
         period_end: datetime,
         members: Members = None,
+        repaid_now: Mapping[int, int] | None = None,
     ) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
         """(member id, [(issue number, repaid in this clearing, outstanding after it)]),
         by member then number, for every bond cleared before ``period_end``; streamed.
@@ -502,6 +507,8 @@ class ClearingRepository:
         per holding. The whole commune is read in table order and
         sorted once (``member_id + 0`` keeps SQLite off the member index, which
         would visit the holdings in random order: a page read per holding).
+        ``repaid_now``, {holding id: amount}, is what the clearing being recorded
+        just repaid; given, it saves looking each holding up in the journal.
         """
         later_posting = aliased(JournalPostingRow)
         later = (
@@ -517,23 +524,32 @@ class ClearingRepository:
             )
             .group_by(later_posting.account_ref)
         )
-        entry_id = self.entry_of(clearing_id)
-        now = aliased(JournalPostingRow)
-        query = select(
-            HoldingRow.member_id,
-            HoldingRow.issue_id,
-            func.coalesce(now.amount, 0),
-            HoldingRow.principal - HoldingRow.redeemed,
-            HoldingRow.id,
-        ).outerjoin(
-            now,
-            and_(
-                now.commune_id == commune_id,
-                now.account_kind == AccountKind.HOLDING.value,
-                now.account_ref == HoldingRow.id,
-                now.entry_id == entry_id,
-            ),
-        )
+        if repaid_now is None:
+            entry_id = self.entry_of(clearing_id)
+            now = aliased(JournalPostingRow)
+            query = select(
+                HoldingRow.member_id,
+                HoldingRow.issue_id,
+                func.coalesce(now.amount, 0),
+                HoldingRow.principal - HoldingRow.redeemed,
+                HoldingRow.id,
+            ).outerjoin(
+                now,
+                and_(
+                    now.commune_id == commune_id,
+                    now.account_kind == AccountKind.HOLDING.value,
+                    now.account_ref == HoldingRow.id,
+                    now.entry_id == entry_id,
+                ),
+            )
+        else:
+            query = select(
+                HoldingRow.member_id,
+                HoldingRow.issue_id,
+                literal(0),
+                HoldingRow.principal - HoldingRow.redeemed,
+                HoldingRow.id,
+            )
         if members is not None:
             later = later.join(HoldingRow, HoldingRow.id == later_posting.account_ref).where(
                 HoldingRow.member_id.between(*members)
@@ -561,20 +577,23 @@ class ClearingRepository:
         member: int | None = None
         lines: list[tuple[int, int, int]] = []
         rows = self.session.connection().execute(query)  # Core: rows as they come, not all
-        for holder, issue_id, repaid, owed, holding_id in rows:
-            number = cleared.get(issue_id)
-            if number is None:
-                continue
-            if repaid_later:
-                owed += repaid_later.get(holding_id, 0)
-            if holder != member:
-                if lines:
-                    yield member, lines  # type: ignore[misc]
-                member, lines = holder, []
-            elif lines and lines[-1][0] == number:  # two holdings of one bond
-                _, before, owed_before = lines.pop()
-                repaid, owed = repaid + before, owed + owed_before
-            lines.append((number, repaid, owed))
+        for chunk in rows.partitions(FETCH):  # fetchmany: a driver call per chunk, not per row
+            for holder, issue_id, repaid, owed, holding_id in chunk:
+                number = cleared.get(issue_id)
+                if number is None:
+                    continue
+                if repaid_later:
+                    owed += repaid_later.get(holding_id, 0)
+                if repaid_now is not None:
+                    repaid = repaid_now.get(holding_id, 0)
+                if holder != member:
+                    if lines:
+                        yield member, lines  # type: ignore[misc]
+                    member, lines = holder, []
+                elif lines and lines[-1][0] == number:  # two holdings of one bond
+                    _, before, owed_before = lines.pop()
+                    repaid, owed = repaid + before, owed + owed_before
+                lines.append((number, repaid, owed))
         if lines:
             yield member, lines  # type: ignore[misc]
 

