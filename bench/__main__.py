@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark, each a ratio against a floor of the same run.
 
-    .venv/bin/python -m bench                 # all of it, about 5 minutes on 2 cores
+    .venv/bin/python -m bench                 # all of it, 2 to 3 minutes on 2 cores
     .venv/bin/python -m bench --quick         # small sizes only, to try it out
     .venv/bin/python -m bench --no-postgres   # SQLite only
 
@@ -194,7 +194,8 @@ def _delivery_row(quick: bool) -> Row:
     script = HERE / "telegram_delivery.py"
     what = "Telegram delivery of 1,000 statements + summary (messages/s)"
     if not script.exists() or quick:
-        return Row(what, "SQLite", "not yet measured", "30/s limit", None, "at the limit", None)
+        result = "skipped (--quick)" if script.exists() else "not yet measured"
+        return Row(what, "SQLite", result, "30/s limit", None, "at the limit", None)
     _say("Telegram delivery (about 40 s at Telegram's 30 messages/s)")
     done = subprocess.run(
         [sys.executable, str(script), "--members", "1000"],
@@ -328,7 +329,9 @@ def _results(
     elapsed: float,
     args: argparse.Namespace,
 ) -> str:
-    scale_lines = ["| members | " + " | ".join(f"{label} clearing / floor" for label in scaling)]
+    scale_lines = [
+        "| members | " + " | ".join(f"{label} clearing / floor" for label in scaling) + " |"
+    ]
     scale_lines.append("|---" * (len(scaling) + 1) + "|")
     sizes = [m for m, _, _ in next(iter(scaling.values()))]
     for index, members in enumerate(sizes):
