@@ -19,7 +19,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.core import Locale
+from babel.dates import (
+    DateTimePattern,
+    format_date,
+    format_datetime,
+    format_skeleton,
+    get_date_format,
+    get_datetime_format,
+    match_skeleton,
+    parse_pattern,
+)
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -60,19 +70,71 @@ def _number(context: jinja2.runtime.Context, amount: int) -> str:
     return format_number_plain(int(amount), context["currency"], context["locale"])
 
 
+# How templates name a date: a style, not a pattern, so each language gets its own word
+# order. English keeps the fixed pattern it always had (CLDR's English is "Jan 28, 2027");
+# other languages take CLDR's: a date skeleton, or a standard date width ("full"), and
+# for a moment the 24-hour time joined on with the locale's date-time pattern.
+DATE_STYLES: dict[str, tuple[str, str, bool]] = {
+    # style: (English pattern, CLDR date skeleton or width, with the time)
+    "date": ("d MMM yyyy", "yMMMd", False),  # 28 Jan 2027 · 28 ene 2027
+    "weekday_date_time": ("EEE d MMM yyyy HH:mm", "yMMMEd", True),  # Thu 28 Jan 2027 14:05
+    "weekday_date_time_no_year": ("EEE d MMM HH:mm", "MMMEd", True),  # Thu 28 Jan 14:05
+    # Thursday 28 January 2027, 14:05 · jueves, 28 de enero de 2027, 14:05
+    "weekday_date_time_long": ("EEEE d MMMM yyyy, HH:mm", "full", True),
+}
+_WIDTHS = ("full", "long", "medium", "short")
+
+
+@lru_cache(maxsize=64)
+def date_pattern(style: str, locale: str) -> DateTimePattern:
+    """The CLDR pattern that writes a date in `style` for readers of `locale`."""
+    try:
+        english, date_part, with_time = DATE_STYLES[style]
+    except KeyError:
+        raise ValueError(f"unknown date style {style!r}; one of {', '.join(DATE_STYLES)}") from None
+    if locale == DEFAULT:
+        return parse_pattern(english)
+    cldr = _cldr(locale)
+    if date_part in _WIDTHS:
+        pattern = get_date_format(date_part, locale=cldr).pattern
+    else:
+        pattern = _skeleton(date_part, cldr)
+    if with_time:
+        glue = get_datetime_format("full" if date_part == "full" else "medium", locale=cldr)
+        pattern = glue.replace("{1}", pattern).replace("{0}", _skeleton("Hm", cldr))
+    return parse_pattern(pattern)
+
+
+@cache
+def _cldr(locale: str) -> Locale:
+    """Babel's locale data, parsed once (Locale.parse("es") costs half a date's formatting)."""
+    return Locale.parse(locale)
+
+
+def _skeleton(skeleton: str, locale: Locale) -> str:
+    options = locale.datetime_skeletons
+    return options[skeleton if skeleton in options else match_skeleton(skeleton, options)].pattern
+
+
 @jinja2.pass_context
-def _day(context: jinja2.runtime.Context, value: str | datetime, fmt: str = "d MMM yyyy") -> str:
+def _day(context: jinja2.runtime.Context, value: str | datetime, style: str = "date") -> str:
+    """The local day of `value` in a date style (no time): `deadline|day("date")`."""
+    if DATE_STYLES.get(style, ("", "", False))[2]:
+        raise ValueError(f"date style {style!r} has a time: use |moment")
     moment = _as_datetime(value)
     tz = context.get("tz") or "UTC"
-    return format_date(moment.astimezone(ZoneInfo(tz)).date(), fmt, locale=context["locale"])
+    locale = context["locale"]
+    day = moment.astimezone(ZoneInfo(tz)).date()
+    return format_date(day, date_pattern(style, locale), locale=_cldr(locale))
 
 
 @jinja2.pass_context
-def _moment(
-    context: jinja2.runtime.Context, value: str | datetime, fmt: str = "d MMM yyyy HH:mm"
-) -> str:
+def _moment(context: jinja2.runtime.Context, value: str | datetime, style: str) -> str:
+    """`value` in the reader's time zone, in a date style: `opens|moment("weekday_date_time")`."""
     tz = context.get("tz") or "UTC"
-    return format_datetime(_as_datetime(value), fmt, tzinfo=ZoneInfo(tz), locale=context["locale"])
+    locale = context["locale"]
+    pattern = date_pattern(style, locale)
+    return format_datetime(_as_datetime(value), pattern, tzinfo=ZoneInfo(tz), locale=_cldr(locale))
 
 
 @jinja2.pass_context

@@ -1052,7 +1052,7 @@ def test_an_assembly_in_spanish_set_up_and_voted_with_the_words_the_prompts_sugg
     )
     assert chat.say("ana@group: listo") == [
         "[group] 🗳 Asamblea de primavera",
-        "[group] Votación: del jue 28 ene 2027 18:00 al jue 28 ene 2027 20:00",
+        "[group] Votación: del jue, 28 ene 2027, 18:00 al jue, 28 ene 2027, 20:00",
         "[group] Sin quórum · se repite cada 2 semanas",
         "[group] 1. Comprar un tractor — mayoría",
         "[group] 2. Aprobar los estatutos — consenso",
@@ -1062,7 +1062,7 @@ def test_an_assembly_in_spanish_set_up_and_voted_with_the_words_the_prompts_sugg
     assert chat.say("ana@group: sí")[0] == "[group] 🗳 Assembly #1: Asamblea de primavera"
 
     assert chat.say("ben@group: /vote 1 sí") == [
-        "[group] La votación de Asamblea de primavera se abre el jue 28 ene 2027 18:00. "
+        "[group] La votación de Asamblea de primavera se abre el jue, 28 ene 2027, 18:00. "
         "Vota entonces."
     ]
     opened = chat.say(":now 2027-01-28T17:00:00Z")
