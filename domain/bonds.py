@@ -1,13 +1,17 @@
 """Bond issues: floated by a cooperative, pledged by members, cleared or expired.
 
 The issue is the aggregate: every pledge rule is checked here against the issue's
-current pledges, which storage loads under a lock, so two pledges racing for the
-last euro cannot both pass.
+running totals, which storage loads under a lock, so two pledges racing for the
+last euro cannot both pass. The issue carries its totals (pledged, pledgers, the
+newest place in the queue) rather than every pledge: a pledge to an issue with
+thousands of pledgers reads one row and writes two, and only the clearing, which
+turns every pledge into a holding, reads them all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -21,7 +25,7 @@ class IssueStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pledge:
     member_id: int
     amount: int
@@ -42,18 +46,13 @@ class BondIssue:
     created_at: datetime
     status: IssueStatus = IssueStatus.OPEN
     closed_at: datetime | None = None
-    pledges: list[Pledge] = field(default_factory=list)
-
-    @property
-    def pledged(self) -> int:
-        return sum(p.amount for p in self.pledges)
+    pledged: int = 0  # the sum of the pledges
+    pledgers: int = 0  # how many members have a pledge
+    last_seq: int = 0  # the newest pledger's place in the queue
 
     @property
     def remaining(self) -> int:
         return self.price - self.pledged
-
-    def pledge_of(self, member_id: int) -> Pledge | None:
-        return next((p for p in self.pledges if p.member_id == member_id), None)
 
     def _require_open(self, now: datetime) -> None:
         if self.status is not IssueStatus.OPEN:
@@ -61,33 +60,41 @@ class BondIssue:
         if now >= self.deadline:
             raise Refusal("issue_past_deadline", number=self.number, asset=self.asset)
 
-    def pledge(self, member_id: int, amount: int, now: datetime) -> bool:
-        """Add ``amount`` to the member's pledge; True when this pledge clears the issue."""
+    def pledge(
+        self, mine: Pledge | None, member_id: int, amount: int, now: datetime
+    ) -> tuple[Pledge, bool]:
+        """Add ``amount`` to the member's pledge (``mine``, None for a first pledge).
+
+        Returns the pledge as it now stands, and True when it clears the issue. A
+        top-up keeps the place of the member's first pledge; a first pledge queues
+        last, behind every place handed out before, even one given up since.
+        """
         self._require_open(now)
         if amount <= 0:
             raise Refusal("amount_not_positive")
         if amount > self.remaining:
             raise Refusal("pledge_exceeds_remaining", number=self.number, remaining=self.remaining)
-        existing = self.pledge_of(member_id)
-        if existing is None:
-            next_seq = max((p.seq for p in self.pledges), default=0) + 1
-            self.pledges.append(Pledge(member_id, amount, next_seq))
+        if mine is None:
+            self.last_seq += 1
+            self.pledgers += 1
+            now_pledged = Pledge(member_id, amount, self.last_seq)
         else:
-            existing.amount += amount
+            now_pledged = replace(mine, amount=mine.amount + amount)
+        self.pledged += amount
         if self.remaining == 0:
             self.status = IssueStatus.CLEARED
             self.closed_at = now
-            return True
-        return False
+            return now_pledged, True
+        return now_pledged, False
 
-    def unpledge(self, member_id: int, now: datetime) -> int:
-        """Withdraw the member's whole pledge; returns the amount released."""
+    def unpledge(self, mine: Pledge | None, now: datetime) -> int:
+        """Withdraw the member's whole pledge (``mine``); returns the amount released."""
         self._require_open(now)
-        existing = self.pledge_of(member_id)
-        if existing is None:
+        if mine is None:
             raise Refusal("no_pledge", number=self.number)
-        self.pledges.remove(existing)
-        return existing.amount
+        self.pledged -= mine.amount
+        self.pledgers -= 1
+        return mine.amount
 
     def withdraw(self, member_id: int, now: datetime, by_admin: bool = False) -> None:
         """The proposer (or an admin) takes an open issue back; pledges are released."""
@@ -105,9 +112,14 @@ class BondIssue:
         self.status = IssueStatus.EXPIRED
         self.closed_at = now
 
-    def holdings(self) -> list[Pledge]:
-        """The pledges that become holdings when the issue clears, in pledge order."""
-        return sorted(self.pledges, key=lambda p: p.seq)
+
+def in_pledge_order(pledges: Iterable[Pledge]) -> list[Pledge]:
+    """The pledges that become holdings when the issue clears, in pledge order.
+
+    The order decides who gets a tied cent of redemption later, so it is the
+    queue's, not the order storage happened to load them in.
+    """
+    return sorted(pledges, key=lambda p: p.seq)
 
 
 def validate_new_issue(

@@ -73,7 +73,7 @@ def _expire(uow: UnitOfWork, item: DueItem) -> bool:
     uow.bonds.save(issue)
     view = issue_view(uow, issue, item.when)
     messages = to_groups(uow, commune, "bond_expired", issue=view)
-    for pledge in issue.pledges:
+    for pledge in uow.bonds.pledges(issue.id):
         pledger = uow.communes.member(pledge.member_id)
         messages.append(
             to_member(

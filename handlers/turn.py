@@ -36,18 +36,21 @@ class Turn:
         account = uow.communes.touch_account(
             msg.platform, msg.user_id, msg.user_name, msg.user_language, now
         )
-        chat = uow.communes.chat(msg.platform, msg.chat_id)
+        chat: Chat | None = None
         commune: Commune | None = None
         member: Member | None = None
-        if not msg.chat_is_private and chat is not None and chat.commune_id is not None:
-            commune = uow.communes.get(chat.commune_id)
-        elif msg.chat_is_private:
+        if not msg.chat_is_private:
+            chat, commune, member = uow.communes.in_chat(
+                msg.platform, msg.chat_id, account.person_id
+            )
+        else:
+            chat = uow.communes.chat(msg.platform, msg.chat_id)
             memberships = uow.communes.memberships(account.person_id)
             if memberships:
                 commune = uow.communes.get(memberships[0].commune_id)
-        if commune is not None:
-            found = uow.communes.member_of(commune.id, account.person_id)
-            member = found if found is not None and found.active else None
+                member = memberships[0]
+        if member is not None and not member.active:
+            member = None
         locale = locales.choose(
             account.person_locale, account.language, commune.locale if commune else None
         )

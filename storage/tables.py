@@ -100,6 +100,11 @@ class BondIssueRow(SQLModel, table=True):
     created_at: datetime
     status: str = Field(default="open", max_length=16)
     closed_at: datetime | None = None
+    # Running totals of the issue's pledges, written with each pledge (migration 0006):
+    # a pledge reads this one row instead of summing every pledge of the issue.
+    pledged: int = money(default=0, server_default="0")
+    pledgers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PledgeRow(SQLModel, table=True):

@@ -7,7 +7,7 @@ inbox row and the messages it causes commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -29,15 +29,24 @@ from storage.repositories.messaging import (
     SettingRepository,
 )
 from storage.repositories.telegram import TelegramRepository
+from storage.writer_lock import FairLock
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, writer: AbstractContextManager[object] | None = None
+    ) -> None:
         self.engine = engine
+        self.writer = writer if writer is not None else nullcontext()
 
     def __enter__(self) -> SqlUnitOfWork:
-        self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
-        self.session.begin()
+        self.writer.__enter__()
+        try:
+            self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
+            self.session.begin()
+        except BaseException:
+            self.writer.__exit__(None, None, None)
+            raise
         self.communes = CommuneRepository(self.session)
         self.bonds = BondRepository(self.session)
         self.assemblies = AssemblyRepository(self.session)
@@ -64,7 +73,10 @@ class SqlUnitOfWork:
             elif kind is not None:
                 self.session.rollback()
         finally:
-            self.session.close()
+            try:
+                self.session.close()
+            finally:
+                self.writer.__exit__(None, None, None)
 
     def commit(self) -> None:
         self.session.commit()
@@ -90,9 +102,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         upgrade(self.engine)
+        # SQLite: this process's units of work queue for the one write lock in order,
+        # instead of sleeping in SQLite's busy handler (see storage/writer_lock.py).
+        self.writer = FairLock() if self.engine.dialect.name == "sqlite" else None
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.writer)
 
     @property
     def uow_factory(self) -> Callable[[], SqlUnitOfWork]:

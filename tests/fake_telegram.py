@@ -351,9 +351,10 @@ class FakeTelegram:
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret}
         for _attempt in range(20):
             try:
-                async with ClientSession() as session, session.post(
-                    self.webhook, json=update, headers=headers
-                ) as response:
+                async with (
+                    ClientSession() as session,
+                    session.post(self.webhook, json=update, headers=headers) as response,
+                ):
                     if response.status == 200:
                         with self.lock:
                             self.returned.add(update["update_id"])
@@ -376,9 +377,7 @@ class FakeTelegram:
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 ready = [
-                    u
-                    for u in self.updates
-                    if allowed is None or any(kind in u for kind in allowed)
+                    u for u in self.updates if allowed is None or any(kind in u for kind in allowed)
                 ][:limit]
                 self.returned.update(u["update_id"] for u in ready)
             if ready or time.monotonic() >= deadline:
@@ -738,6 +737,7 @@ def wait_for(condition: Callable[[], Any], seconds: float = 20, every: float = 0
 
 
 # --- minga's adapter, in process, against the fake -----------------------------------------
+
 
 def fast_limits() -> Any:
     """Telegram's limits scaled down so scenario tests do not wait a minute per group."""

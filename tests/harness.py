@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import text
 
 from bot.console import Console
+from handlers.incoming import Incoming
 from storage.uow import Database
 
 # The commune's own state; inbox, outbox, accounts and settings are plumbing that
@@ -73,6 +74,20 @@ class ConsoleChat:
 
     def close(self) -> None:
         self.database.dispose()
+
+
+def says(user: str, text_: str, message_id: str, chat: str = "group") -> Incoming:
+    """A message in a group chat, straight to a Dispatcher (no console in between)."""
+    return Incoming(
+        platform="console",
+        message_id=message_id,
+        chat_id=chat,
+        chat_is_private=False,
+        chat_title=chat,
+        user_id=user,
+        user_name=user,
+        text=text_,
+    )
 
 
 def domain_snapshot(

@@ -11,13 +11,14 @@ gets a tied cent of redemption, so that order is tested too.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.bonds import BondIssue, IssueStatus, validate_new_issue
+from domain.bonds import BondIssue, IssueStatus, Pledge, in_pledge_order, validate_new_issue
 from domain.errors import Refusal
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -43,8 +44,33 @@ def make_issue(price: int = 100000, **overrides) -> BondIssue:
     return BondIssue(**fields)
 
 
-def order(issue: BondIssue) -> list[tuple[int, int]]:
-    return [(p.member_id, p.amount) for p in issue.holdings()]
+@dataclass
+class Book:
+    """An issue with its pledges, kept as storage keeps them: the domain sees one at a time."""
+
+    issue: BondIssue
+    pledges: dict[int, Pledge] = field(default_factory=dict)
+
+    def pledge(self, member_id: int, amount: int, now: datetime) -> bool:
+        pledge, cleared = self.issue.pledge(self.pledges.get(member_id), member_id, amount, now)
+        self.pledges[member_id] = pledge
+        return cleared
+
+    def unpledge(self, member_id: int, now: datetime) -> int:
+        released = self.issue.unpledge(self.pledges.get(member_id), now)
+        del self.pledges[member_id]
+        return released
+
+    def pledge_of(self, member_id: int) -> Pledge | None:
+        return self.pledges.get(member_id)
+
+
+def make_book(price: int = 100000, **overrides) -> Book:
+    return Book(make_issue(price, **overrides))
+
+
+def order(book: Book) -> list[tuple[int, int]]:
+    return [(p.member_id, p.amount) for p in in_pledge_order(book.pledges.values())]
 
 
 # ---------------------------------------------------------------- pledging
@@ -52,155 +78,163 @@ def order(issue: BondIssue) -> list[tuple[int, int]]:
 
 def test_worked_example_clears_on_the_last_pledge():
     """Ana 500, Cai 300, Dee 200: Dee's pledge reaches 1000 exactly and clears."""
-    issue = make_issue()
-    assert issue.pledge(ANA, 50000, NOW) is False
-    assert issue.pledge(CAI, 30000, NOW) is False
+    book = make_book()
+    issue = book.issue
+    assert book.pledge(ANA, 50000, NOW) is False
+    assert book.pledge(CAI, 30000, NOW) is False
     assert issue.status is IssueStatus.OPEN and issue.closed_at is None
     later = NOW + timedelta(hours=1)
-    assert issue.pledge(DEE, 20000, later) is True
+    assert book.pledge(DEE, 20000, later) is True
     assert issue.status is IssueStatus.CLEARED
     assert issue.closed_at == later
     assert (issue.pledged, issue.remaining) == (100000, 0)
-    assert order(issue) == [(ANA, 50000), (CAI, 30000), (DEE, 20000)]
+    assert order(book) == [(ANA, 50000), (CAI, 30000), (DEE, 20000)]
 
 
 def test_pledges_of_one_member_add_up_and_keep_the_first_place():
     """A second pledge tops up the member's one pledge, which stays where it began."""
-    issue = make_issue()
-    issue.pledge(ANA, 10000, NOW)
-    issue.pledge(CAI, 20000, NOW)
-    issue.pledge(ANA, 5000, NOW)
-    assert order(issue) == [(ANA, 15000), (CAI, 20000)]
-    assert issue.pledge_of(ANA).amount == 15000
-    assert len(issue.pledges) == 2
+    book = make_book()
+    issue = book.issue
+    book.pledge(ANA, 10000, NOW)
+    book.pledge(CAI, 20000, NOW)
+    book.pledge(ANA, 5000, NOW)
+    assert order(book) == [(ANA, 15000), (CAI, 20000)]
+    assert book.pledge_of(ANA).amount == 15000
+    assert issue.pledgers == 2
     assert issue.pledged == 35000
 
 
 def test_unpledge_then_pledge_again_goes_to_the_end():
     """Withdrawing gives up the place: pledging again starts a new one at the end."""
-    issue = make_issue()
-    issue.pledge(ANA, 10000, NOW)
-    issue.pledge(CAI, 20000, NOW)
-    issue.pledge(DEE, 30000, NOW)
-    assert issue.unpledge(ANA, NOW) == 10000
-    assert issue.pledge_of(ANA) is None
+    book = make_book()
+    issue = book.issue
+    book.pledge(ANA, 10000, NOW)
+    book.pledge(CAI, 20000, NOW)
+    book.pledge(DEE, 30000, NOW)
+    assert book.unpledge(ANA, NOW) == 10000
+    assert book.pledge_of(ANA) is None
     assert issue.remaining == 50000
-    issue.pledge(ANA, 4000, NOW)
-    assert order(issue) == [(CAI, 20000), (DEE, 30000), (ANA, 4000)]
+    book.pledge(ANA, 4000, NOW)
+    assert order(book) == [(CAI, 20000), (DEE, 30000), (ANA, 4000)]
 
 
 def test_unpledge_of_the_last_pledger_then_again_still_goes_last():
     """Re-pledging after the newest pledge was withdrawn must not jump the queue."""
-    issue = make_issue()
-    issue.pledge(ANA, 10000, NOW)
-    issue.pledge(CAI, 20000, NOW)
-    issue.unpledge(CAI, NOW)
-    issue.pledge(DEE, 1000, NOW)
-    issue.pledge(CAI, 2000, NOW)
-    assert order(issue) == [(ANA, 10000), (DEE, 1000), (CAI, 2000)]
+    book = make_book()
+    book.pledge(ANA, 10000, NOW)
+    book.pledge(CAI, 20000, NOW)
+    book.unpledge(CAI, NOW)
+    book.pledge(DEE, 1000, NOW)
+    book.pledge(CAI, 2000, NOW)
+    assert order(book) == [(ANA, 10000), (DEE, 1000), (CAI, 2000)]
 
 
 def test_holdings_are_in_pledge_order_whatever_the_list_order():
-    """holdings() sorts by pledge sequence, not by how the pledges were loaded."""
-    issue = make_issue()
+    """in_pledge_order sorts by pledge sequence, not by how the pledges were loaded."""
+    book = make_book()
     for member, amount in [(DEE, 100), (ANA, 200), (CAI, 300)]:
-        issue.pledge(member, amount, NOW)
-    issue.pledges.reverse()  # as if storage loaded them in another order
-    assert order(issue) == [(DEE, 100), (ANA, 200), (CAI, 300)]
-    assert [p.seq for p in issue.holdings()] == sorted(p.seq for p in issue.pledges)
+        book.pledge(member, amount, NOW)
+    loaded = list(reversed(book.pledges.values()))  # as if storage loaded them in another order
+    assert [p.member_id for p in in_pledge_order(loaded)] == [DEE, ANA, CAI]
 
 
 def test_pledge_over_remaining_is_refused_with_the_remaining_amount():
     """The refusal names what remains, so the member can pledge that instead."""
-    issue = make_issue()
-    issue.pledge(ANA, 90000, NOW)
-    before = copy.deepcopy(issue)
+    book = make_book()
+    book.pledge(ANA, 90000, NOW)
+    before = copy.deepcopy(book)
     with pytest.raises(Refusal) as refused:
-        issue.pledge(CAI, 10001, NOW)
+        book.pledge(CAI, 10001, NOW)
     assert refused.value.code == "pledge_exceeds_remaining"
     assert refused.value.params["remaining"] == 10000
     assert refused.value.params["number"] == 3
-    assert issue == before
+    assert book == before
 
 
 def test_topping_up_over_remaining_is_refused_too():
-    issue = make_issue()
-    issue.pledge(ANA, 60000, NOW)
+    book = make_book()
+    book.pledge(ANA, 60000, NOW)
     with pytest.raises(Refusal) as refused:
-        issue.pledge(ANA, 40001, NOW)
+        book.pledge(ANA, 40001, NOW)
     assert refused.value.code == "pledge_exceeds_remaining"
-    assert issue.pledge_of(ANA).amount == 60000
+    assert book.pledge_of(ANA).amount == 60000
 
 
 @pytest.mark.parametrize("amount", [0, -1, -50000])
 def test_zero_or_negative_pledge_is_refused(amount):
     """A pledge is a positive amount; nothing else is recorded."""
-    issue = make_issue()
+    book = make_book()
+    issue = book.issue
     with pytest.raises(Refusal) as refused:
-        issue.pledge(ANA, amount, NOW)
+        book.pledge(ANA, amount, NOW)
     assert refused.value.code == "amount_not_positive"
-    assert issue.pledges == []
+    assert book.pledges == {} and issue.pledged == 0
 
 
 def test_pledge_after_clearing_is_refused():
-    issue = make_issue(price=1000)
-    assert issue.pledge(ANA, 1000, NOW) is True
+    book = make_book(price=1000)
+    assert book.pledge(ANA, 1000, NOW) is True
     with pytest.raises(Refusal) as refused:
-        issue.pledge(CAI, 1, NOW)
+        book.pledge(CAI, 1, NOW)
     assert refused.value.code == "issue_cleared"
     assert refused.value.params == {"number": 3, "asset": "Tractor"}
 
 
 def test_unpledge_after_clearing_is_refused():
     """Once cleared the pledges are holdings: nobody can take theirs back."""
-    issue = make_issue(price=1000)
-    issue.pledge(ANA, 1000, NOW)
+    book = make_book(price=1000)
+    issue = book.issue
+    book.pledge(ANA, 1000, NOW)
     with pytest.raises(Refusal) as refused:
-        issue.unpledge(ANA, NOW)
+        book.unpledge(ANA, NOW)
     assert refused.value.code == "issue_cleared"
     assert issue.pledged == 1000
 
 
 def test_pledge_after_expiry_is_refused():
-    issue = make_issue()
-    issue.pledge(ANA, 500, NOW)
+    book = make_book()
+    issue = book.issue
+    book.pledge(ANA, 500, NOW)
     issue.expire(DEADLINE)
     assert issue.status is IssueStatus.EXPIRED and issue.closed_at == DEADLINE
     with pytest.raises(Refusal) as refused:
-        issue.pledge(CAI, 100, DEADLINE + timedelta(minutes=1))
+        book.pledge(CAI, 100, DEADLINE + timedelta(minutes=1))
     assert refused.value.code == "issue_expired"
 
 
 def test_pledge_past_deadline_is_refused_even_before_the_scheduler_expires_it():
     """The deadline is checked on the clock, not only on the status."""
-    issue = make_issue()
+    book = make_book()
+    issue = book.issue
     for moment in (DEADLINE, DEADLINE + timedelta(days=3)):
         with pytest.raises(Refusal) as refused:
-            issue.pledge(ANA, 100, moment)
+            book.pledge(ANA, 100, moment)
         assert refused.value.code == "issue_past_deadline"
-    assert issue.status is IssueStatus.OPEN and issue.pledges == []
+    assert issue.status is IssueStatus.OPEN and book.pledges == {} and issue.pledged == 0
 
 
 def test_pledge_just_before_the_deadline_is_accepted():
-    issue = make_issue()
-    assert issue.pledge(ANA, 100, DEADLINE - timedelta(microseconds=1)) is False
+    book = make_book()
+    issue = book.issue
+    assert book.pledge(ANA, 100, DEADLINE - timedelta(microseconds=1)) is False
     assert issue.pledged == 100
 
 
 def test_expire_before_the_deadline_or_after_clearing_does_nothing():
-    issue = make_issue()
+    book = make_book()
+    issue = book.issue
     issue.expire(DEADLINE - timedelta(seconds=1))
     assert issue.status is IssueStatus.OPEN
-    issue.pledge(ANA, 100000, NOW)
+    book.pledge(ANA, 100000, NOW)
     issue.expire(DEADLINE + timedelta(days=1))
     assert issue.status is IssueStatus.CLEARED
     assert issue.closed_at == NOW
 
 
 def test_unpledge_without_a_pledge_is_refused():
-    issue = make_issue()
+    book = make_book()
     with pytest.raises(Refusal) as refused:
-        issue.unpledge(ANA, NOW)
+        book.unpledge(ANA, NOW)
     assert refused.value.code == "no_pledge"
 
 
@@ -208,8 +242,9 @@ def test_unpledge_without_a_pledge_is_refused():
 
 
 def test_only_the_proposer_may_withdraw():
-    issue = make_issue()
-    issue.pledge(ANA, 100, NOW)
+    book = make_book()
+    issue = book.issue
+    book.pledge(ANA, 100, NOW)
     with pytest.raises(Refusal) as refused:
         issue.withdraw(ANA, NOW)
     assert refused.value.code == "not_proposer"
@@ -217,17 +252,19 @@ def test_only_the_proposer_may_withdraw():
 
 
 def test_proposer_withdraws_an_open_issue():
-    issue = make_issue()
+    book = make_book()
+    issue = book.issue
     issue.withdraw(BEN, NOW)
     assert issue.status is IssueStatus.WITHDRAWN and issue.closed_at == NOW
     with pytest.raises(Refusal) as refused:
-        issue.pledge(ANA, 100, NOW)
+        book.pledge(ANA, 100, NOW)
     assert refused.value.code == "issue_withdrawn"
 
 
 def test_proposer_cannot_withdraw_a_cleared_issue():
-    issue = make_issue(price=100)
-    issue.pledge(ANA, 100, NOW)
+    book = make_book(price=100)
+    issue = book.issue
+    book.pledge(ANA, 100, NOW)
     with pytest.raises(Refusal) as refused:
         issue.withdraw(BEN, NOW)
     assert refused.value.code == "issue_cleared"
@@ -282,18 +319,19 @@ def test_random_pledging_never_oversubscribes_and_refusals_change_nothing(price,
     reached, which clears the issue; a refusal leaves the issue equal to a deep
     copy taken before the attempt.
     """
-    issue = make_issue(price=price)
+    book = make_book(price=price)
+    issue = book.issue
     model: dict[int, int] = {}  # insertion order is pledge order
     for op, member, amount, late in ops:
         now = DEADLINE + timedelta(hours=1) if late else NOW
-        before = copy.deepcopy(issue)
+        before = copy.deepcopy(book)
         try:
             if op == "pledge":
-                cleared = issue.pledge(member, amount, now)
+                cleared = book.pledge(member, amount, now)
             else:
-                released = issue.unpledge(member, now)
+                released = book.unpledge(member, now)
         except Refusal as refusal:
-            assert issue == before, refusal
+            assert book == before, refusal
             if issue.status is not IssueStatus.OPEN:
                 assert refusal.code == f"issue_{issue.status.value}"
             elif late:
@@ -306,9 +344,9 @@ def test_random_pledging_never_oversubscribes_and_refusals_change_nothing(price,
                 }
             continue
 
-        assert not late and before.status is IssueStatus.OPEN
+        assert not late and before.issue.status is IssueStatus.OPEN
         if op == "pledge":
-            assert 0 < amount <= before.remaining
+            assert 0 < amount <= before.issue.remaining
             model[member] = model.get(member, 0) + amount
             assert cleared is (issue.pledged == price)
             assert (issue.status is IssueStatus.CLEARED) is cleared
@@ -316,5 +354,6 @@ def test_random_pledging_never_oversubscribes_and_refusals_change_nothing(price,
             assert released == model.pop(member)
         assert issue.pledged <= price
         assert issue.pledged == sum(model.values())
-        assert order(issue) == list(model.items())
-        assert len({p.member_id for p in issue.pledges}) == len(issue.pledges)
+        assert order(book) == list(model.items())
+        assert issue.pledgers == len(book.pledges)
+        assert len({p.seq for p in book.pledges.values()}) == len(book.pledges)

@@ -12,29 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from harness import TERRA_SETUP, ConsoleChat, domain_snapshot
+from harness import TERRA_SETUP, ConsoleChat, domain_snapshot, says
 from sqlalchemy import text
 
 from handlers.dispatch import Dispatcher
-from handlers.incoming import Incoming
 from handlers.jobs import run_due
 from storage.uow import Database
 
 MINGA = Path(sys.executable).parent / "minga"
 NOON = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-
-
-def says(user: str, text_: str, message_id: str, chat: str = "group") -> Incoming:
-    return Incoming(
-        platform="console",
-        message_id=message_id,
-        chat_id=chat,
-        chat_is_private=False,
-        chat_title=chat,
-        user_id=user,
-        user_name=user,
-        text=text_,
-    )
 
 
 def count(database: Database, sql: str) -> int:

@@ -60,9 +60,7 @@ def test_the_deadline_day_lasts_all_day_in_the_communes_time_zone(terra: Console
 def test_withdrawing_releases_every_pledger(terra: ConsoleChat) -> None:
     terra.say("ana@group: /pledge 1 500")
     out = terra.say("ben@group: /withdraw 1")
-    assert out[0] == (
-        "[group] 🚫 Bond #1 (Tractor) was withdrawn. Pledges are released."
-    )
+    assert out[0] == ("[group] 🚫 Bond #1 (Tractor) was withdrawn. Pledges are released.")
     assert (
         out[1] == "[dm ana] 🚫 Bond #1 (Tractor) was withdrawn. Your pledge of €500.00 is released."
     )

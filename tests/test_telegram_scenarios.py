@@ -247,8 +247,11 @@ def test_a_message_for_the_old_group_id_follows_the_migration(world: TelegramWor
     group, _ana, ben, _cai, _dee = terra(world)
     with fake.lock:  # Telegram upgrades the group before minga hears of it
         fake.migrated[group["id"]] = -1_000_000_009_999
-        fake.chats[-1_000_000_009_999] = {"id": -1_000_000_009_999, "type": "supergroup",
-                                           "title": "Terra"}
+        fake.chats[-1_000_000_009_999] = {
+            "id": -1_000_000_009_999,
+            "type": "supergroup",
+            "title": "Terra",
+        }
     world.say(ben, group, "/bonds")
     assert fake.texts(-1_000_000_009_999)
 

@@ -30,7 +30,7 @@ def issue_view(uow: UnitOfWork, issue: BondIssue, now: datetime) -> dict[str, An
         "rent": issue.rent,
         "pledged": issue.pledged,
         "remaining": issue.remaining,
-        "pledgers": len(issue.pledges),
+        "pledgers": issue.pledgers,
         "deadline": (issue.deadline - timedelta(seconds=1)).isoformat(),  # the last day
         "days_left": days_left,
         "status": issue.status.value,
@@ -82,16 +82,19 @@ def pledge(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="pledge", example="/pledge 1 500")
-    issue = load_issue(turn, args[0], lock=True)
+    number = parse_issue_number(args[0])
     amount = parse_amount(args[1], commune.currency, turn.locale)
-    cleared = issue.pledge(member.id, amount, turn.now)
-    turn.uow.bonds.save(issue)
-    mine = issue.pledge_of(member.id)
+    found = turn.uow.bonds.for_pledging(commune.id, number, member.id)
+    if found is None:
+        raise Refusal("unknown_issue", number=number)
+    issue, mine = found
+    pledge_now, cleared = issue.pledge(mine, member.id, amount, turn.now)
+    turn.uow.bonds.save_pledge(issue, pledge_now)
     turn.post(
         "pledged",
         issue=issue_view(turn.uow, issue, turn.now),
         amount=amount,
-        total=mine.amount if mine else amount,
+        total=pledge_now.amount,
         name=member.name,
     )
     if cleared:
@@ -124,9 +127,14 @@ def unpledge(turn: Turn, args: list[str]) -> None:
     member = turn.require_member()
     if len(args) != 1:
         raise Refusal("usage", command="unpledge", example="/unpledge 1")
-    issue = load_issue(turn, args[0], lock=True)
-    released = issue.unpledge(member.id, turn.now)
-    turn.uow.bonds.save(issue)
+    commune = turn.require_commune()
+    number = parse_issue_number(args[0])
+    found = turn.uow.bonds.for_pledging(commune.id, number, member.id)
+    if found is None:
+        raise Refusal("unknown_issue", number=number)
+    issue, mine = found
+    released = issue.unpledge(mine, turn.now)
+    turn.uow.bonds.remove_pledge(issue, member.id)
     turn.post(
         "unpledged", issue=issue_view(turn.uow, issue, turn.now), amount=released, name=member.name
     )
@@ -142,7 +150,7 @@ def withdraw(turn: Turn, args: list[str]) -> None:
     turn.uow.bonds.save(issue)
     view = issue_view(turn.uow, issue, turn.now)
     turn.announce("bond_withdrawn", issue=view)
-    for pledge_ in issue.pledges:
+    for pledge_ in turn.uow.bonds.pledges(issue.id):
         pledger = turn.uow.communes.member(pledge_.member_id)
         turn.tell_member(
             pledger, "pledge_released", issue=view, amount=pledge_.amount, reason="withdrawn"

@@ -74,10 +74,11 @@ def leave(turn: Turn, args: list[str]) -> None:
         raise Refusal("last_admin_leave")
     released = []
     for commune_id, number in turn.uow.bonds.open_pledges_of(member.id):
-        issue = turn.uow.bonds.get(commune_id, number, lock=True)
-        if issue is not None:
-            issue.unpledge(member.id, turn.now)
-            turn.uow.bonds.save(issue)
+        found = turn.uow.bonds.for_pledging(commune_id, number, member.id)
+        if found is not None:
+            issue, mine = found
+            issue.unpledge(mine, turn.now)
+            turn.uow.bonds.remove_pledge(issue, member.id)
             released.append(number)
     member.left_at = turn.now
     member.is_admin = member.is_treasurer = False

@@ -4,15 +4,59 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from domain.bonds import BondIssue, IssueStatus, Pledge
+from domain.bonds import BondIssue, IssueStatus, Pledge, in_pledge_order
 from domain.model import Holding, RentReceipt
 from storage.tables import BondIssueRow, HoldingRow, PledgeRow, RentReceiptRow
 
+_ISSUE = BondIssueRow.__table__
+_PLEDGE = PledgeRow.__table__
 
-def _issue(row: BondIssueRow, pledges: list[Pledge]) -> BondIssue:
+# Built once: a pledge is the hot path, and building a statement costs more than running it.
+_BY_NUMBER = select(_ISSUE).where(
+    _ISSUE.c.commune_id == bindparam("commune_id"), _ISSUE.c.number == bindparam("number")
+)
+_WITH_MY_PLEDGE = (
+    select(_ISSUE, _PLEDGE.c.amount.label("my_amount"), _PLEDGE.c.seq.label("my_seq"))
+    .outerjoin(
+        _PLEDGE,
+        (_PLEDGE.c.issue_id == _ISSUE.c.id) & (_PLEDGE.c.member_id == bindparam("member_id")),
+    )
+    .where(_ISSUE.c.commune_id == bindparam("commune_id"), _ISSUE.c.number == bindparam("number"))
+)
+_MY_PLEDGE = select(_PLEDGE.c.amount, _PLEDGE.c.seq).where(
+    _PLEDGE.c.issue_id == bindparam("issue_id"), _PLEDGE.c.member_id == bindparam("member_id")
+)
+_SAVE_ISSUE = (
+    update(_ISSUE)
+    .where(_ISSUE.c.id == bindparam("issue_id"))
+    .values(
+        status=bindparam("status"),
+        closed_at=bindparam("closed_at"),
+        pledged=bindparam("pledged"),
+        pledgers=bindparam("pledgers"),
+        last_seq=bindparam("last_seq"),
+    )
+)
+_UNPLEDGE = delete(_PLEDGE).where(
+    _PLEDGE.c.issue_id == bindparam("issue_id"), _PLEDGE.c.member_id == bindparam("member_id")
+)
+
+
+def _upsert_pledge(dialect: str):  # type: ignore[no-untyped-def]
+    insert = (sqlite if dialect == "sqlite" else postgresql).insert(_PLEDGE)
+    return insert.on_conflict_do_update(
+        index_elements=["issue_id", "member_id"], set_={"amount": insert.excluded.amount}
+    )
+
+
+_UPSERT_PLEDGE = {dialect: _upsert_pledge(dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def _issue(row) -> BondIssue:  # type: ignore[no-untyped-def]
     return BondIssue(
         id=row.id,
         commune_id=row.commune_id,
@@ -26,11 +70,15 @@ def _issue(row: BondIssueRow, pledges: list[Pledge]) -> BondIssue:
         created_at=row.created_at,
         status=IssueStatus(row.status),
         closed_at=row.closed_at,
-        pledges=pledges,
+        pledged=row.pledged,
+        pledgers=row.pledgers,
+        last_seq=row.last_seq,
     )
 
 
 class BondRepository:
+    """Issues carry their pledges' running totals, written with the pledges they count."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -59,57 +107,92 @@ class BondRepository:
         return issue
 
     def get(self, commune_id: int, number: int, lock: bool = False) -> BondIssue | None:
-        """The issue with its pledges; ``lock`` holds its row until commit (PostgreSQL)."""
-        query = select(BondIssueRow).where(
-            BondIssueRow.commune_id == commune_id, BondIssueRow.number == number
+        """The issue; ``lock`` holds its row until commit (PostgreSQL; SQLite's
+        BEGIN IMMEDIATE has already serialised the transaction)."""
+        query = _BY_NUMBER.with_for_update() if lock else _BY_NUMBER
+        row = (
+            self.session.connection()
+            .execute(query, {"commune_id": commune_id, "number": number})
+            .one_or_none()
         )
-        if lock:
-            query = query.with_for_update()
-        row = self.session.execute(query).scalar_one_or_none()
-        if row is None:
-            return None
-        return _issue(row, self._pledges(row.id))
+        return None if row is None else _issue(row)
 
-    def _pledges(self, issue_id: int) -> list[Pledge]:
-        rows = self.session.execute(
-            select(PledgeRow).where(PledgeRow.issue_id == issue_id).order_by(PledgeRow.seq)
-        ).scalars()
-        return [Pledge(r.member_id, r.amount, r.seq) for r in rows]
+    def for_pledging(
+        self, commune_id: int, number: int, member_id: int
+    ) -> tuple[BondIssue, Pledge | None] | None:
+        """The issue, locked, with the member's pledge so far.
+
+        SQLite: one query, the transaction already holds the write lock. PostgreSQL:
+        the member's pledge is read after the issue's lock is granted, in a statement
+        of its own: under READ COMMITTED a statement that waited for the lock still
+        sees the other tables as they were when it began, so a joined pledge could be
+        one the member's other, just-committed pledge has since topped up.
+        """
+        connection = self.session.connection()
+        params = {"commune_id": commune_id, "number": number, "member_id": member_id}
+        if connection.dialect.name == "sqlite":
+            row = connection.execute(_WITH_MY_PLEDGE, params).one_or_none()
+            if row is None:
+                return None
+            amount, seq = row.my_amount, row.my_seq
+        else:
+            row = connection.execute(_BY_NUMBER.with_for_update(), params).one_or_none()
+            if row is None:
+                return None
+            mine = connection.execute(
+                _MY_PLEDGE, {"issue_id": row.id, "member_id": member_id}
+            ).one_or_none()
+            amount, seq = (None, None) if mine is None else mine
+        pledge = None if amount is None else Pledge(member_id, amount, seq)
+        return _issue(row), pledge
 
     def save(self, issue: BondIssue) -> None:
-        """Write back the issue's status and its pledges as they now stand."""
-        row = self.session.get(BondIssueRow, issue.id)
-        assert row is not None
-        row.status = issue.status.value
-        row.closed_at = issue.closed_at
-        self.session.add(row)
-        existing = {
-            r.member_id: r
-            for r in self.session.execute(
-                select(PledgeRow).where(PledgeRow.issue_id == issue.id)
-            ).scalars()
-        }
-        wanted = {p.member_id: p for p in issue.pledges}
-        for member_id, pledge_row in existing.items():
-            if member_id not in wanted:
-                self.session.delete(pledge_row)
-        for member_id, pledge in wanted.items():
-            pledge_row = existing.get(member_id)
-            if pledge_row is None:
-                pledge_row = PledgeRow(
-                    issue_id=issue.id, member_id=member_id, amount=pledge.amount, seq=pledge.seq
-                )
-            pledge_row.amount = pledge.amount
-            pledge_row.seq = pledge.seq
-            self.session.add(pledge_row)
-        self.session.flush()
+        """Write back the issue's status and its running totals."""
+        self.session.connection().execute(
+            _SAVE_ISSUE,
+            {
+                "issue_id": issue.id,
+                "status": issue.status.value,
+                "closed_at": issue.closed_at,
+                "pledged": issue.pledged,
+                "pledgers": issue.pledgers,
+                "last_seq": issue.last_seq,
+            },
+        )
+
+    def save_pledge(self, issue: BondIssue, pledge: Pledge) -> None:
+        """The member's pledge as it now stands, and the issue's totals that count it."""
+        connection = self.session.connection()
+        connection.execute(
+            _UPSERT_PLEDGE[connection.dialect.name],
+            {
+                "issue_id": issue.id,
+                "member_id": pledge.member_id,
+                "amount": pledge.amount,
+                "seq": pledge.seq,
+            },
+        )
+        self.save(issue)
+
+    def remove_pledge(self, issue: BondIssue, member_id: int) -> None:
+        self.session.connection().execute(_UNPLEDGE, {"issue_id": issue.id, "member_id": member_id})
+        self.save(issue)
+
+    def pledges(self, issue_id: int) -> list[Pledge]:
+        """Every pledge of the issue, in pledge order."""
+        rows = self.session.execute(
+            select(PledgeRow.member_id, PledgeRow.amount, PledgeRow.seq)
+            .where(PledgeRow.issue_id == issue_id)
+            .order_by(PledgeRow.seq)
+        ).all()
+        return [Pledge(member_id, amount, seq) for member_id, amount, seq in rows]
 
     def issues(self, commune_id: int, status: IssueStatus | None = None) -> list[BondIssue]:
         query = select(BondIssueRow).where(BondIssueRow.commune_id == commune_id)
         if status is not None:
             query = query.where(BondIssueRow.status == status.value)
-        rows = list(self.session.execute(query.order_by(BondIssueRow.number)).scalars())
-        return [_issue(r, self._pledges(r.id)) for r in rows]
+        rows = self.session.execute(query.order_by(BondIssueRow.number)).scalars()
+        return [_issue(r) for r in rows]
 
     def open_pledges_of(self, member_id: int) -> list[tuple[int, int]]:
         """(commune_id, number) of open issues the member has pledged to."""
@@ -141,7 +224,7 @@ class BondRepository:
             HoldingRow(
                 issue_id=issue.id, member_id=p.member_id, principal=p.amount, redeemed=0, seq=p.seq
             )
-            for p in issue.holdings()
+            for p in in_pledge_order(self.pledges(issue.id))
         ]
         self.session.add_all(rows)
         self.session.flush()

@@ -63,6 +63,22 @@ def _fast_json(context: dict[str, Any]) -> str:
     return orjson.dumps(context, default=_json_default, option=_ORJSON).decode()
 
 
+def _record_statement(dialect: Any) -> Any:
+    """Insert as handled; a stored, unhandled row is claimed; a handled one is left be."""
+    table = InboxRow.__table__
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "external_id"],
+        set_={"processed_at": statement.excluded.processed_at},
+        where=table.c.processed_at.is_(None),
+    ).returning(table.c.id)
+
+
+# Built once: every message runs it, and building it costs more than running it.
+_RECORD = {"sqlite": _record_statement(sqlite), "postgresql": _record_statement(postgresql)}
+_ADD_OUTBOX = insert(OutboxRow.__table__)
+
+
 class InboxRepository:
     """Every message received, unique per (platform, platform id).
 
@@ -84,25 +100,19 @@ class InboxRepository:
         handled (under the row's lock, so only one handling claims it). Handled
         already: a redelivery, False.
         """
-        table = InboxRow.__table__
-        dialect = sqlite if self.session.get_bind().dialect.name == "sqlite" else postgresql
-        statement = (
-            dialect.insert(table)
-            .values(
-                platform=platform,
-                external_id=external_id,
-                received_at=now,
-                payload=payload,
-                processed_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=["platform", "external_id"],
-                set_={"processed_at": now},
-                where=table.c.processed_at.is_(None),
-            )
-            .returning(table.c.id)
+        connection = self.session.connection()
+        statement = _RECORD[connection.dialect.name]
+        found = connection.execute(
+            statement,
+            {
+                "platform": platform,
+                "external_id": external_id,
+                "received_at": now,
+                "payload": payload,
+                "processed_at": now,
+            },
         )
-        return self.session.execute(statement).first() is not None
+        return found.first() is not None
 
     def receive(self, platform: str, external_id: str, payload: str, now: datetime) -> bool:
         """Store a message as received and not yet handled; False if already stored."""
@@ -206,7 +216,7 @@ class OutboxRepository:
             }
             for m in messages
         ]
-        self.session.execute(insert(OutboxRow.__table__), rows)
+        self.session.connection().execute(_ADD_OUTBOX, rows)
 
     def pending(self, platform: str, limit: int = 1000) -> list[PendingMessage]:
         rows = self.session.execute(
