@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from domain.bonds import BondIssue, IssueStatus, Pledge, in_pledge_order
 from domain.model import Holding, RentReceipt
+from storage.connection import connection_of
 from storage.tables import BondIssueRow, HoldingRow, PledgeRow, RentReceiptRow
 
 _ISSUE = BondIssueRow.__table__
@@ -111,7 +112,7 @@ class BondRepository:
         BEGIN IMMEDIATE has already serialised the transaction)."""
         query = _BY_NUMBER.with_for_update() if lock else _BY_NUMBER
         row = (
-            self.session.connection()
+            connection_of(self.session)
             .execute(query, {"commune_id": commune_id, "number": number})
             .one_or_none()
         )
@@ -128,7 +129,7 @@ class BondRepository:
         sees the other tables as they were when it began, so a joined pledge could be
         one the member's other, just-committed pledge has since topped up.
         """
-        connection = self.session.connection()
+        connection = connection_of(self.session)
         params = {"commune_id": commune_id, "number": number, "member_id": member_id}
         if connection.dialect.name == "sqlite":
             row = connection.execute(_WITH_MY_PLEDGE, params).one_or_none()
@@ -148,7 +149,7 @@ class BondRepository:
 
     def save(self, issue: BondIssue) -> None:
         """Write back the issue's status and its running totals."""
-        self.session.connection().execute(
+        connection_of(self.session).execute(
             _SAVE_ISSUE,
             {
                 "issue_id": issue.id,
@@ -162,7 +163,7 @@ class BondRepository:
 
     def save_pledge(self, issue: BondIssue, pledge: Pledge) -> None:
         """The member's pledge as it now stands, and the issue's totals that count it."""
-        connection = self.session.connection()
+        connection = connection_of(self.session)
         connection.execute(
             _UPSERT_PLEDGE[connection.dialect.name],
             {
@@ -175,7 +176,9 @@ class BondRepository:
         self.save(issue)
 
     def remove_pledge(self, issue: BondIssue, member_id: int) -> None:
-        self.session.connection().execute(_UNPLEDGE, {"issue_id": issue.id, "member_id": member_id})
+        connection_of(self.session).execute(
+            _UNPLEDGE, {"issue_id": issue.id, "member_id": member_id}
+        )
         self.save(issue)
 
     def pledges(self, issue_id: int) -> list[Pledge]:

@@ -36,6 +36,7 @@ from domain.clearing import (
     clearing_ref,
 )
 from domain.journal import AccountKind
+from storage.connection import connection_of
 from storage.tables import (
     AccountRow,
     BondIssueRow,
@@ -180,7 +181,7 @@ class ClearingRepository:
             owed: dict[int, tuple[list[int], list[int]]] = {
                 lease.issue_id: ([], []) for lease in chunk
             }
-            rows = self.session.connection().execute(
+            rows = connection_of(self.session).execute(
                 select(
                     HoldingRow.issue_id,
                     HoldingRow.id,
@@ -348,7 +349,7 @@ class ClearingRepository:
         if members is not None:
             roster = roster.where(MemberRow.id.between(*members))
             accounts = accounts.where(MemberRow.id.between(*members))
-        connection = self.session.connection()  # Core rows: no ORM bookkeeping per row
+        connection = connection_of(self.session)  # Core rows: no ORM bookkeeping per row
         latest = {  # later rows win: the most recently used account of each person
             person_id: (platform, address, language)
             for part in connection.execute(accounts).partitions(FETCH)
@@ -576,7 +577,7 @@ class ClearingRepository:
         )
         member: int | None = None
         lines: list[tuple[int, int, int]] = []
-        rows = self.session.connection().execute(query)  # Core: rows as they come, not all
+        rows = connection_of(self.session).execute(query)  # Core: rows as they come, not all
         for chunk in rows.partitions(FETCH):  # fetchmany: a driver call per chunk, not per row
             for holder, issue_id, repaid, owed, holding_id in chunk:
                 number = cleared.get(issue_id)

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from domain.model import Account, Address, Chat, Commune, Cooperative, Member
+from storage.connection import connection_of
 from storage.tables import (
     AccountRow,
     ChatRow,
@@ -149,7 +150,7 @@ class CommuneRepository:
     ) -> tuple[Chat | None, Commune | None, Member | None]:
         """The chat, the commune it is bound to and the person's membership there, at once."""
         row = (
-            self.session.connection()
+            connection_of(self.session)
             .execute(
                 _IN_CHAT,
                 {"platform": platform, "chat_id": platform_chat_id, "person_id": person_id},
@@ -230,7 +231,7 @@ class CommuneRepository:
         A known account (nearly every message) is one UPDATE … RETURNING.
         """
         found = (
-            self.session.connection()
+            connection_of(self.session)
             .execute(
                 _TOUCH_ACCOUNT,
                 {
@@ -310,7 +311,7 @@ class CommuneRepository:
 
     # cooperatives --------------------------------------------------------------
     def cooperative(self, cooperative_id: int) -> Cooperative:
-        row = self.session.connection().execute(_COOPERATIVE, {"id": cooperative_id}).one()
+        row = connection_of(self.session).execute(_COOPERATIVE, {"id": cooperative_id}).one()
         return Cooperative(row.id, row.commune_id, row.name)
 
     def cooperative_by_name(self, commune_id: int, name: str) -> Cooperative | None:

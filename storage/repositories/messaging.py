@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from domain.messages import Outgoing
 from storage.bulk import bulk_insert
+from storage.connection import connection_of
 from storage.tables import ConversationRow, InboxRow, OutboxRow, SettingRow
 
 
@@ -100,7 +101,7 @@ class InboxRepository:
         handled (under the row's lock, so only one handling claims it). Handled
         already: a redelivery, False.
         """
-        connection = self.session.connection()
+        connection = connection_of(self.session)
         statement = _RECORD[connection.dialect.name]
         found = connection.execute(
             statement,
@@ -216,7 +217,7 @@ class OutboxRepository:
             }
             for m in messages
         ]
-        self.session.connection().execute(_ADD_OUTBOX, rows)
+        connection_of(self.session).execute(_ADD_OUTBOX, rows)
 
     def pending(self, platform: str, limit: int = 1000) -> list[PendingMessage]:
         rows = self.session.execute(
