@@ -329,6 +329,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**LEDGER, "balanced": False},
     ],
     "left": [{"name": "ben", "released": [1, 2]}, {"name": "ben", "released": []}],
+    "marked_absent": [{"title": "Spring assembly", "names": ["cai"], "present": 1, "eligible": 4}],
     "marked_present": [
         {"title": "Spring assembly", "names": ["ana", "ben"], "present": 3, "eligible": 4}
     ],
@@ -400,8 +401,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/no_motions": [{}],
     "refusal/no_open_assembly": [{}],
     "refusal/not_a_voter_here": [{"name": "zoe", "title": "Spring assembly"}],
+    "refusal/not_marked_present": [
+        {"names": ["ben"], "title": "Spring assembly", "present": []},
+        {"names": ["ben", "dee"], "title": "Spring assembly", "present": ["ana", "cai"]},
+    ],
     "refusal/not_voter": [{"title": "Spring assembly"}],
     "refusal/opens_in_past": [{}],
+    "refusal/presence_closed": [{"number": 1, "title": "Spring assembly"}],
+    "refusal/presence_not_open": [
+        {"number": 1, "title": "Spring assembly", "opens": ASSEMBLY["opens"]}
+    ],
     "refusal/unknown_assembly": [{"number": 9}],
     "refusal/unknown_motion": [{"number": 9}],
     "refusal/vote_by_dm": [{"number": 1}],
@@ -410,6 +419,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"number": 1, "title": "Spring assembly", "opens": ASSEMBLY["opens"]}
     ],
     "refusal/voting_too_long": [{}],
+    "refusal/which_assembly": [  # /present or /absent without a number, two voting
+        {
+            "command": "present",
+            "names": "ana cai",
+            "running": [
+                {"number": 1, "title": "Spring assembly"},
+                {"number": 2, "title": "Budget vote"},
+            ],
+        }
+    ],
     "refusal/bad_commune_name": [{}],
     "refusal/bad_cooperative_name": [{}],
     "refusal/bad_date": [{"text": "31/03/2027"}],

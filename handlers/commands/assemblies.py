@@ -11,6 +11,7 @@ from domain.assemblies import (
     validate_schedule,
 )
 from domain.errors import Refusal
+from domain.model import Member
 from handlers import assembly_form
 from handlers.assembly_results import assembly_view, results_values
 from handlers.parsing import parse_issue_number
@@ -227,32 +228,126 @@ def undelegate(turn: Turn, args: list[str]) -> None:
     turn.tell_member(former, "delegation_withdrawn", name=member.name)
 
 
-@command("present", "admin")
-def present(turn: Turn, args: list[str]) -> None:
-    turn.require_admin()
-    commune = turn.require_commune()
-    if not args:
-        raise Refusal("usage", command="present", example="/present ana ben")
-    running = [
+def _typed(names: list[str]) -> str:
+    """The member names as typed, quoted where a name has a space, to show in a command."""
+    return " ".join(f'"{name}"' if any(c.isspace() for c in name) else name for name in names)
+
+
+def _running(turn: Turn, commune_id: int) -> list[Assembly]:
+    """The commune's assemblies whose voting is open now, oldest first."""
+    return [
         a
-        for a in turn.uow.assemblies.all(commune.id)
+        for a in turn.uow.assemblies.all(commune_id)
         if a.status is AssemblyStatus.OPEN and turn.now < a.closes_at
     ]
-    if not running:
-        raise Refusal("no_open_assembly")
-    held = running[-1]
+
+
+def _presence_assembly(turn: Turn, name: str, args: list[str]) -> tuple[Assembly, list[str]]:
+    """The assembly a /present or /absent line is about, and the member names after it.
+
+    ``/present [<assembly>] <member> [<member>…]``: a leading ``#2`` is always the
+    assembly; a leading ``2`` is the assembly when #2 is voting now, or when no member
+    is called "2". Without a number, the one assembly voting now; with several, the
+    admin is asked which one, and nothing changes.
+    """
+    commune = turn.require_commune()
+    example = f"/{name} 1 ana ben"
+    if not args:
+        raise Refusal("usage", command=name, example=example)
+    running = _running(turn, commune.id)
+    first = args[0]
+    number: int | None = None
+    if first.startswith("#"):
+        number = parse_number(first, "bad_assembly_number")
+    elif first.isascii() and first.isdigit():
+        if any(a.number == int(first) for a in running):
+            number = int(first)
+        elif turn.uow.communes.member_by_name(commune.id, first) is None:
+            number = parse_number(first, "bad_assembly_number")
+    names = args[1:] if number is not None else args
+    if number is None:
+        if not running:
+            raise Refusal("no_open_assembly")
+        if len(running) > 1:
+            raise Refusal(
+                "which_assembly",
+                command=name,
+                names=_typed(names),
+                running=[{"number": a.number, "title": a.title} for a in running],
+            )
+        number = running[0].number
+    if not names:
+        if turn.uow.communes.member_by_name(commune.id, first.lstrip("#")) is not None:
+            example = f"/{name} {number} {first.lstrip('#')}"  # a member called "2"
+        raise Refusal("usage", command=name, example=example)
+    held = turn.uow.assemblies.get(commune.id, number, lock=True)
+    if held is None:
+        raise Refusal("unknown_assembly", number=number)
+    if held.status is AssemblyStatus.CLOSED or turn.now >= held.closes_at:
+        raise Refusal("presence_closed", number=held.number, title=held.title)
+    if held.status is not AssemblyStatus.OPEN:
+        raise Refusal(
+            "presence_not_open",
+            number=held.number,
+            title=held.title,
+            opens=held.opens_at.isoformat(),
+        )
+    return held, names
+
+
+def _voters_named(turn: Turn, held: Assembly, names: list[str]) -> list[Member]:
+    """The members called ``names`` (each once), all of whom may vote in ``held``."""
+    commune = turn.require_commune()
     voters = set(turn.uow.assemblies.voters(held.id))
-    marked = []
-    for name in args:
-        found = turn.uow.communes.member_by_name(commune.id, name.lstrip("@"))
-        if found is None or found.id not in voters:
+    found: dict[int, Member] = {}
+    for name in names:
+        member = turn.uow.communes.member_by_name(commune.id, name.lstrip("@"))
+        if member is None or member.id not in voters:
             raise Refusal("not_a_voter_here", name=name, title=held.title)
-        marked.append(found)
+        found.setdefault(member.id, member)
+    return list(found.values())
+
+
+def _member_names(turn: Turn, member_ids: set[int]) -> list[str]:
+    return [turn.uow.communes.member(m).name for m in sorted(member_ids)]
+
+
+@command("present", "admin")
+def present(turn: Turn, args: list[str]) -> None:
+    """Mark members present in the room: ``/present [<assembly>] <member> [<member>…]``."""
+    turn.require_admin()
+    held, names = _presence_assembly(turn, "present", args)
+    marked = _voters_named(turn, held, names)
     turn.uow.assemblies.mark_present(held.id, [m.id for m in marked])
     turn.post(
         "marked_present",
         title=held.title,
         names=[m.name for m in marked],
         present=len(turn.uow.assemblies.present(held.id)),
-        eligible=len(voters),
+        eligible=len(turn.uow.assemblies.voters(held.id)),
+    )
+
+
+@command("absent", "admin")
+def absent(turn: Turn, args: list[str]) -> None:
+    """Take back presence marks: ``/absent [<assembly>] <member> [<member>…]``."""
+    turn.require_admin()
+    held, names = _presence_assembly(turn, "absent", args)
+    unmarking = _voters_named(turn, held, names)
+    here = turn.uow.assemblies.present(held.id)
+    missing = [m.name for m in unmarking if m.id not in here]
+    if missing:
+        raise Refusal(
+            "not_marked_present",
+            names=missing,
+            title=held.title,
+            present=_member_names(turn, here),
+        )
+    turn.uow.assemblies.unmark_present(held.id, [m.id for m in unmarking])
+    turn.post(
+        "marked_absent",
+        title=held.title,
+        names=[m.name for m in unmarking],
+        present=len(turn.uow.assemblies.present(held.id)),
+        eligible=len(turn.uow.assemblies.voters(held.id)),
     )

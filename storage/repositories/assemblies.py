@@ -218,6 +218,17 @@ class AssemblyRepository:
             .values(present=True)
         )
 
+    def unmark_present(self, assembly_id: int, member_ids: list[int]) -> None:
+        """Take back presence marks: those members are remote again."""
+        self.session.execute(
+            update(AssemblyVoterRow)
+            .where(
+                AssemblyVoterRow.assembly_id == assembly_id,
+                AssemblyVoterRow.member_id.in_(member_ids),
+            )
+            .values(present=False)
+        )
+
     # votes ---------------------------------------------------------------------------------
     def cast(self, motion_id: int, member_id: int, choice: Choice, now: datetime) -> bool:
         """Record or change a vote; True when it changed an earlier one."""
