@@ -1,29 +1,444 @@
 """What the service layer needs from storage, as structural interfaces.
 
 storage/ implements these; handlers/ depends only on them, so the commands can be
-tested against any implementation and never import SQL.
+tested against any implementation and never import SQL. Each repository Protocol
+lists what handlers/ calls and no more: a fake for a test implements exactly what
+the core uses. What only the chat adapters need (fetching and leasing the outbox,
+the inbox of a platform that forgets, bot/telegram's and bot/matrix's bookkeeping)
+stays off these ports: bot/ holds the concrete storage.uow.SqlUnitOfWork, is
+allowed to import storage, and its rows (the outbox's PendingMessage) are no
+domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from domain.assemblies import Assembly, Choice, Motion, Threshold
+from domain.bonds import BondIssue, IssueStatus, Pledge
+from domain.clearing import ClearingOutcome, LeaseTotal
+from domain.journal import AccountKind, JournalEntry, Posting
+from domain.messages import Outgoing
+from domain.model import (
+    Account,
+    Address,
+    Chat,
+    Commune,
+    Cooperative,
+    Holding,
+    LedgerSummary,
+    Member,
+    RentReceipt,
+)
+
+MemberRange = tuple[int, int]  # member ids, first to last: one batch of a clearing's roster
+
+
+# What storage hands back that has no dataclass in the domain (yet): read-only views,
+# so storage's frozen dataclass and NamedTuple satisfy them as they are.
+
+
+class ClearingRecord(Protocol):
+    """A period's clearing as recorded: the next period carries on from it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def commune_id(self) -> int: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def cleared_at(self) -> datetime: ...
+    @property
+    def rent_received(self) -> int: ...
+    @property
+    def carry_in(self) -> int: ...
+    @property
+    def redeemed(self) -> int: ...
+    @property
+    def pool(self) -> int: ...
+    @property
+    def eligible(self) -> int: ...
+    @property
+    def dividend_each(self) -> int: ...
+    @property
+    def carry_out(self) -> int: ...
+
+
+class Recipient(Protocol):
+    """A roster member with where their statement goes and in what language: one
+    read for the whole roster, not a lookup per member."""
+
+    @property
+    def member_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def cooperative_id(self) -> int | None: ...
+    @property
+    def dividend(self) -> int: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def chosen_locale(self) -> str | None: ...
+    @property
+    def reported_language(self) -> str | None: ...
+
+
+# The repositories.
+
+
+class Communes(Protocol):
+    """Who is speaking, where, and as which member: every message starts here."""
+
+    def get(self, commune_id: int, lock: bool = False) -> Commune: ...
+
+    def claim(self, commune_id: int) -> Commune | None:
+        """None while another worker holds the commune: scheduled work moves on."""
+        ...
+
+    def by_name(self, name: str) -> Commune | None: ...
+
+    def all(self) -> list[Commune]: ...
+
+    def add(
+        self, name: str, currency: str, timezone: str, locale: str, now: datetime
+    ) -> Commune: ...
+
+    def chat(self, platform: str, platform_chat_id: str) -> Chat | None: ...
+
+    def in_chat(
+        self, platform: str, platform_chat_id: str, person_id: int
+    ) -> tuple[Chat | None, Commune | None, Member | None]:
+        """All three at once: every message needs them, so one read, not three."""
+        ...
+
+    def bind_chat(
+        self, platform: str, platform_chat_id: str, title: str, commune_id: int
+    ) -> None: ...
+
+    def group_addresses(self, commune_id: int) -> list[Address]: ...
+
+    def touch_account(
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str,
+        language: str | None,
+        now: datetime,
+    ) -> Account:
+        """Find or create, keeping the name fresh: a person exists from their first message."""
+        ...
+
+    def set_person_locale(self, person_id: int, locale: str) -> None: ...
+
+    def person_locale(self, person_id: int) -> tuple[str | None, str | None]:
+        """(chosen, reported by the last-used platform): the choice wins, the report helps."""
+        ...
+
+    def private_address(self, person_id: int) -> Address:
+        """Their most recently used account, the one they are likely to read."""
+        ...
+
+    def cooperative(self, cooperative_id: int) -> Cooperative: ...
+
+    def cooperative_by_name(self, commune_id: int, name: str) -> Cooperative | None: ...
+
+    def cooperatives(self, commune_id: int) -> list[Cooperative]: ...
+
+    def add_cooperative(self, commune_id: int, name: str) -> Cooperative: ...
+
+    def member(self, member_id: int) -> Member: ...
+
+    def member_of(self, commune_id: int, person_id: int) -> Member | None: ...
+
+    def member_by_name(self, commune_id: int, name: str) -> Member | None: ...
+
+    def memberships(self, person_id: int) -> list[Member]: ...
+
+    def count_admins(self, commune_id: int) -> int: ...
+
+    def save_member(self, member: Member) -> Member: ...
+
+
+class Bonds(Protocol):
+    """An issue carries its pledges' running totals, written with the pledges they count."""
+
+    def next_number(self, commune_id: int) -> int: ...
+
+    def add(self, issue: BondIssue) -> BondIssue: ...
+
+    def get(self, commune_id: int, number: int, lock: bool = False) -> BondIssue | None: ...
+
+    def for_pledging(
+        self, commune_id: int, number: int, member_id: int
+    ) -> tuple[BondIssue, Pledge | None] | None:
+        """Locked with the member's pledge so far, so concurrent pledges count once each."""
+        ...
+
+    def save(self, issue: BondIssue) -> None: ...
+
+    def save_pledge(self, issue: BondIssue, pledge: Pledge) -> None:
+        """With the issue's running totals: the two must never disagree."""
+        ...
+
+    def remove_pledge(self, issue: BondIssue, member_id: int) -> None: ...
+
+    def pledges(self, issue_id: int) -> list[Pledge]: ...
+
+    def issues(self, commune_id: int, status: IssueStatus | None = None) -> list[BondIssue]: ...
+
+    def open_pledges_of(self, member_id: int) -> list[tuple[int, int]]: ...
+
+    def due_deadlines(self, now: datetime) -> list[tuple[datetime, int, int]]: ...
+
+    def add_holdings(self, issue: BondIssue) -> list[Holding]: ...
+
+    def outstanding(self, issue_id: int) -> int: ...
+
+    def add_rent(self, receipt: RentReceipt, commune_id: int) -> RentReceipt: ...
+
+    def rent_total(self, issue_id: int, period: str | None = None) -> int: ...
+
+    def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]: ...
+
+    def labels(self, commune_id: int) -> dict[int, tuple[int, str]]: ...
+
+    def owed(self, commune_id: int) -> tuple[int, int]: ...
+
+
+class Assemblies(Protocol):
+    def add(self, assembly: Assembly) -> Assembly: ...
+
+    def get(self, commune_id: int, number: int, lock: bool = False) -> Assembly | None: ...
+
+    def by_id(self, assembly_id: int, lock: bool = False) -> Assembly: ...
+
+    def all(self, commune_id: int) -> list[Assembly]: ...
+
+    def save(self, assembly: Assembly) -> None: ...
+
+    def due(self, now: datetime) -> list[tuple[datetime, str, int, int]]: ...
+
+    def add_motion(self, assembly: Assembly, text: str, threshold: Threshold) -> Motion: ...
+
+    def motions(self, assembly_id: int) -> list[Motion]: ...
+
+    def motion(self, commune_id: int, number: int) -> Motion | None: ...
+
+    def save_result(self, motion_id: int, result: str) -> None: ...
+
+    def results(self, assembly_id: int) -> dict[int, str]: ...
+
+    def snapshot_voters(self, assembly: Assembly) -> int:
+        """Who may vote is fixed when voting opens; later joiners wait for the next one."""
+        ...
+
+    def voters(self, assembly_id: int) -> list[int]: ...
+
+    def present(self, assembly_id: int) -> set[int]: ...
+
+    def mark_present(self, assembly_id: int, member_ids: list[int]) -> None: ...
+
+    def unmark_present(self, assembly_id: int, member_ids: list[int]) -> None: ...
+
+    def cast(self, motion_id: int, member_id: int, choice: Choice, now: datetime) -> bool:
+        """True when it changed an earlier vote, so the reply can say so."""
+        ...
+
+    def votes(self, motion_id: int) -> dict[int, Choice]: ...
+
+    def delegations(self, commune_id: int) -> dict[int, int]: ...
+
+    def delegate(
+        self, commune_id: int, member_id: int, delegate_id: int, now: datetime
+    ) -> None: ...
+
+    def undelegate(self, commune_id: int, member_id: int) -> int | None: ...
+
+
+class Clearings(Protocol):
+    """The period clearing's reads and writes, each over all members at once: a
+    federation's clearing is hundreds of thousands of rows, so nothing here is per member."""
+
+    def get(self, commune_id: int, period: str) -> ClearingRecord | None: ...
+
+    def latest(self, commune_id: int) -> ClearingRecord | None: ...
+
+    def large(self) -> AbstractContextManager[None]:
+        """Room for a whole commune's clearing (a storage tuning; may do nothing)."""
+        ...
+
+    def lease_totals(self, commune_id: int, period: str) -> list[LeaseTotal]: ...
+
+    def owed_by_lease(
+        self, leases: Sequence[LeaseTotal], batch: int = ...
+    ) -> Iterator[tuple[LeaseTotal, list[int], list[int]]]:
+        """(lease, holding ids, what each is owed), streamed in pledge order so a
+        federation's holdings are never all in memory; ``batch`` is storage's to tune."""
+        ...
+
+    def eligible_count(self, commune_id: int, period_start: datetime) -> int: ...
+
+    def record(
+        self, commune_id: int, period: str, now: datetime, outcome: ClearingOutcome
+    ) -> int: ...
+
+    def finish(
+        self, clearing_id: int, entry_id: int, commune_id: int, period_start: datetime
+    ) -> None:
+        """Repays holdings from the entry's postings, so the journal is the one source."""
+        ...
+
+    def recipients(
+        self, clearing_id: int, members: MemberRange | None = None
+    ) -> list[Recipient]: ...
+
+    def cooperative_rents(self, commune_id: int, period: str) -> dict[int, tuple[str, int]]: ...
+
+    def cooperative_sizes(self, commune_id: int) -> dict[int, int]: ...
+
+    def year_to_date(
+        self, commune_id: int, first: str, last: str, members: MemberRange | None = None
+    ) -> dict[int, tuple[int, int]]: ...
+
+    def lease_lines(self, clearing_id: int) -> list[tuple[int, str, str, int, int, int, int]]: ...
+
+    def member_lines(self, clearing_id: int) -> list[tuple[int, str, int]]: ...
+
+    def redemptions_by_member(self, clearing_id: int) -> list[tuple[int, int, int]]: ...
+
+    def holding_lines(
+        self,
+        commune_id: int,
+        clearing_id: int,
+        period: str,
+        period_end: datetime,
+        members: MemberRange | None = None,
+        repaid_now: Mapping[int, int] | None = None,
+    ) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
+        """Streamed by member: statements are built as the rows come, never all at once."""
+        ...
+
+
+class Journal(Protocol):
+    """The append-only journal: the books are never updated, only added to."""
+
+    def append(self, commune_id: int, entry: JournalEntry, now: datetime) -> int: ...
+
+    def start_entry(self, commune_id: int, kind: str, ref: str, now: datetime) -> int:
+        """A clearing's entry is written piecewise: a federation's has 600,000 postings."""
+        ...
+
+    def add_account_postings(
+        self,
+        entry_id: int,
+        commune_id: int,
+        kind: AccountKind,
+        amounts: Iterable[tuple[int, int]],
+    ) -> None: ...
+
+    def close_clearing(
+        self, entry_id: int, commune_id: int, clearing_id: int, cash: Posting
+    ) -> None:
+        """Raises UnbalancedEntry unless the entry sums to zero: its dividends are
+        written set-based, past domain.journal.entry's own check."""
+        ...
+
+    def summary(self, commune_id: int) -> LedgerSummary: ...
+
+
+class Inbox(Protocol):
+    def record(
+        self, platform: str, external_id: str, now: datetime, payload: str | None = None
+    ) -> bool:
+        """False for a message handled before: redeliveries must not act twice."""
+        ...
+
+
+class Outbox(Protocol):
+    def add(self, messages: list[Outgoing], now: datetime) -> None:
+        """Queued in the command's transaction: sent only if the command commits."""
+        ...
+
+
+class Conversations(Protocol):
+    """Multi-step commands in progress, one per person per chat: they survive restarts."""
+
+    def get(
+        self, platform: str, chat_id: str, user_id: str
+    ) -> tuple[str, dict[str, Any]] | None: ...
+
+    def save(
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        name: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> None: ...
+
+    def end(self, platform: str, chat_id: str, user_id: str) -> bool: ...
+
+
+class Settings(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+
+class Links(Protocol):
+    """/link: one person, several chat accounts."""
+
+    def new_code(self, person_id: int, platform: str, now: datetime, ttl: timedelta) -> str: ...
+
+    def take(self, code: str, now: datetime) -> tuple[int, str] | None:
+        """(person, platform) of a valid code, used up: a code links once."""
+        ...
+
+    def shared_communes(self, one: int, other: int) -> list[str]:
+        """Two memberships of one commune cannot merge into one person."""
+        ...
+
+    def merge(self, source: int, target: int) -> None: ...
 
 
 class UnitOfWork(Protocol):
-    """One transaction with its repositories (see storage.uow.SqlUnitOfWork)."""
+    """One transaction with its repositories (see storage.uow.SqlUnitOfWork).
 
-    communes: Any
-    bonds: Any
-    assemblies: Any
-    clearings: Any
-    journal: Any
-    inbox: Any
-    outbox: Any
-    conversations: Any
-    settings: Any
-    links: Any  # /link: one person, several accounts (storage/repositories/links.py)
+    The repositories are read-only properties: a settable Protocol attribute would
+    have to match storage's concrete class exactly, where a property accepts any
+    class that implements the repository's Protocol.
+    """
+
+    @property
+    def communes(self) -> Communes: ...
+    @property
+    def bonds(self) -> Bonds: ...
+    @property
+    def assemblies(self) -> Assemblies: ...
+    @property
+    def clearings(self) -> Clearings: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def conversations(self) -> Conversations: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def links(self) -> Links: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -37,4 +452,4 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
-Clock = Callable[[], Any]
+Clock = Callable[[], datetime]
