@@ -4,13 +4,13 @@ The issue is the aggregate: every pledge rule is checked here against the issue'
 running totals, which storage loads under a lock, so two pledges racing for the
 last euro cannot both pass. The issue carries its totals (pledged, pledgers, the
 newest place in the queue) rather than every pledge: a pledge to an issue with
-thousands of pledgers reads one row and writes two, and only the clearing, which
-turns every pledge into a holding, reads them all.
+thousands of pledgers reads one row and writes two. A pledge's ``seq`` is its place
+in the queue: when the issue clears, the pledges become holdings in that order,
+which later decides who gets a tied cent of redemption.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -111,15 +111,6 @@ class BondIssue:
             return
         self.status = IssueStatus.EXPIRED
         self.closed_at = now
-
-
-def in_pledge_order(pledges: Iterable[Pledge]) -> list[Pledge]:
-    """The pledges that become holdings when the issue clears, in pledge order.
-
-    The order decides who gets a tied cent of redemption later, so it is the
-    queue's, not the order storage happened to load them in.
-    """
-    return sorted(pledges, key=lambda p: p.seq)
 
 
 def validate_new_issue(

@@ -119,3 +119,13 @@ class Address:
     address: str
     is_private: bool
     person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a member privately: their most recently used account, and the
+    languages that decide how a message to them reads (their choice wins)."""
+
+    address: Address
+    chosen_locale: str | None
+    reported_locale: str | None

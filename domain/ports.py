@@ -27,6 +27,7 @@ from domain.model import (
     Address,
     Chat,
     Commune,
+    Contact,
     Cooperative,
     Holding,
     LedgerSummary,
@@ -139,12 +140,8 @@ class Communes(Protocol):
 
     def set_person_locale(self, person_id: int, locale: str) -> None: ...
 
-    def person_locale(self, person_id: int) -> tuple[str | None, str | None]:
-        """(chosen, reported by the last-used platform): the choice wins, the report helps."""
-        ...
-
-    def private_address(self, person_id: int) -> Address:
-        """Their most recently used account, the one they are likely to read."""
+    def contacts(self, member_ids: Iterable[int]) -> dict[int, Contact]:
+        """How to reach each member privately, looked up for all of them at once."""
         ...
 
     def cooperative(self, cooperative_id: int) -> Cooperative: ...

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.assemblies import Assembly, AssemblyStatus
 from domain.ports import UnitOfWork
 from handlers.assembly_results import assembly_view, count, motion_view, results_values
-from handlers.outbound import to_groups, to_member
+from handlers.outbound import to_groups, to_members
 
 
 def open_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
@@ -35,7 +36,8 @@ def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now:
         return
     results = count(uow, assembly)
     view = assembly_view(uow, assembly)
-    messages = []
+    hours = 24 if which == 1 else 1
+    still_to_count: dict[int, dict[str, Any]] = {}
     for member_id in uow.assemblies.voters(assembly.id):
         missing = [
             {"number": motion.number, "text": motion.text}
@@ -43,19 +45,8 @@ def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now:
             if member_id not in result.counted_members
         ]
         if missing:
-            member = uow.communes.member(member_id)
-            hours = 24 if which == 1 else 1
-            messages.append(
-                to_member(
-                    uow,
-                    commune,
-                    member,
-                    "assembly_reminder",
-                    assembly=view,
-                    hours=hours,
-                    motions=missing,
-                )
-            )
+            still_to_count[member_id] = {"assembly": view, "hours": hours, "motions": missing}
+    messages = to_members(uow, commune, "assembly_reminder", still_to_count)
     uow.outbox.add(messages, when)
 
 

@@ -19,7 +19,7 @@ from domain.ports import UnitOfWork, UnitOfWorkFactory
 from handlers.assembly_jobs import run_assembly_item
 from handlers.clearing import clear
 from handlers.commands.bonds import issue_view
-from handlers.outbound import to_groups, to_member
+from handlers.outbound import to_groups, to_members
 
 DEADLINE, CLEARING, ASSEMBLY = 0, 1, 2
 MAX_PERIODS_PER_TICK = 240
@@ -73,19 +73,15 @@ def _expire(uow: UnitOfWork, item: DueItem) -> bool:
     uow.bonds.save(issue)
     view = issue_view(uow, issue, item.when)
     messages = to_groups(uow, commune, "bond_expired", issue=view)
-    for pledge in uow.bonds.pledges(issue.id):
-        pledger = uow.communes.member(pledge.member_id)
-        messages.append(
-            to_member(
-                uow,
-                commune,
-                pledger,
-                "pledge_released",
-                issue=view,
-                amount=pledge.amount,
-                reason="expired",
-            )
-        )
+    messages += to_members(
+        uow,
+        commune,
+        "pledge_released",
+        {
+            p.member_id: {"issue": view, "amount": p.amount, "reason": "expired"}
+            for p in uow.bonds.pledges(issue.id)
+        },
+    )
     uow.outbox.add(messages, item.when)
     return True
 

@@ -6,6 +6,7 @@ the same whoever caused it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain.messages import Outgoing
@@ -17,11 +18,6 @@ from handlers import locales
 def commune_context(commune: Commune) -> dict[str, Any]:
     """What every template about a commune may use: name, currency, time zone."""
     return {"commune": commune.name, "currency": commune.currency, "tz": commune.timezone}
-
-
-def member_locale(uow: UnitOfWork, person_id: int, commune: Commune | None) -> str:
-    chosen, reported = uow.communes.person_locale(person_id)
-    return locales.choose(chosen, reported, commune.locale if commune else None)
 
 
 def to_groups(uow: UnitOfWork, commune: Commune, template: str, **values: Any) -> list[Outgoing]:
@@ -43,6 +39,28 @@ def to_member(
     **values: Any,
 ) -> Outgoing:
     """A private message to the member's most recently used account."""
-    address = uow.communes.private_address(member.person_id)
-    locale = member_locale(uow, member.person_id, commune)
-    return Outgoing(address, template, locale, {**commune_context(commune), **values}, dedup_key)
+    (message,) = to_members(uow, commune, template, {member.id: values}, dedup_key)
+    return message
+
+
+def to_members(
+    uow: UnitOfWork,
+    commune: Commune,
+    template: str,
+    values_by_member: Mapping[int, dict[str, Any]],
+    dedup_key: str | None = None,
+) -> list[Outgoing]:
+    """One private message per member (member id -> what the template shows them).
+
+    Addresses and languages are looked up for all of them at once: a bond cleared,
+    withdrawn or expired tells every one of its pledgers, an assembly reminds every
+    voter who has not voted yet.
+    """
+    contacts = uow.communes.contacts(values_by_member)
+    base = commune_context(commune)
+    messages = []
+    for member_id, values in values_by_member.items():
+        contact = contacts[member_id]  # every member joined through an account
+        locale = locales.choose(contact.chosen_locale, contact.reported_locale, commune.locale)
+        messages.append(Outgoing(contact.address, template, locale, {**base, **values}, dedup_key))
+    return messages

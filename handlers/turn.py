@@ -16,7 +16,7 @@ from domain.model import Account, Address, Chat, Commune, Member
 from domain.ports import UnitOfWork
 from handlers import locales
 from handlers.incoming import BUTTON_ADDRESS_PREFIX, Incoming
-from handlers.outbound import commune_context, to_groups, to_member
+from handlers.outbound import commune_context, to_groups, to_member, to_members
 
 
 @dataclass
@@ -141,6 +141,11 @@ class Turn:
     ) -> None:
         commune = self.require_commune()
         self.outgoing.append(to_member(self.uow, commune, member, template, dedup_key, **values))
+
+    def tell_members(self, template: str, values_by_member: dict[int, dict[str, Any]]) -> None:
+        """A private message to each of many members, their contacts looked up at once."""
+        commune = self.require_commune()
+        self.outgoing.extend(to_members(self.uow, commune, template, values_by_member))
 
     def tell_group(self, template: str, **values: Any) -> None:
         """Post to every group chat bound to the commune, in the commune's language."""

@@ -136,3 +136,32 @@ def test_migration_0006_fills_in_the_totals_of_existing_pledges(sqlite_url: str)
     assert scalar(database, "SELECT pledged FROM bond_issue") == 55000
     assert scalar(database, "SELECT pledgers FROM bond_issue") == 2
     database.dispose()
+
+
+def test_holdings_are_made_in_the_pledges_queue_order(terra: ConsoleChat) -> None:
+    """Who gave up a place and pledged again queues last; a top-up keeps its place."""
+    terra.say(
+        "ana@group: /pledge 1 100",
+        "cai@group: /pledge 1 200",
+        "ben@group: /pledge 1 300",
+        "ana@group: /unpledge 1",
+        "dee@group: /pledge 1 100",
+        "cai@group: /pledge 1 50",
+        "ana@group: /pledge 1 350",  # reaches 1000: clears
+    )
+    with terra.database.engine.connect() as connection:
+        holdings = connection.execute(
+            text(
+                "SELECT m.name, h.principal FROM holding h JOIN member m ON m.id = h.member_id"
+                " ORDER BY h.seq, h.id"
+            )
+        ).all()
+        by_id = connection.execute(text("SELECT member_id FROM holding ORDER BY id")).all()
+        by_seq = connection.execute(text("SELECT member_id FROM holding ORDER BY seq")).all()
+    assert [tuple(h) for h in holdings] == [
+        ("cai", 25000),
+        ("ben", 30000),
+        ("dee", 10000),
+        ("ana", 35000),
+    ]
+    assert by_id == by_seq

@@ -111,15 +111,13 @@ def clear_issue(turn: Turn, issue: BondIssue) -> None:
     first_rent = Period.containing(turn.now, commune.timezone).next()
     view = issue_view(turn.uow, issue, turn.now)
     turn.tell_group("bond_cleared", issue=view, holders=len(holdings), lease_from=str(first_rent))
-    for holding in holdings:
-        holder = turn.uow.communes.member(holding.member_id)
-        turn.tell_member(
-            holder,
-            "holding_created",
-            issue=view,
-            principal=holding.principal,
-            lease_from=str(first_rent),
-        )
+    turn.tell_members(
+        "holding_created",
+        {
+            h.member_id: {"issue": view, "principal": h.principal, "lease_from": str(first_rent)}
+            for h in holdings
+        },
+    )
 
 
 @command("unpledge", "member")
@@ -150,11 +148,13 @@ def withdraw(turn: Turn, args: list[str]) -> None:
     turn.uow.bonds.save(issue)
     view = issue_view(turn.uow, issue, turn.now)
     turn.announce("bond_withdrawn", issue=view)
-    for pledge_ in turn.uow.bonds.pledges(issue.id):
-        pledger = turn.uow.communes.member(pledge_.member_id)
-        turn.tell_member(
-            pledger, "pledge_released", issue=view, amount=pledge_.amount, reason="withdrawn"
-        )
+    turn.tell_members(
+        "pledge_released",
+        {
+            p.member_id: {"issue": view, "amount": p.amount, "reason": "withdrawn"}
+            for p in turn.uow.bonds.pledges(issue.id)
+        },
+    )
 
 
 @command("bonds", "member")

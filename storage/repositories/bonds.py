@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from domain.bonds import BondIssue, IssueStatus, Pledge, in_pledge_order
+from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.model import Holding, RentReceipt
 from storage.connection import connection_of
 from storage.tables import BondIssueRow, HoldingRow, PledgeRow, RentReceiptRow
@@ -41,6 +41,15 @@ _SAVE_ISSUE = (
         pledgers=bindparam("pledgers"),
         last_seq=bindparam("last_seq"),
     )
+)
+_HOLDING = HoldingRow.__table__
+_HOLDINGS_FROM_PLEDGES = insert(_HOLDING).from_select(
+    ["issue_id", "member_id", "principal", "redeemed", "seq"],
+    select(
+        _PLEDGE.c.issue_id, _PLEDGE.c.member_id, _PLEDGE.c.amount, literal(0), _PLEDGE.c.seq
+    )
+    .where(_PLEDGE.c.issue_id == bindparam("issue_id"))
+    .order_by(_PLEDGE.c.seq),
 )
 _UNPLEDGE = delete(_PLEDGE).where(
     _PLEDGE.c.issue_id == bindparam("issue_id"), _PLEDGE.c.member_id == bindparam("member_id")
@@ -223,15 +232,9 @@ class BondRepository:
 
     # holdings -------------------------------------------------------------------
     def add_holdings(self, issue: BondIssue) -> list[Holding]:
-        rows = [
-            HoldingRow(
-                issue_id=issue.id, member_id=p.member_id, principal=p.amount, redeemed=0, seq=p.seq
-            )
-            for p in in_pledge_order(self.pledges(issue.id))
-        ]
-        self.session.add_all(rows)
-        self.session.flush()
-        return [Holding(r.id, r.issue_id, r.member_id, r.principal, 0, r.seq) for r in rows]
+        """Every pledge of the issue becomes a holding, in one statement, in pledge order."""
+        connection_of(self.session).execute(_HOLDINGS_FROM_PLEDGES, {"issue_id": issue.id})
+        return self.holdings(issue.id)
 
     def holdings(self, issue_id: int) -> list[Holding]:
         rows = self.session.execute(
