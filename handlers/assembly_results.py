@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.assemblies import Assembly, MotionResult, count_motion
+from domain.assemblies import Assembly, Motion, MotionResult, count_motion
 from domain.ports import UnitOfWork
 
 
-def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Any, MotionResult]]:
+def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Motion, MotionResult]]:
     """Each motion with its result as things stand (final once the assembly closed)."""
     voters = uow.assemblies.voters(assembly.id)
     delegations = uow.assemblies.delegations(assembly.commune_id)
@@ -35,7 +35,7 @@ def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Any, MotionResult]]
     ]
 
 
-def motion_view(motion: Any, result: MotionResult) -> dict[str, Any]:
+def motion_view(motion: Motion, result: MotionResult) -> dict[str, Any]:
     """A motion's result as JSON: what is stored at closing and what the report prints."""
     return {
         "motion": motion.number,
