@@ -57,9 +57,10 @@ _UNPLEDGE = delete(_PLEDGE).where(
 
 
 def _upsert_pledge(dialect: str):  # type: ignore[no-untyped-def]
-    insert = (sqlite if dialect == "sqlite" else postgresql).insert(_PLEDGE)
-    return insert.on_conflict_do_update(
-        index_elements=["issue_id", "member_id"], set_={"amount": insert.excluded.amount}
+    """The member's pledge as the domain computed it under the issue's lock."""
+    statement = (sqlite if dialect == "sqlite" else postgresql).insert(_PLEDGE)
+    return statement.on_conflict_do_update(
+        index_elements=["issue_id", "member_id"], set_={"amount": statement.excluded.amount}
     )
 
 
