@@ -5,7 +5,9 @@ peak RSS is its own: ``build`` fills a database, ``clear`` runs the due clearing
 through ``handlers.jobs.run_due`` exactly as ``minga run`` would, and ``floor``
 bulk-inserts as many journal postings and outbox rows as that clearing wrote
 (statement-sized contexts), with the same driver and connection settings, in one
-transaction: the least any clearing of that size could cost.
+transaction: the least any clearing of that size could cost. ``next`` receives
+the following month's rent on every lease and clears that month (run it eleven
+times after ``clear`` to reach December, where year-to-date totals span the year).
 """
 
 from __future__ import annotations
@@ -102,6 +104,49 @@ def _clear(url: str) -> dict[str, Any]:
     }
 
 
+def _next(url: str) -> dict[str, Any]:
+    """The month after the latest clearing: rent on every lease, then its clearing."""
+    from datetime import timedelta
+
+    from sqlalchemy import bindparam, text
+
+    from bench.federation import RENT
+    from domain.periods import Period
+    from handlers.jobs import run_due
+    from storage.tables import RentReceiptRow
+    from storage.uow import Database
+
+    database = Database(url)
+    with database.engine.begin() as connection:
+        latest = connection.execute(text("SELECT max(period) FROM clearing")).scalar_one()
+        period = Period.parse(latest).next()
+        connection.execute(
+            text(
+                "INSERT INTO rent_receipt (commune_id, issue_id, amount, received_at, period,"
+                " recorded_by) SELECT commune_id, id, :rent + id, :at, :period, 1 FROM bond_issue"
+            ).bindparams(bindparam("at", type_=RentReceiptRow.__table__.c.received_at.type)),
+            {
+                "rent": RENT,
+                "at": period.starts_at("UTC") + timedelta(days=14),
+                "period": str(period),
+            },
+        )
+    started = time.perf_counter()
+    done = run_due(database.unit_of_work, period.ends_at("UTC") + timedelta(seconds=1))
+    seconds = time.perf_counter() - started
+    assert [item.key for item in done] == [str(period)], done
+    with database.engine.connect() as connection:
+        postings = connection.execute(
+            text(
+                "SELECT count(*) FROM journal_posting WHERE entry_id = (SELECT id FROM"
+                " journal_entry WHERE kind = 'clearing' AND ref = :ref)"
+            ),
+            {"ref": f"period:{period}"},
+        ).scalar_one()
+    database.dispose()
+    return {"seconds": seconds, "rss_mb": _rss_mb(), "period": str(period), "postings": postings}
+
+
 def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str, Any]:
     """One transaction: a journal entry with ``postings`` postings, ``outbox`` rows."""
     from datetime import UTC, datetime
@@ -176,7 +221,7 @@ def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.clearing")
-    parser.add_argument("what", choices=["build", "clear", "floor"])
+    parser.add_argument("what", choices=["build", "clear", "next", "floor"])
     parser.add_argument("--url", required=True)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--postings", type=int, default=0)
@@ -188,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         result = _build(args.url, args.members)
     elif args.what == "clear":
         result = _clear(args.url)
+    elif args.what == "next":
+        result = _next(args.url)
     else:
         result = _floor(args.url, args.postings, args.outbox, args.context_bytes)
     print(json.dumps(result))

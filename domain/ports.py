@@ -12,7 +12,7 @@ domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -298,9 +298,13 @@ class Clearings(Protocol):
         self, clearing_id: int, members: MemberRange | None = None
     ) -> list[Recipient]: ...
 
-    def cooperative_rents(self, commune_id: int, period: str) -> dict[int, tuple[str, int]]: ...
+    def cooperative_rents(
+        self, commune_id: int, period: str, cooperative_ids: Collection[int] | None = None
+    ) -> dict[int, tuple[str, int]]: ...
 
-    def cooperative_sizes(self, commune_id: int) -> dict[int, int]: ...
+    def cooperative_sizes(
+        self, commune_id: int, cooperative_ids: Collection[int] | None = None
+    ) -> dict[int, int]: ...
 
     def year_to_date(
         self, commune_id: int, first: str, last: str, members: MemberRange | None = None

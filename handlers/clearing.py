@@ -10,7 +10,9 @@ the whole commune in memory as Python objects:
    leases' holdings at a time, each lease checked against step 1, bulk-inserted as
    the ``holding`` postings of the period's journal entry (the only record of them);
 3. set-based SQL for the rest: holdings repaid from those postings, the statement
-   roster, the dividend and cash postings (the entry must balance), statements.
+   roster, the year-to-date totals through the previous period (kept for the next
+   clearing, so December reads November's totals, not the year's postings), the
+   dividend and cash postings (the entry must balance), statements.
 """
 
 from __future__ import annotations

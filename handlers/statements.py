@@ -2,13 +2,15 @@
 
 The same builder serves the clearing (every member at once) and /statement (one
 member, any past period), so a statement asked later reads as the one sent then.
-For a whole roster they stream from one sorted pass over the commune's holdings.
+For a whole roster they stream from one sorted pass over the commune's holdings;
+for one member, storage reads that member's own holdings, roster rows and postings
+by their indexes, and only the bonds and cooperative the statement names.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -77,8 +79,17 @@ def _build(
     recipients = uow.clearings.recipients(clearing_id, members)
     if not recipients:
         return
-    assets = _assets(uow, commune.id)
-    coops = _cooperatives(uow, commune.id, str(period))
+    asset = (
+        _assets(uow, commune.id).__getitem__
+        if members is None
+        else _asset_by_number(uow, commune.id)
+    )
+    coops = _cooperatives(
+        uow,
+        commune.id,
+        str(period),
+        None if members is None else {r.cooperative_id for r in recipients if r.cooperative_id},
+    )
     before = (  # the year to date before this period; this period's own comes below
         {}
         if period.month == 1
@@ -99,7 +110,7 @@ def _build(
         repaid_now = 0
         if held is not None and held[0] == r.member_id:
             holdings = [
-                {"asset": assets[number], "number": number, "outstanding": owed, "repaid": repaid}
+                {"asset": asset(number), "number": number, "outstanding": owed, "repaid": repaid}
                 for number, repaid, owed in held[1]
                 if owed or repaid
             ]
@@ -129,16 +140,33 @@ def _assets(uow: UnitOfWork, commune_id: int) -> dict[int, str]:
     return dict(uow.bonds.labels(commune_id).values())
 
 
-def _cooperatives(uow: UnitOfWork, commune_id: int, period: str) -> dict[int, dict[str, Any]]:
-    """{cooperative id: what its members read}: the rent it paid, and its share per member."""
-    sizes = uow.clearings.cooperative_sizes(commune_id)
+def _asset_by_number(uow: UnitOfWork, commune_id: int) -> Callable[[int], str]:
+    """A bond's asset by its number, looked up when first needed: a few members'
+    statements name a few bonds, not the commune's thousands."""
+
+    @functools.cache
+    def asset(number: int) -> str:
+        issue = uow.bonds.get(commune_id, number)
+        assert issue is not None  # a holding's bond, of this commune
+        return issue.asset
+
+    return asset
+
+
+def _cooperatives(
+    uow: UnitOfWork, commune_id: int, period: str, wanted: set[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """{cooperative id: what its members read}: the rent it paid, and its share per member.
+    Only the ``wanted`` cooperatives' (all if None); their sizes only if one paid rent."""
+    rents = uow.clearings.cooperative_rents(commune_id, period, wanted)
+    if not rents:
+        return {}
+    sizes = uow.clearings.cooperative_sizes(commune_id, wanted)
     return {
         cooperative_id: {
             "name": name,
             "rent": paid,
             "per_member": _round_half_up(paid, max(1, sizes.get(cooperative_id, 1))),
         }
-        for cooperative_id, (name, paid) in uow.clearings.cooperative_rents(
-            commune_id, period
-        ).items()
+        for cooperative_id, (name, paid) in rents.items()
     }

@@ -75,7 +75,8 @@ class MemberRow(SQLModel, table=True):
     commune_id: int = Field(foreign_key="commune.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     name: str = Field(max_length=255)
-    cooperative_id: int | None = Field(default=None, foreign_key="cooperative.id")
+    # indexed (migration 0008): one member's statement counts their cooperative's members
+    cooperative_id: int | None = Field(default=None, foreign_key="cooperative.id", index=True)
     is_admin: bool = False
     is_treasurer: bool = False
     joined_at: datetime
@@ -372,3 +373,25 @@ class LinkCodeRow(SQLModel, table=True):
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+
+
+# --- clearing: year to date -------------------------------------------------------
+
+
+class ClearingYearToDateRow(SQLModel, table=True):
+    """Each member's dividends and repayments in a clearing's year, through that
+    clearing's period (migration 0007).
+
+    Written by the next clearing of the same year (``ClearingRepository.finish``),
+    from this one's totals plus the next period's own, so a December clearing reads
+    November's totals instead of eleven months of postings. It is derived data, a
+    sum over rows that never change (the roster and the journal), so it has no
+    foreign keys: on PostgreSQL each would cost a trigger query per row.
+    """
+
+    __tablename__ = "clearing_year_to_date"
+    __table_args__ = {"sqlite_with_rowid": False}  # one b-tree, by clearing then member
+    clearing_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    member_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    dividends: int = money()
+    repaid: int = money()

@@ -45,9 +45,7 @@ _SAVE_ISSUE = (
 _HOLDING = HoldingRow.__table__
 _HOLDINGS_FROM_PLEDGES = insert(_HOLDING).from_select(
     ["issue_id", "member_id", "principal", "redeemed", "seq"],
-    select(
-        _PLEDGE.c.issue_id, _PLEDGE.c.member_id, _PLEDGE.c.amount, literal(0), _PLEDGE.c.seq
-    )
+    select(_PLEDGE.c.issue_id, _PLEDGE.c.member_id, _PLEDGE.c.amount, literal(0), _PLEDGE.c.seq)
     .where(_PLEDGE.c.issue_id == bindparam("issue_id"))
     .order_by(_PLEDGE.c.seq),
 )

@@ -2,12 +2,15 @@
 
 The clearing of a period touches every member and holding of a commune, so each
 step here is one statement over all rows (grouped reads, bulk inserts,
-UPDATE … FROM a subquery), never a loop of queries.
+UPDATE … FROM a subquery), never a loop of queries. Asked for a few members (a
+``Members`` range: /statement asks for one), the statement reads start from those
+members' holdings and roster rows by their indexes instead, so one member's
+statement costs the same in a commune of ten members as in one of 100,000.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +18,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
+    ScalarSelect,
+    Select,
     and_,
     case,
     cast,
@@ -24,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.orm import aliased
@@ -36,6 +43,7 @@ from domain.clearing import (
     clearing_ref,
 )
 from domain.journal import AccountKind
+from domain.periods import Period
 from storage.connection import connection_of
 from storage.tables import (
     AccountRow,
@@ -43,6 +51,7 @@ from storage.tables import (
     ClearingLeaseRow,
     ClearingMemberRow,
     ClearingRow,
+    ClearingYearToDateRow,
     CooperativeRow,
     HoldingRow,
     JournalEntryRow,
@@ -286,6 +295,120 @@ class ClearingRepository:
                 ["clearing_id", "member_id", "dividend"], roster
             )
         )
+        self._keep_year_to_date(clearing_id)
+
+    def _keep_year_to_date(self, clearing_id: int) -> None:
+        """Keep the year-to-date totals through the previous clearing of the same year
+        (``clearing_year_to_date``), unless already kept: its own predecessor's kept
+        totals plus its period's dividends and repayments, in one INSERT … SELECT.
+        January keeps nothing (nothing before it in its year).
+
+        This clearing's statements then read those totals, one row per member,
+        instead of every posting of the year (``year_to_date``).
+        """
+        commune_id, period = self.session.execute(
+            select(ClearingRow.commune_id, ClearingRow.period).where(ClearingRow.id == clearing_id)
+        ).one()
+        current = Period.parse(period)
+        if current.month == 1:
+            return
+        previous = str(current.previous())
+        first = f"{current.year:04d}-01"
+        kept = self._kept_through(commune_id, first, previous)
+        if kept is not None and kept[1] == previous:
+            return
+        previous_id = self.session.execute(
+            select(ClearingRow.id).where(
+                ClearingRow.commune_id == commune_id, ClearingRow.period == previous
+            )
+        ).scalar_one_or_none()
+        if previous_id is None:  # the commune's first clearing
+            return
+        totals = self._year_totals(commune_id, first, previous, kept).subquery()
+        self.session.execute(
+            insert(ClearingYearToDateRow.__table__).from_select(
+                ["clearing_id", "member_id", "dividends", "repaid"],
+                select(literal(previous_id), *totals.c),
+            )
+        )
+
+    def _kept_through(self, commune_id: int, first: str, last: str) -> tuple[int, str] | None:
+        """(clearing id, period) of the latest clearing from ``first`` to ``last`` whose
+        year-to-date totals are kept; None if none is (or ``first`` is no January)."""
+        if not first.endswith("-01") or first[:4] != last[:4]:
+            return None
+        kept = self.session.execute(
+            select(ClearingRow.id, ClearingRow.period)
+            .where(
+                ClearingRow.commune_id == commune_id,
+                ClearingRow.period >= first,
+                ClearingRow.period <= last,
+                select(ClearingYearToDateRow.clearing_id)
+                .where(ClearingYearToDateRow.clearing_id == ClearingRow.id)
+                .exists(),
+            )
+            .order_by(ClearingRow.period.desc())
+            .limit(1)
+        ).one_or_none()
+        return None if kept is None else (kept[0], kept[1])
+
+    def _year_totals(
+        self, commune_id: int, first: str, last: str, kept: tuple[int, str] | None
+    ) -> Select[Any]:
+        """(member id, dividends, repaid) over the clearings from ``first`` to ``last``,
+        grouped by member: the kept totals through ``kept`` (from January), plus the
+        roster's dividends and the ``holding`` postings of each clearing after it."""
+        if kept is None:
+            newer, newer_ref = (
+                ClearingRow.period >= first,
+                JournalEntryRow.ref >= clearing_ref(first),
+            )
+        else:
+            newer, newer_ref = (
+                ClearingRow.period > kept[1],
+                JournalEntryRow.ref > clearing_ref(kept[1]),
+            )
+        clearings = (
+            select(ClearingRow.id)
+            .where(ClearingRow.commune_id == commune_id, newer, ClearingRow.period <= last)
+            .scalar_subquery()
+        )
+        entries = self._entries(commune_id, newer_ref, JournalEntryRow.ref <= clearing_ref(last))
+        posting = aliased(JournalPostingRow)
+        parts = [
+            select(
+                ClearingMemberRow.member_id.label("member_id"),
+                ClearingMemberRow.dividend.label("dividends"),
+                cast(literal(0), BigInteger).label("repaid"),
+            ).where(ClearingMemberRow.clearing_id.in_(clearings)),
+            select(
+                HoldingRow.member_id,
+                cast(literal(0), BigInteger),
+                posting.amount,
+            )
+            .join(posting, posting.account_ref == HoldingRow.id)
+            .where(
+                posting.entry_id.in_(entries),
+                # ``+ 0``: by the entries' index. SQLite would otherwise prefer the
+                # account index on (commune, kind): every holding posting ever.
+                posting.commune_id + 0 == commune_id,
+                posting.account_kind == AccountKind.HOLDING.value,
+            ),
+        ]
+        if kept is not None:
+            parts.append(
+                select(
+                    ClearingYearToDateRow.member_id,
+                    ClearingYearToDateRow.dividends,
+                    ClearingYearToDateRow.repaid,
+                ).where(ClearingYearToDateRow.clearing_id == kept[0])
+            )
+        rows = union_all(*parts).subquery()
+        return select(
+            rows.c.member_id,
+            cast(func.sum(rows.c.dividends), BigInteger),
+            cast(func.sum(rows.c.repaid), BigInteger),
+        ).group_by(rows.c.member_id)
 
     def entry_of(self, clearing_id: int) -> int | None:
         """The journal entry of a clearing (kind ``clearing``, ref ``period:YYYY-MM``)."""
@@ -377,34 +500,78 @@ class ClearingRepository:
                 )
         return found
 
-    def cooperative_rents(self, commune_id: int, period: str) -> dict[int, tuple[str, int]]:
-        """Rent each cooperative paid in the period: {cooperative id: (name, amount)}."""
-        rows = self.session.execute(
+    def cooperative_rents(
+        self, commune_id: int, period: str, cooperative_ids: Collection[int] | None = None
+    ) -> dict[int, tuple[str, int]]:
+        """Rent each cooperative paid in the period: {cooperative id: (name, amount)};
+        only ``cooperative_ids``' when given (one member's statement names one)."""
+        query = (
             select(CooperativeRow.id, CooperativeRow.name, func.sum(RentReceiptRow.amount))
             .join(BondIssueRow, BondIssueRow.cooperative_id == CooperativeRow.id)
             .join(RentReceiptRow, RentReceiptRow.issue_id == BondIssueRow.id)
             .where(RentReceiptRow.commune_id == commune_id, RentReceiptRow.period == period)
             .group_by(CooperativeRow.id, CooperativeRow.name)
-        ).all()
+        )
+        if cooperative_ids is not None:
+            query = query.where(CooperativeRow.id.in_(sorted(cooperative_ids)))
+        rows = self.session.execute(query).all()
         return {cid: (name, int(total)) for cid, name, total in rows}
 
-    def cooperative_sizes(self, commune_id: int) -> dict[int, int]:
-        return dict(
-            self.session.execute(
-                select(MemberRow.cooperative_id, func.count())
-                .where(
-                    MemberRow.commune_id == commune_id,
-                    MemberRow.left_at.is_(None),
-                    MemberRow.cooperative_id.is_not(None),
-                )
-                .group_by(MemberRow.cooperative_id)
-            ).all()
+    def cooperative_sizes(
+        self, commune_id: int, cooperative_ids: Collection[int] | None = None
+    ) -> dict[int, int]:
+        """{cooperative id: members now}; only ``cooperative_ids``' when given, found
+        by the cooperative index (``commune_id + 0`` keeps SQLite, which has no
+        statistics, from walking the whole commune's members instead)."""
+        query = select(MemberRow.cooperative_id, func.count()).where(
+            MemberRow.left_at.is_(None), MemberRow.cooperative_id.is_not(None)
         )
+        if cooperative_ids is None:
+            query = query.where(MemberRow.commune_id == commune_id)
+        else:
+            query = query.where(
+                MemberRow.commune_id + 0 == commune_id,
+                MemberRow.cooperative_id.in_(sorted(cooperative_ids)),
+            )
+        return dict(self.session.execute(query.group_by(MemberRow.cooperative_id)).all())
 
     def year_to_date(
         self, commune_id: int, first: str, last: str, members: Members = None
     ) -> dict[int, tuple[int, int]]:
-        """{member id: (dividends, repaid)} over the clearings from ``first`` to ``last``."""
+        """{member id: (dividends, repaid)} over the clearings from ``first`` to ``last``.
+
+        For everyone: the totals kept through ``last`` (``finish`` keeps them for the
+        clearing before the one being recorded), else the latest kept ones plus the
+        clearings after them, else the journal's postings. For a range of members:
+        their own roster rows and their holdings' postings, by index.
+        """
+        if members is not None:
+            return self._members_year_to_date(commune_id, first, last, members)
+        kept = self._kept_through(commune_id, first, last)
+        if kept is not None and kept[1] == last:
+            rows = connection_of(self.session).execute(
+                select(
+                    ClearingYearToDateRow.member_id,
+                    ClearingYearToDateRow.dividends,
+                    ClearingYearToDateRow.repaid,
+                ).where(ClearingYearToDateRow.clearing_id == kept[0])
+            )
+        else:
+            rows = connection_of(self.session).execute(
+                self._year_totals(commune_id, first, last, kept)
+            )
+        return {
+            member: (int(dividends), int(repaid))
+            for part in rows.partitions(FETCH)
+            for member, dividends, repaid in part
+        }
+
+    def _members_year_to_date(
+        self, commune_id: int, first: str, last: str, members: tuple[int, int]
+    ) -> dict[int, tuple[int, int]]:
+        """``year_to_date`` for a few members: their roster rows (by member, for the
+        year's clearings) and each of their holdings' postings in the year's clearing
+        entries: a few dozen rows for one member, whatever the commune."""
         in_year = (
             select(ClearingRow.id)
             .where(
@@ -414,32 +581,28 @@ class ClearingRepository:
             )
             .scalar_subquery()
         )
-        dividends = select(ClearingMemberRow.member_id, func.sum(ClearingMemberRow.dividend)).where(
-            ClearingMemberRow.clearing_id.in_(in_year)
+        dividends = (
+            select(ClearingMemberRow.member_id, func.sum(ClearingMemberRow.dividend))
+            .where(
+                ClearingMemberRow.member_id.between(*members),
+                ClearingMemberRow.clearing_id.in_(in_year),
+            )
+            .group_by(ClearingMemberRow.member_id)
         )
         entries = self._entries(
             commune_id,
             JournalEntryRow.ref >= clearing_ref(first),
             JournalEntryRow.ref <= clearing_ref(last),
         )
-        posting = aliased(JournalPostingRow)
-        repaid = (
-            select(HoldingRow.member_id, func.sum(posting.amount))
-            .join(posting, posting.account_ref == HoldingRow.id)
-            .where(
-                posting.entry_id.in_(entries),
-                posting.commune_id == commune_id,
-                posting.account_kind == AccountKind.HOLDING.value,
-            )
-        )
-        if members is not None:
-            dividends = dividends.where(ClearingMemberRow.member_id.between(*members))
-            repaid = repaid.where(HoldingRow.member_id.between(*members))
+        repaid = select(
+            HoldingRow.member_id,
+            _posted_to_the_holding(commune_id, lambda entry_id: entry_id.in_(entries)),
+        ).where(HoldingRow.member_id.between(*members))
         totals: dict[int, list[int]] = {}
-        for member, total in self.session.execute(dividends.group_by(ClearingMemberRow.member_id)):
+        for member, total in self.session.execute(dividends):
             totals.setdefault(member, [0, 0])[0] = int(total)
-        for member, total in self.session.execute(repaid.group_by(HoldingRow.member_id)):
-            totals.setdefault(member, [0, 0])[1] = int(total)
+        for member, amount in self.session.execute(repaid):
+            totals.setdefault(member, [0, 0])[1] += amount
         return {m: (d, r) for m, (d, r) in totals.items()}
 
     # reports ------------------------------------------------------------------------------
@@ -510,71 +673,83 @@ class ClearingRepository:
         would visit the holdings in random order: a page read per holding).
         ``repaid_now``, {holding id: amount}, is what the clearing being recorded
         just repaid; given, it saves looking each holding up in the journal.
+        A range of ``members`` is read from their holdings by the member index
+        instead, each holding's postings looked up by account.
         """
-        later_posting = aliased(JournalPostingRow)
-        later = (
-            select(
-                later_posting.account_ref,
-                cast(func.sum(later_posting.amount), BigInteger),
-            )
-            .where(
-                later_posting.entry_id.in_(
-                    self._entries(commune_id, JournalEntryRow.ref > clearing_ref(period))
-                ),
-                later_posting.account_kind == AccountKind.HOLDING.value,
-            )
-            .group_by(later_posting.account_ref)
+        later_entries = self._entries(commune_id, JournalEntryRow.ref > clearing_ref(period))
+        cleared_issues = select(BondIssueRow.id, BondIssueRow.number).where(
+            BondIssueRow.commune_id == commune_id, BondIssueRow.closed_at < period_end
         )
-        if repaid_now is None:
-            entry_id = self.entry_of(clearing_id)
-            now = aliased(JournalPostingRow)
-            query = select(
-                HoldingRow.member_id,
-                HoldingRow.issue_id,
-                func.coalesce(now.amount, 0),
-                HoldingRow.principal - HoldingRow.redeemed,
-                HoldingRow.id,
-            ).outerjoin(
-                now,
-                and_(
-                    now.commune_id == commune_id,
-                    now.account_kind == AccountKind.HOLDING.value,
-                    now.account_ref == HoldingRow.id,
-                    now.entry_id == entry_id,
-                ),
-            )
-        else:
-            query = select(
-                HoldingRow.member_id,
-                HoldingRow.issue_id,
-                literal(0),
-                HoldingRow.principal - HoldingRow.redeemed,
-                HoldingRow.id,
-            )
+        repaid_later: dict[int, int] = {}
         if members is not None:
-            later = later.join(HoldingRow, HoldingRow.id == later_posting.account_ref).where(
-                HoldingRow.member_id.between(*members)
+            entry_id = self.entry_of(clearing_id)
+            mine = HoldingRow.member_id.between(*members)
+            query = (
+                select(
+                    HoldingRow.member_id,
+                    HoldingRow.issue_id,
+                    _posted_to_the_holding(commune_id, lambda entry: entry == entry_id),
+                    HoldingRow.principal
+                    - HoldingRow.redeemed
+                    + _posted_to_the_holding(commune_id, lambda entry: entry.in_(later_entries)),
+                    HoldingRow.id,
+                )
+                .where(mine)
+                .order_by(HoldingRow.member_id, HoldingRow.issue_id)
             )
-            query = query.where(HoldingRow.member_id.between(*members)).order_by(
-                HoldingRow.member_id, HoldingRow.issue_id
+            cleared_issues = cleared_issues.where(
+                BondIssueRow.id.in_(select(HoldingRow.issue_id).where(mine))
             )
         else:
+            if repaid_now is None:
+                entry_id = self.entry_of(clearing_id)
+                now = aliased(JournalPostingRow)
+                query = select(
+                    HoldingRow.member_id,
+                    HoldingRow.issue_id,
+                    func.coalesce(now.amount, 0),
+                    HoldingRow.principal - HoldingRow.redeemed,
+                    HoldingRow.id,
+                ).outerjoin(
+                    now,
+                    and_(
+                        now.commune_id == commune_id,
+                        now.account_kind == AccountKind.HOLDING.value,
+                        now.account_ref == HoldingRow.id,
+                        now.entry_id == entry_id,
+                    ),
+                )
+            else:
+                query = select(
+                    HoldingRow.member_id,
+                    HoldingRow.issue_id,
+                    literal(0),
+                    HoldingRow.principal - HoldingRow.redeemed,
+                    HoldingRow.id,
+                )
             query = query.where(
                 HoldingRow.issue_id.in_(
                     select(BondIssueRow.id).where(BondIssueRow.commune_id == commune_id)
                 )
             ).order_by(HoldingRow.member_id + 0, HoldingRow.issue_id)
-        repaid_later = dict(self.session.execute(later).all())
+            later_posting = aliased(JournalPostingRow)
+            repaid_later = dict(
+                self.session.execute(
+                    select(
+                        later_posting.account_ref,
+                        cast(func.sum(later_posting.amount), BigInteger),
+                    )
+                    .where(
+                        later_posting.entry_id.in_(later_entries),
+                        later_posting.account_kind == AccountKind.HOLDING.value,
+                    )
+                    .group_by(later_posting.account_ref)
+                ).all()
+            )
         # The bond issues are matched here, not joined: without statistics SQLite
         # would loop over the issues and scan the members' holdings for each. Issue
         # ids and numbers rise together within a commune, so the order holds.
-        cleared = dict(
-            self.session.execute(
-                select(BondIssueRow.id, BondIssueRow.number).where(
-                    BondIssueRow.commune_id == commune_id, BondIssueRow.closed_at < period_end
-                )
-            ).all()
-        )
+        cleared = dict(self.session.execute(cleared_issues).all())
         member: int | None = None
         lines: list[tuple[int, int, int]] = []
         rows = connection_of(self.session).execute(query)  # Core: rows as they come, not all
@@ -603,3 +778,25 @@ def _repaid_where(repaid: Any, entry_id: int | None) -> tuple[Any, ...]:
     """The postings of ``repaid`` (an alias of journal_posting) that are the redemptions
     of a clearing entry: its ``holding`` postings."""
     return (repaid.entry_id == entry_id, repaid.account_kind == AccountKind.HOLDING.value)
+
+
+def _posted_to_the_holding(
+    commune_id: int, in_entries: Callable[[Any], ColumnElement[bool]]
+) -> ScalarSelect[int]:
+    """What the ``holding`` postings ``in_entries`` (a condition on their entry id) put
+    to the outer query's holding, 0 if none: a subquery per holding, looked up by
+    account (``ix_posting_account``), so it never depends on the planner's idea of
+    the journal's size. The entry is only checked (``+ 0``): found by its index,
+    the postings of a federation's clearing are 500,000 rows, and right after a
+    clearing PostgreSQL's statistics may still say the journal is empty."""
+    posting = aliased(JournalPostingRow)
+    return (
+        select(cast(func.coalesce(func.sum(posting.amount), 0), BigInteger))
+        .where(
+            posting.commune_id == commune_id,
+            posting.account_kind == AccountKind.HOLDING.value,
+            posting.account_ref == HoldingRow.id,
+            in_entries(posting.entry_id + 0),
+        )
+        .scalar_subquery()
+    )
