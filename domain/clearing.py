@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 from domain.allocation import equal_split, largest_remainder
 from domain.journal import AccountKind, JournalEntry, Posting, entry
@@ -85,6 +87,38 @@ class ClearingOutcome:
     @property
     def conserved(self) -> bool:
         return self.rent_received + self.carry_in == self.redeemed + self.dividends + self.carry_out
+
+
+@dataclass(frozen=True)
+class ClearingRecord:
+    """A period's clearing as recorded: the next period carries on from its carry."""
+
+    id: int
+    commune_id: int
+    period: str
+    cleared_at: datetime
+    rent_received: int
+    carry_in: int
+    redeemed: int
+    pool: int
+    eligible: int
+    dividend_each: int
+    carry_out: int
+
+
+class Recipient(NamedTuple):
+    """A roster member with where their statement goes and in what language (a tuple:
+    a clearing makes one per member, read for the whole roster at once)."""
+
+    member_id: int
+    name: str
+    person_id: int
+    cooperative_id: int | None
+    dividend: int
+    platform: str
+    address: str
+    chosen_locale: str | None
+    reported_language: str | None
 
 
 class ConservationError(AssertionError):

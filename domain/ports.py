@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.bonds import BondIssue, IssueStatus, Pledge
-from domain.clearing import ClearingOutcome, LeaseTotal
+from domain.clearing import ClearingOutcome, ClearingRecord, LeaseTotal, Recipient
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import (
@@ -36,64 +36,6 @@ from domain.model import (
 )
 
 MemberRange = tuple[int, int]  # member ids, first to last: one batch of a clearing's roster
-
-
-# What storage hands back that has no dataclass in the domain (yet): read-only views,
-# so storage's frozen dataclass and NamedTuple satisfy them as they are.
-
-
-class ClearingRecord(Protocol):
-    """A period's clearing as recorded: the next period carries on from it."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def commune_id(self) -> int: ...
-    @property
-    def period(self) -> str: ...
-    @property
-    def cleared_at(self) -> datetime: ...
-    @property
-    def rent_received(self) -> int: ...
-    @property
-    def carry_in(self) -> int: ...
-    @property
-    def redeemed(self) -> int: ...
-    @property
-    def pool(self) -> int: ...
-    @property
-    def eligible(self) -> int: ...
-    @property
-    def dividend_each(self) -> int: ...
-    @property
-    def carry_out(self) -> int: ...
-
-
-class Recipient(Protocol):
-    """A roster member with where their statement goes and in what language: one
-    read for the whole roster, not a lookup per member."""
-
-    @property
-    def member_id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def person_id(self) -> int: ...
-    @property
-    def cooperative_id(self) -> int | None: ...
-    @property
-    def dividend(self) -> int: ...
-    @property
-    def platform(self) -> str: ...
-    @property
-    def address(self) -> str: ...
-    @property
-    def chosen_locale(self) -> str | None: ...
-    @property
-    def reported_language(self) -> str | None: ...
-
-
-# The repositories.
 
 
 class Communes(Protocol):

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from domain import ports
+from domain.clearing import ClearingRecord
 from domain.ports import UnitOfWork
 from storage.uow import Database
 
@@ -163,8 +164,8 @@ def test_the_checks_catch_drift() -> None:
         ["get", " parameters (self, name"],
         ["set", " missing"],
     ]
-    assert not _conforms(Record, ports.ClearingRecord)
-    assert not _conforms(list[Record], list[ports.ClearingRecord])
+    assert not _conforms(Record, ClearingRecord)
+    assert not _conforms(list[Record], list[ClearingRecord])
     assert _conforms(int | None, int | None)
     assert not _conforms(int | None, str | None)
 

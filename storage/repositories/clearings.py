@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -39,7 +38,9 @@ from sqlmodel import Session
 from domain.clearing import (
     CLEARING_ENTRY,
     ClearingOutcome,
+    ClearingRecord,
     LeaseTotal,
+    Recipient,
     clearing_ref,
 )
 from domain.journal import AccountKind
@@ -65,36 +66,6 @@ Members = tuple[int, int] | None  # a range of member ids, first to last; None: 
 LARGE_CACHE_KIB = 65_536
 LEASES_PER_BATCH = 1000  # about 50,000 holdings in memory at a time at federation size
 FETCH = 10_000  # rows per fetchmany when streaming
-
-
-class Recipient(NamedTuple):
-    """A member who gets a statement, with where and in what language (a tuple: a
-    clearing makes one per member)."""
-
-    member_id: int
-    name: str
-    person_id: int
-    cooperative_id: int | None
-    dividend: int
-    platform: str
-    address: str
-    chosen_locale: str | None
-    reported_language: str | None
-
-
-@dataclass(frozen=True)
-class ClearingRecord:
-    id: int
-    commune_id: int
-    period: str
-    cleared_at: datetime
-    rent_received: int
-    carry_in: int
-    redeemed: int
-    pool: int
-    eligible: int
-    dividend_each: int
-    carry_out: int
 
 
 def _record(row: ClearingRow) -> ClearingRecord:
