@@ -191,3 +191,12 @@ def _report(chat: ConsoleChat, commune: str, period: str) -> str:
 
     with chat.database.unit_of_work() as uow:
         return json.dumps(clearing_report(uow, commune, period))
+
+
+def test_help_lists_what_only_admins_may_do_to_admins_only(terra) -> None:
+    """A member reads /coop and /assembly; an admin also reads how to create them."""
+    member = "\n".join(terra.say("ben@group: /help"))
+    admin = "\n".join(terra.say("ana@group: /help"))
+    assert "[group] /coop\n" in member and "/coop new" not in member
+    assert "[group] /assembly · /assembly <number>\n" in member and "/assembly new" not in member
+    assert "/coop new <name> · /coop" in admin and "/assembly new" in admin

@@ -161,4 +161,5 @@ def help_command(turn: Turn, args: list[str]) -> None:
         "help",
         commands=[c.name for c in listed],
         is_member=member is not None,
+        is_admin="admin" in roles,
     )
