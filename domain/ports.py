@@ -245,8 +245,11 @@ class Clearings(Protocol):
     ) -> dict[int, tuple[str, int]]: ...
 
     def cooperative_sizes(
-        self, commune_id: int, cooperative_ids: Collection[int] | None = None
-    ) -> dict[int, int]: ...
+        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int] | None = None
+    ) -> dict[int, int]:
+        """Each cooperative's members as the clearing kept them (its statements show
+        the rent per member, and must read the same when asked later)."""
+        ...
 
     def year_to_date(
         self, commune_id: int, first: str, last: str, members: MemberRange | None = None

@@ -88,6 +88,7 @@ def _build(
         uow,
         commune.id,
         str(period),
+        clearing_id,
         None if members is None else {r.cooperative_id for r in recipients if r.cooperative_id},
     )
     before = (  # the year to date before this period; this period's own comes below
@@ -154,14 +155,18 @@ def _asset_by_number(uow: UnitOfWork, commune_id: int) -> Callable[[int], str]:
 
 
 def _cooperatives(
-    uow: UnitOfWork, commune_id: int, period: str, wanted: set[int] | None = None
+    uow: UnitOfWork,
+    commune_id: int,
+    period: str,
+    clearing_id: int,
+    wanted: set[int] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """{cooperative id: what its members read}: the rent it paid, and its share per member.
     Only the ``wanted`` cooperatives' (all if None); their sizes only if one paid rent."""
     rents = uow.clearings.cooperative_rents(commune_id, period, wanted)
     if not rents:
         return {}
-    sizes = uow.clearings.cooperative_sizes(commune_id, wanted)
+    sizes = uow.clearings.cooperative_sizes(commune_id, clearing_id, wanted)
     return {
         cooperative_id: {
             "name": name,

@@ -395,3 +395,21 @@ class ClearingYearToDateRow(SQLModel, table=True):
     member_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     dividends: int = money()
     repaid: int = money()
+
+
+class ClearingCooperativeRow(SQLModel, table=True):
+    """How many members each cooperative had when a clearing ran (migration 0009).
+
+    A statement shows the cooperative's rent per member; counted live, a statement
+    asked months later changed as members came and went. Kept with the clearing, it
+    reads as the one sent then.
+    """
+
+    __tablename__ = "clearing_cooperative"
+    clearing_id: int = Field(
+        foreign_key="clearing.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    cooperative_id: int = Field(
+        foreign_key="cooperative.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    members: int

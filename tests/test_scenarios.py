@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from harness import ConsoleChat
+from sqlalchemy import text
 
 CLEARED = """
 ana@group: /pledge 1 500
@@ -200,3 +201,24 @@ def test_help_lists_what_only_admins_may_do_to_admins_only(terra) -> None:
     assert "[group] /coop\n" in member and "/coop new" not in member
     assert "[group] /assembly · /assembly <number>\n" in member and "/assembly new" not in member
     assert "/coop new <name> · /coop" in admin and "/assembly new" in admin
+
+
+def test_a_statement_asked_later_keeps_the_cooperatives_size_of_its_clearing(terra) -> None:
+    """The rent per Tierra member is January's, however many join Tierra afterwards;
+    a clearing from before sizes were kept (none kept) still counts its members now."""
+    terra.say(
+        "ana@group: /pledge 1 500",
+        "cai@group: /pledge 1 300",
+        "dee@group: /pledge 1 200",
+        ":now 2027-01-15T10:00:00Z",
+        "ana@group: /rent 1 333.33",
+        ":now 2027-02-01T09:00:00Z",
+    )
+    share = "[dm ben] Tierra paid rent €333.33 (€166.67 per Tierra member)"
+    assert share in terra.say("ben@dm: /statement 2027-01")
+    terra.say("eve@group: /join Tierra", "fay@group: /join Tierra")
+    assert share in terra.say("ben@dm: /statement 2027-01")
+    with terra.database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM clearing_cooperative"))
+    now = "[dm ben] Tierra paid rent €333.33 (€83.33 per Tierra member)"  # ana, ben, eve, fay
+    assert now in terra.say("ben@dm: /statement 2027-01")

@@ -49,6 +49,7 @@ from storage.connection import connection_of
 from storage.tables import (
     AccountRow,
     BondIssueRow,
+    ClearingCooperativeRow,
     ClearingLeaseRow,
     ClearingMemberRow,
     ClearingRow,
@@ -266,7 +267,28 @@ class ClearingRepository:
                 ["clearing_id", "member_id", "dividend"], roster
             )
         )
+        self._keep_cooperative_sizes(clearing_id, commune_id)
         self._keep_year_to_date(clearing_id)
+
+    def _keep_cooperative_sizes(self, clearing_id: int, commune_id: int) -> None:
+        """Every cooperative's members now, zero included, kept with the clearing: its
+        statements show the rent per member, and must read the same when asked later."""
+        size = func.count(MemberRow.id)
+        self.session.execute(
+            insert(ClearingCooperativeRow.__table__).from_select(
+                ["clearing_id", "cooperative_id", "members"],
+                select(literal(clearing_id), CooperativeRow.id, size)
+                .outerjoin(
+                    MemberRow,
+                    and_(
+                        MemberRow.cooperative_id == CooperativeRow.id,
+                        MemberRow.left_at.is_(None),
+                    ),
+                )
+                .where(CooperativeRow.commune_id == commune_id)
+                .group_by(CooperativeRow.id),
+            )
+        )
 
     def _keep_year_to_date(self, clearing_id: int) -> None:
         """Keep the year-to-date totals through the previous clearing of the same year
@@ -489,11 +511,36 @@ class ClearingRepository:
         return {cid: (name, int(total)) for cid, name, total in rows}
 
     def cooperative_sizes(
-        self, commune_id: int, cooperative_ids: Collection[int] | None = None
+        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int] | None = None
     ) -> dict[int, int]:
-        """{cooperative id: members now}; only ``cooperative_ids``' when given, found
-        by the cooperative index (``commune_id + 0`` keeps SQLite, which has no
-        statistics, from walking the whole commune's members instead)."""
+        """{cooperative id: members} as the clearing kept them; only ``cooperative_ids``'
+        when given. A clearing from before sizes were kept: the members now."""
+        kept = select(ClearingCooperativeRow.cooperative_id, ClearingCooperativeRow.members).where(
+            ClearingCooperativeRow.clearing_id == clearing_id
+        )
+        if cooperative_ids is not None:
+            kept = kept.where(ClearingCooperativeRow.cooperative_id.in_(sorted(cooperative_ids)))
+        found = dict(self.session.execute(kept).all())
+        if found or self._kept_any_size(clearing_id):
+            return found
+        return self._sizes_now(commune_id, cooperative_ids)
+
+    def _kept_any_size(self, clearing_id: int) -> bool:
+        return (
+            self.session.execute(
+                select(ClearingCooperativeRow.clearing_id)
+                .where(ClearingCooperativeRow.clearing_id == clearing_id)
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def _sizes_now(
+        self, commune_id: int, cooperative_ids: Collection[int] | None
+    ) -> dict[int, int]:
+        """{cooperative id: members now}; by the cooperative index when ids are given
+        (``commune_id + 0`` keeps SQLite, which has no statistics, from walking the
+        whole commune's members instead)."""
         query = select(MemberRow.cooperative_id, func.count()).where(
             MemberRow.left_at.is_(None), MemberRow.cooperative_id.is_not(None)
         )
