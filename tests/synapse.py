@@ -420,8 +420,14 @@ class Person:
     async def until(self, condition: Any, timeout: float = 30, what: str = "condition") -> None:
         import asyncio
 
+        def holds() -> bool:
+            try:
+                return bool(condition())
+            except KeyError:  # a room this client has not synced yet: not yet, then
+                return False
+
         deadline = time.monotonic() + timeout
-        while not condition():
+        while not holds():
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.user_id}: timed out waiting for {what}")
             await asyncio.sleep(0.05)
