@@ -155,6 +155,7 @@ def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str
 
     from storage.bulk import bulk_insert
     from storage.repositories.clearings import LARGE_CACHE_KIB
+    from storage.repositories.messaging import OUTBOX_COLUMNS
     from storage.tables import JournalPostingRow, OutboxRow
     from storage.uow import Database
 
@@ -185,18 +186,7 @@ def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str
         bulk_insert(
             connection,
             OutboxRow.__table__,
-            (
-                "platform",
-                "address",
-                "is_private",
-                "person_id",
-                "template",
-                "context",
-                "locale",
-                "dedup_key",
-                "created_at",
-                "attempts",
-            ),
+            OUTBOX_COLUMNS,
             (
                 (
                     "bench",

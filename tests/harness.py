@@ -102,6 +102,16 @@ def domain_snapshot(
         }
 
 
+# Terra for assemblies: ana admin; ben, cai, dee members, no cooperatives.
+ASSEMBLY_COMMUNE = """
+:now 2027-01-25T09:00:00Z
+:admin ana group
+ana@group: /setup Terra EUR Europe/Madrid
+ben@group: /join
+cai@group: /join
+dee@group: /join
+"""
+
 TERRA_SETUP = """
 :now 2026-12-01T09:00:00Z
 :admin ana group

@@ -8,18 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import ConsoleChat
+from harness import ASSEMBLY_COMMUNE, ConsoleChat
 
 MINGA = Path(sys.executable).parent / "minga"
 
-COMMUNE = """
-:now 2027-01-25T09:00:00Z
-:admin ana group
-ana@group: /setup Terra EUR Europe/Madrid
-ben@group: /join
-cai@group: /join
-dee@group: /join
-"""
+COMMUNE = ASSEMBLY_COMMUNE
 # Voting on Monday 1 February 2027, 18:00 to 20:00 in Madrid (17:00 to 19:00 UTC).
 SPRING = 'ana@group: /assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%'
 

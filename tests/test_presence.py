@@ -11,20 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import ConsoleChat
+from harness import ASSEMBLY_COMMUNE, ConsoleChat
 from sqlalchemy import text
 
 from handlers.locales import SUPPORTED
 from handlers.rendering import render
 
-COMMUNE = """
-:now 2027-01-25T09:00:00Z
-:admin ana group
-ana@group: /setup Terra EUR Europe/Madrid
-ben@group: /join
-cai@group: /join
-dee@group: /join
-"""
+COMMUNE = ASSEMBLY_COMMUNE
 SPRING = (
     'ana@group: /assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 '
     "quorum 50% binding"

@@ -157,7 +157,7 @@ BULK = 500  # messages in one add() from which the rows go in as a bulk insert
 # The same JSON as json.dumps(separators=(",", ":"), sort_keys=True), but for
 # non-ASCII text, which orjson writes as UTF-8 instead of \u escapes.
 _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-_OUTBOX_COLUMNS = (
+OUTBOX_COLUMNS = (  # in bulk_insert's order; bench/clearing.py's floor writes the same
     "platform",
     "address",
     "is_private",
@@ -182,7 +182,7 @@ class OutboxRepository:
             bulk_insert(
                 self.session,
                 OutboxRow.__table__,
-                _OUTBOX_COLUMNS,
+                OUTBOX_COLUMNS,
                 (
                     (
                         m.address.platform,
