@@ -171,6 +171,9 @@ def test_rate_limits_are_waited_out_and_nothing_is_sent_twice(
             await bot.handled(await ana.say(room, "!setup Terra EUR"))
             for name in ("Tierra", "Pan", "Forja", "Huerta", "Molino", "Telar"):
                 await ana.say(room, f"!coop new {name}")
+            # Ana's client sees the last answer a sync after minga sent it: wait for it,
+            # then everything sent must be there exactly once, in order.
+            await ana.wait_notice("Cooperative Telar created", room_id=room, timeout=60)
             await bot.drained()
             created = [s.body for s in ana.notices(room) if "Cooperative" in s.body]
             assert len(created) == 6
