@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +20,10 @@ import pytest
 from harness import ConsoleChat
 from sqlalchemy import text
 
+import bot.runner
 import handlers.jobs
 from domain.retries import LONGEST_PAUSE, failed_again, pause_after
+from handlers.jobs import run_due
 from storage.uow import Database
 
 SETUP = """
@@ -220,3 +223,78 @@ def test_a_failing_clearing_holds_back_nothing_of_anyone_else(
     assert sent(chat.database, "job_recovered", "ana") == 1
     assert sent(chat.database, "job_failed", "ana") == 1
     assert scalar(chat.database, "SELECT count(*) FROM job_failure") == 0
+
+
+def test_a_failing_assembly_step_holds_back_not_even_its_communes_clearing(
+    chat: ConsoleChat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``minga run``'s tick, with Terra's assembly failing to close: the rest runs, and
+    the log names every item by its kind."""
+    chat.script(SETUP)
+    real = handlers.jobs.run_assembly_item
+
+    def closing_fails(uow: Any, what: str, commune_id: int, *args: Any) -> bool:
+        if what == "close" and commune_id == 1:
+            raise RuntimeError("results could not be counted (simulated)")
+        return real(uow, what, commune_id, *args)
+
+    monkeypatch.setattr(handlers.jobs, "run_assembly_item", closing_fails)
+    monkeypatch.setattr(bot.runner, "real_now", lambda: TICK)
+    caplog.set_level(logging.INFO, logger="minga")
+    bot.runner.tick(chat.database)
+
+    ran = sorted(r.getMessage() for r in caplog.records if r.getMessage().startswith("ran "))
+    assert ran == [
+        "ran assembly close for commune 2: #1",
+        "ran assembly open for commune 1: #1",
+        "ran assembly open for commune 2: #1",
+        "ran assembly remind for commune 1: #1 (reminder 2)",
+        "ran assembly remind for commune 2: #1 (reminder 2)",
+        "ran clearing for commune 1: 2026-12",
+        "ran clearing for commune 2: 2026-12",
+        "ran deadline for commune 1: bond #2",
+        "ran deadline for commune 2: bond #2",
+    ]
+    assert scalar(chat.database, "SELECT status FROM assembly WHERE commune_id = 1") == "open"
+    out = chat.say(":advance 1s")  # the console delivers what the tick queued
+    assert "[dm ana] ⚠️ Terra: closing assembly #1 and publishing its results failed." in out
+    assert not any("Later months wait" in line for line in out)  # only a clearing holds them
+    assert scalar(chat.database, "SELECT what || ' ' || key FROM job_failure") == (
+        "assembly close:1"
+    )
+
+
+def test_two_processes_start_one_streak_and_run_the_rest_once(
+    chat: ConsoleChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat.script(SETUP)
+    clearing = FailingClearing()
+    monkeypatch.setattr(handlers.jobs, "clear", clearing)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def process() -> None:
+        database = Database(chat.url)  # its own engine: another process
+        try:
+            barrier.wait()
+            run_due(database.unit_of_work, TICK)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=process) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    assert 1 <= len(clearing.attempts) <= 2
+    assert scalar(chat.database, "SELECT failures FROM job_failure") == len(clearing.attempts)
+    assert sent(chat.database, "job_failed", "ana") == 1
+    assert scalar(chat.database, "SELECT count(*) FROM clearing WHERE commune_id = 1") == 1
+    assert scalar(chat.database, "SELECT count(*) FROM clearing WHERE commune_id = 2") == 2
+    for template in ("assembly_results", "bond_expired", "clearing_summary"):
+        assert sent(chat.database, template, "other") == (
+            1 if template != "clearing_summary" else 2
+        )
