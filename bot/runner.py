@@ -2,9 +2,9 @@
 
 APScheduler only ticks: every tick asks the database what is due (deadlines,
 clearings, assembly steps) and runs it, each item claimed in its own transaction;
-an item that fails is logged and retried later without holding up the rest. A job store is
-never shared and a misfired tick is harmless, because the database, not the
-scheduler, decides what still needs doing. Chat adapters (Telegram, Matrix) join
+an item that fails is logged and retried later without holding up the rest. A job
+store is never shared and a misfired tick is harmless, because the database, not
+the scheduler, decides what still needs doing. Chat adapters (Telegram, Matrix) join
 this loop when they are configured.
 """
 
