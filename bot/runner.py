@@ -1,9 +1,10 @@
 """``minga run``: the long-running process.
 
 APScheduler only ticks: every tick asks the database what is due (deadlines,
-clearings) and runs it, each item claimed in its own transaction. A job store is
-never shared and a misfired tick is harmless, because the database, not the
-scheduler, decides what still needs doing. Chat adapters (Telegram, Matrix) join
+clearings, assembly steps) and runs it, each item claimed in its own transaction;
+an item that fails is logged and retried later without holding up the rest. A job
+store is never shared and a misfired tick is harmless, because the database, not
+the scheduler, decides what still needs doing. Chat adapters (Telegram, Matrix) join
 this loop when they are configured.
 """
 
@@ -18,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.adapters import configured_adapters
 from bot.cli import _pause_hook
 from bot.clock import real_now
+from handlers.job_failures import describe
 from handlers.jobs import run_due
 from storage.uow import Database
 
@@ -27,12 +29,7 @@ log = logging.getLogger("minga")
 def tick(database: Database) -> None:
     done = run_due(database.unit_of_work, real_now(), _pause_hook())
     for item in done:
-        log.info(
-            "ran %s for commune %s: %s",
-            "clearing" if item.kind else "deadline",
-            item.commune_id,
-            item.key,
-        )
+        log.info("ran %s", describe(item.job))
 
 
 async def _main(database: Database, tick_seconds: float) -> None:

@@ -34,6 +34,7 @@ from domain.model import (
     Member,
     RentReceipt,
 )
+from domain.retries import JobFailure
 
 MemberRange = tuple[int, int]  # member ids, first to last: one batch of a clearing's roster
 
@@ -103,6 +104,10 @@ class Communes(Protocol):
     def memberships(self, person_id: int) -> list[Member]: ...
 
     def count_admins(self, commune_id: int) -> int: ...
+
+    def admin_ids(self, commune_id: int) -> list[int]:
+        """The commune's current admins, as member ids: who hears that scheduled work failed."""
+        ...
 
     def save_member(self, member: Member) -> Member: ...
 
@@ -341,6 +346,20 @@ class Settings(Protocol):
     def set(self, key: str, value: str) -> None: ...
 
 
+class JobFailures(Protocol):
+    """Scheduled work that failed and waits for its retry (see domain.retries)."""
+
+    def all(self) -> list[JobFailure]: ...
+
+    def get(self, commune_id: int, what: str, key: str) -> JobFailure | None: ...
+
+    def save(self, failure: JobFailure) -> None: ...
+
+    def delete(self, commune_id: int, what: str, key: str) -> bool:
+        """True when there was a failure to forget: the item went through after a streak."""
+        ...
+
+
 class Links(Protocol):
     """/link: one person, several chat accounts."""
 
@@ -385,6 +404,8 @@ class UnitOfWork(Protocol):
     def settings(self) -> Settings: ...
     @property
     def links(self) -> Links: ...
+    @property
+    def job_failures(self) -> JobFailures: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

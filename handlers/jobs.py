@@ -4,6 +4,10 @@ The database is the truth about what is due; a tick (APScheduler's, or the
 console's simulated clock) only asks. Each item runs in its own transaction and is
 re-checked there under a lock, so two processes or a restart mid-clearing never
 do it twice, and after downtime every missed item runs in time order.
+
+An item that fails is rolled back and waits to be retried (handlers/job_failures.py)
+while everything else runs: one commune's failing clearing holds back only that
+commune's later periods, never its deadlines or assemblies, nor any other commune.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from domain.ports import UnitOfWork, UnitOfWorkFactory
 from handlers.assembly_jobs import run_assembly_item
 from handlers.clearing import clear
 from handlers.commands.bonds import issue_view
+from handlers.job_failures import Job, failed, waiting, went_through
 from handlers.outbound import to_groups, to_members
 
 DEADLINE, CLEARING, ASSEMBLY = 0, 1, 2
+KINDS = ("deadline", "clearing", "assembly")  # DueItem.kind by name, as failures are kept
 MAX_PERIODS_PER_TICK = 240
 MAX_PASSES = 60
 
@@ -32,6 +38,10 @@ class DueItem:
     kind: int
     commune_id: int
     key: str  # the issue number, the period, or "<what>:<assembly number>"
+
+    @property
+    def job(self) -> Job:
+        return (self.commune_id, KINDS[self.kind], self.key)
 
 
 def next_period(uow: UnitOfWork, commune: Commune) -> Period:
@@ -102,15 +112,34 @@ def run_due(
     """Run everything due at ``now``, oldest first; returns what this call ran.
 
     Running one item can make another due (closing a repeating assembly schedules
-    the next one), so it looks again until a pass finds nothing left to do.
+    the next one), so it looks again until a pass finds nothing left to do. An item
+    that raises is rolled back and recorded as failed, and the others go on; it and
+    its commune's later clearings wait for its retry.
     """
     done: list[DueItem] = []
+    failed_here: set[DueItem] = set()  # even if recording the failure failed too
     for _ in range(MAX_PASSES):
         with uow_factory() as uow:
             items = due_items(uow, now)
+            paused = waiting(uow, [item.job for item in items], now)
         ran_any = False
+        held: set[int] = set()  # communes whose next clearing waits: so do their later ones
         for item in items:
-            if _run_item(uow_factory, item, now, before_commit):
+            if item.kind == CLEARING and item.commune_id in held:
+                continue
+            if item in failed_here or item.job in paused:
+                if item.kind == CLEARING:
+                    held.add(item.commune_id)
+                continue
+            try:
+                ran = _run_item(uow_factory, item, now, before_commit)
+            except Exception as error:  # rolled back; recorded; nothing else waits for it
+                failed_here.add(item)
+                if item.kind == CLEARING:
+                    held.add(item.commune_id)
+                failed(uow_factory, item.job, item.when, now, error)
+                continue
+            if ran:
                 done.append(item)
                 ran_any = True
         if not ran_any:
@@ -134,6 +163,7 @@ def _run_item(
             ran = run_assembly_item(uow, what, item.commune_id, int(number), item.when, now)
         if not ran:
             return False
+        went_through(uow, item.job, now)
         if before_commit is not None:
             before_commit(item)
         try:

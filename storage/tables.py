@@ -413,3 +413,25 @@ class ClearingCooperativeRow(SQLModel, table=True):
         foreign_key="cooperative.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     members: int
+
+
+class JobFailureRow(SQLModel, table=True):
+    """Scheduled work that failed and waits to be retried (migration 0013).
+
+    One row per failing item (a bond's deadline, a period's clearing, an assembly
+    step), written after the item's own transaction rolled back and deleted in the
+    transaction that finally does it: the pause survives a restart and is shared by
+    every process on the database.
+    """
+
+    __tablename__ = "job_failure"
+    commune_id: int = Field(
+        foreign_key="commune.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    what: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=64)
+    due_at: datetime
+    failures: int
+    first_failed_at: datetime
+    retry_at: datetime
+    error: str = Field(sa_column=Column(Text, nullable=False))

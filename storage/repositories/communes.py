@@ -399,6 +399,19 @@ class CommuneRepository:
             )
         ).scalar_one()
 
+    def admin_ids(self, commune_id: int) -> list[int]:
+        return list(
+            self.session.execute(
+                select(MemberRow.id)
+                .where(
+                    MemberRow.commune_id == commune_id,
+                    MemberRow.left_at.is_(None),
+                    MemberRow.is_admin.is_(True),
+                )
+                .order_by(MemberRow.id)
+            ).scalars()
+        )
+
     def save_member(self, member: Member) -> Member:
         row = self.session.get(MemberRow, member.id) if member.id else None
         if row is None:
