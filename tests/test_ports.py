@@ -131,6 +131,7 @@ def test_the_unit_of_work_types_every_repository() -> None:
         "conversations",
         "settings",
         "links",
+        "flood",
     }
     assert all(_is_protocol(repository) for repository in REPOSITORIES.values())
 

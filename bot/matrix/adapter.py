@@ -198,7 +198,7 @@ class MatrixAdapter:
         self.clock = clock
         self.hook = hook or (lambda point: None)
         self.poll_seconds = poll_seconds
-        self.dispatcher = Dispatcher(database.unit_of_work, clock)
+        self.dispatcher = Dispatcher(database.unit_of_work, clock, settings.flood)
         self.client: MingaClient | None = None
         self.synced = asyncio.Event()  # the first sync of this process is absorbed
         self.failure: BaseException | None = None
