@@ -9,16 +9,22 @@ The storage's one-statement step is checked against domain/flood.py's.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from fake_telegram import TelegramWorld, wait_for
 from harness import TERRA_SETUP, ConsoleChat, says
 
+from bot.coalesce import pack, runs
 from bot.console import Console
+from bot.matrix.adapter import batch_transaction_id, coalesced, merged_notice, transaction_id
+from bot.telegram.settings import Limits
 from domain.flood import Bucket, FloodLimit, Verdict, instant
 from handlers.dispatch import Dispatcher
+from storage.repositories.messaging import PendingMessage
 from storage.uow import Database
 
 LIMIT = FloodLimit(per_minute=10, burst=5)
@@ -150,3 +156,90 @@ def test_a_redelivery_takes_no_token(flooded: ConsoleChat) -> None:
     with flooded.database.unit_of_work() as uow:
         bucket = uow.flood.take("console", "group", "ben", flooded.console.now(), LIMIT)
     assert bucket.verdict is Verdict.ADMIT  # the fifth token was still there
+
+
+# --- coalescing group messages at delivery ----------------------------------------------
+
+
+def pending(
+    n: int, address: str, private: bool = False, template: str = "refusal/unknown_command"
+) -> PendingMessage:
+    context = {"name": f"m{n}"}
+    return PendingMessage(n, "matrix", address, private, None, template, "en", context)
+
+
+def test_runs_merge_a_groups_rows_never_a_private_one() -> None:
+    rows = [
+        pending(1, "!group"),
+        pending(2, "@ana", private=True),
+        pending(3, "!group"),
+        pending(4, "@ana", private=True),
+        pending(5, "!group", template="bond_new"),
+        pending(6, "!group"),
+    ]
+    alone = [[r.id for r in run] for run in runs(rows, alone=lambda r: r.template == "bond_new")]
+    assert alone == [[1, 3], [2]]  # bond_new waits for the run before it; Ana's 4 for her 2
+    assert [[r.id for r in run] for run in runs(rows)] == [[1, 3, 5, 6], [2]]
+
+
+def test_pack_cuts_between_whole_messages() -> None:
+    assert pack(["aaaa", "bb", "cc", "dddddddddd", "e"], limit=8) == [
+        (0, 2),
+        (2, 3),
+        (3, 4),
+        (4, 5),
+    ]
+    assert pack(["a"] * 3, limit=100) == [(0, 3)]
+    assert pack([], limit=10) == []
+
+
+def test_matrix_merges_waiting_group_rows_into_one_notice() -> None:
+    rows = [pending(n, "!group") for n in (1, 2, 3)] + [pending(4, "@ben", private=True)]
+    batch = coalesced(rows)
+    assert [m.id for m in batch] == [1, 2, 3]
+    notice = merged_notice(batch)
+    assert notice["body"].count("I don't know") == 3 and "\n\n" in notice["body"]
+    assert notice["formatted_body"].count("<br><br>") == 2
+    assert batch_transaction_id(batch) != batch_transaction_id(batch[:2])
+    assert batch_transaction_id(batch[:1]) == transaction_id(rows[0])
+    assert [m.id for m in coalesced(rows[3:])] == [4]  # a DM goes alone
+
+
+def test_telegram_many_pledges_reach_the_group_as_fewer_messages(sqlite_url: str) -> None:
+    limits = Limits(
+        overall_per_second=1000,
+        per_chat_interval=0.1,
+        group_per_window=4,
+        group_window=2.0,
+        edit_interval=0.2,
+        margin=0.02,
+    )
+    world = TelegramWorld(sqlite_url, limits=limits)
+    try:
+        fake = world.fake
+        people = [fake.user(f"Member{n:02d}") for n in range(12)]
+        group = fake.group("Terra", admins=[people[0]])
+        for person in people:
+            fake.start(person)
+        fake.say(people[0], group, "/setup Terra EUR")
+        fake.say(people[0], group, "/coop new Tierra")
+        for person in people:
+            fake.say(person, group, "/join Tierra")
+        world.settle()
+        world.say(people[0], group, "/propose Tractor 1000 333.33 2026-12-31")
+        before = len(fake.messages(group))
+        for person in people[1:]:
+            fake.say(person, group, "/pledge 1 10")
+        asked = time.monotonic()
+        fake.say(people[0], fake.private_chat(people[0]), "/bonds")  # by DM, meanwhile
+        wait_for(lambda: any("Tractor" in t for t in fake.dm(people[0])), 10)
+        answered = time.monotonic() - asked
+        world.settle(30)
+        posted = fake.messages(group)[before:]
+        assert sum(s.text.count(" pledged €10.00") for s in posted) == 11  # none lost, none twice
+        assert len([s for s in posted if "pledged" in s.text]) < 11
+        assert fake.violations(1000, 0.1, 4, 2.0) == []
+        assert answered < limits.group_window  # not queued behind the group's backlog
+        assert set(world.states()) == {"sent"}
+    finally:
+        world.close()
