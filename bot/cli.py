@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.config import database_url
+from bot.config import database_url, flood_limit
 from domain.errors import Refusal
 from storage.uow import Database
 
@@ -40,7 +40,9 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import Console
 
     database = Database(database_url(args.db))
-    console = Console(database, before_commit=_pause_hook())
+    console = Console(
+        database, before_commit=_pause_hook(), flood=flood_limit() if args.flood else None
+    )
     if args.script:
         with open(args.script, encoding="utf-8") as script:
             console.feed_lines(script)
@@ -157,6 +159,11 @@ def parser() -> argparse.ArgumentParser:
 
     console = with_db(commands.add_parser("console", help="chat with minga from a script or stdin"))
     console.add_argument("--script", help="file of console lines (default: stdin)")
+    console.add_argument(
+        "--flood",
+        action="store_true",
+        help="apply flood control (flood_per_minute, flood_burst) on the simulated clock",
+    )
     console.set_defaults(run=cmd_console)
 
     demo = with_db(commands.add_parser("demo", help="run the worked example, then your turn"))

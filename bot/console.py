@@ -10,6 +10,10 @@ Input lines:
 Output: ``[<chat>] <line>`` for a group, ``[dm <user>] <line>`` for a private
 message, one output line per line of the message. The clock, the admins and a
 run counter live in the database, so a later run continues the same commune.
+
+Flood control is off unless ``flood`` is given (``minga console --flood``): a
+script's lines all share one simulated instant, and setting up a commune takes
+more than a burst of commands.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TextIO
 
 from bot.clock import parse_duration, parse_moment, real_now
 from bot.delivery import deliver_pending
+from domain.flood import FloodLimit
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
 from handlers.jobs import DueItem, run_due
@@ -41,6 +46,7 @@ class Console:
         out: TextIO = sys.stdout,
         err: TextIO = sys.stderr,
         before_commit: Callable[[DueItem], None] | None = None,
+        flood: FloodLimit | None = None,
     ) -> None:
         self.database = database
         self.out, self.err = out, err
@@ -56,7 +62,7 @@ class Console:
                 tuple(pair) for pair in json.loads(uow.settings.get("console.admins") or "[]")
             }
             uow.commit()
-        self.dispatcher = Dispatcher(database.unit_of_work, self.now)
+        self.dispatcher = Dispatcher(database.unit_of_work, self.now, flood)
 
     def now(self) -> datetime:
         """The simulated time; the real time, from then on simulated, if never set."""

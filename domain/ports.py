@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseTotal, Recipient
+from domain.flood import Bucket, FloodLimit
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import (
@@ -314,6 +315,17 @@ class Inbox(Protocol):
         ...
 
 
+class Flood(Protocol):
+    """Flood control's token buckets, one per sender and chat (domain/flood.py)."""
+
+    def take(
+        self, platform: str, chat_id: str, user_id: str, now: datetime, limit: FloodLimit
+    ) -> Bucket:
+        """One message's token: ``limit.step`` of the stored bucket, in one statement
+        (a command's hot path gains a single round trip)."""
+        ...
+
+
 class Outbox(Protocol):
     def add(self, messages: list[Outgoing], now: datetime) -> None:
         """Queued in the command's transaction: sent only if the command commits."""
@@ -406,6 +418,8 @@ class UnitOfWork(Protocol):
     def links(self) -> Links: ...
     @property
     def job_failures(self) -> JobFailures: ...
+    @property
+    def flood(self) -> Flood: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

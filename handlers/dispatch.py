@@ -4,6 +4,13 @@ Recording the message in the inbox, its effects and the messages it causes all
 commit together, so a redelivered message changes nothing and a crash loses
 nothing. A refusal rolls the command's effects back to a savepoint and answers
 with the reason instead.
+
+Before routing, flood control (domain/flood.py) takes a token for every message
+addressed to minga (a command, a form's answer, a pressed button; not ordinary
+chatter) from its sender's bucket in that chat. A message over the limit is not
+acted on: the first one is answered with ``refusal/slow_down`` (when to go on),
+the rest get silence until the bucket has refilled. The inbox is checked first,
+so a redelivered message never takes a token.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from datetime import datetime
 
 import handlers.commands  # noqa: F401  (registers the commands)
 from domain.errors import Refusal
-from domain.ports import Clock, UnitOfWorkFactory
+from domain.flood import FloodLimit, Verdict, instant
+from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from handlers import assembly_form, conversations
 from handlers.incoming import Incoming
 from handlers.parsing import parse_command
@@ -59,10 +67,28 @@ def run(turn: Turn, name: str, args: list[str]) -> None:
         COMMANDS[name].function(turn, args)
 
 
+def addressed(uow: UnitOfWork, msg: Incoming) -> bool:
+    """Is this message for minga (what ``route`` would act on), not ordinary chatter?"""
+    if msg.button_id is not None:
+        return True
+    try:
+        if parse_command(msg.text) is not None:
+            return True
+    except Refusal:
+        return True  # a command with unbalanced quotes: refused, so answered
+    return uow.conversations.get(msg.platform, msg.chat_id, msg.user_id) is not None
+
+
 class Dispatcher:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    """``flood`` is the limit per sender and chat; None turns flood control off
+    (the console by default, whose script lines all share one simulated instant)."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, flood: FloodLimit | None = None
+    ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
+        self.flood = flood
 
     def handle(self, msg: Incoming) -> bool:
         """Process one message exactly once; False when it was a redelivery."""
@@ -77,6 +103,9 @@ class Dispatcher:
         with self.uow_factory() as uow:
             if not uow.inbox.record(msg.platform, msg.message_id, now):
                 return False
+            if not self._admitted(uow, msg, now):
+                uow.commit()  # the inbox row and the bucket: nothing else
+                return True
             turn = Turn.start(uow, msg, now)
             try:
                 route(turn)
@@ -87,6 +116,20 @@ class Dispatcher:
             uow.outbox.add(turn.outgoing, now)
             uow.commit()
             return True
+
+    def _admitted(self, uow: UnitOfWork, msg: Incoming, now: datetime) -> bool:
+        """Take the message's token; over the limit, warn once and act on nothing."""
+        limit = self.flood
+        if limit is None or not addressed(uow, msg):
+            return True
+        bucket = uow.flood.take(msg.platform, msg.chat_id, msg.user_id, now, limit)
+        if bucket.verdict.admitted:
+            return True
+        if bucket.verdict is Verdict.WARN:
+            turn = Turn.start(uow, msg, now)
+            turn.refuse("slow_down", seconds=limit.wait_seconds(bucket, instant(now)))
+            uow.outbox.add(turn.outgoing, now)
+        return False
 
     def _record_failure(self, msg: Incoming, now: datetime) -> bool:
         """A bug must not make the platform redeliver the message forever."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, SmallInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -251,6 +251,21 @@ class ConversationRow(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime
+
+
+class FloodBucketRow(SQLModel, table=True):
+    """Flood control: one token bucket per sender and chat (domain/flood.py).
+
+    ``tat`` is the bucket's theoretical arrival time in microseconds since the
+    epoch; ``verdict`` what became of the sender's latest message (domain.flood.Verdict).
+    """
+
+    __tablename__ = "flood_bucket"
+    platform: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=255)
+    user_id: str = Field(primary_key=True, max_length=255)
+    tat: int = Field(sa_column=Column(BigInteger, nullable=False))
+    verdict: int = Field(sa_column=Column(SmallInteger, nullable=False))
 
 
 class SettingRow(SQLModel, table=True):

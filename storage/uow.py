@@ -19,6 +19,7 @@ from storage.repositories.assemblies import AssemblyRepository
 from storage.repositories.bonds import BondRepository
 from storage.repositories.clearings import ClearingRepository
 from storage.repositories.communes import CommuneRepository
+from storage.repositories.flood import FloodRepository
 from storage.repositories.jobs import JobFailureRepository
 from storage.repositories.journal import JournalRepository
 from storage.repositories.links import LinkRepository
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.settings = SettingRepository(self.session)
         self.matrix = MatrixRepository(self.session)  # bot/matrix's bookkeeping
         self.links = LinkRepository(self.session)  # /link: one person, several accounts
+        self.flood = FloodRepository(self.session)  # flood control's buckets
         self.telegram = TelegramRepository(self.session)  # bot/telegram's bookkeeping
         self.job_failures = JobFailureRepository(self.session)  # scheduled work to retry
         return self

@@ -132,6 +132,7 @@ def test_the_unit_of_work_types_every_repository() -> None:
         "settings",
         "links",
         "job_failures",
+        "flood",
     }
     assert all(_is_protocol(repository) for repository in REPOSITORIES.values())
 

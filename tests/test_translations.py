@@ -475,6 +475,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/pledge_exceeds_remaining": [{"number": 1, "remaining": 30000}],
     "refusal/setup_in_group": [{}],
     "refusal/setup_not_admin": [{}],
+    "refusal/slow_down": [{"seconds": 1}, {"seconds": 6}],
     "refusal/unbalanced_quotes": [{"command": "propose"}],
     "refusal/unknown_command": [{"name": "plegde"}],
     "refusal/unknown_cooperative": [

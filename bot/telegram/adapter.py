@@ -153,7 +153,7 @@ class TelegramAdapter:
         self.clock = clock
         self.after_receive = after_receive  # tests: stop between receiving and processing
         self.bot = make_bot(settings)
-        self.dispatcher = Dispatcher(database.unit_of_work, clock)
+        self.dispatcher = Dispatcher(database.unit_of_work, clock, settings.flood)
         self.deliverer = Deliverer(database, self.bot, settings, clock)
         self.received = asyncio.Event()
         self.stopping = asyncio.Event()
