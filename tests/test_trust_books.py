@@ -22,6 +22,8 @@ from harness import ConsoleChat, domain_snapshot, says
 from sqlalchemy import text
 
 from domain import limits
+from domain.errors import Refusal
+from domain.periods import Period, booking_period, lease_starts, open_period
 from handlers.dispatch import Dispatcher
 from handlers.jobs import run_due
 from storage.uow import Database
@@ -85,6 +87,46 @@ def test_no_sum_the_limits_allow_can_overflow_a_bigint() -> None:
     assert limits.worst_total() < limits.BIGINT_MAX
     assert limits.LEASE_RENT_LIMIT <= limits.PERIOD_RENT_LIMIT <= limits.POOL_LIMIT
     assert limits.PLEDGE_LIMIT <= limits.PRINCIPAL_LIMIT
+
+
+def test_each_check_refuses_just_past_its_limit_and_names_it() -> None:
+    limits.check_principal(limits.PRINCIPAL_LIMIT - 5, 5)
+    with pytest.raises(Refusal) as refused:
+        limits.check_principal(limits.PRINCIPAL_LIMIT - 5, 6)
+    assert refused.value.code == "principal_limit"
+    assert refused.value.params == {
+        "limit": limits.PRINCIPAL_LIMIT,
+        "outstanding": limits.PRINCIPAL_LIMIT - 5,
+        "room": 5,
+    }
+    limits.check_pledge(limits.PLEDGE_LIMIT)
+    with pytest.raises(Refusal, match="pledge_limit"):
+        limits.check_pledge(limits.PLEDGE_LIMIT + 1)
+    limits.check_rent("2027-01", 1, limits.LEASE_RENT_LIMIT - 1, 0, 0)
+    cases = [
+        ((limits.LEASE_RENT_LIMIT, 0, 0), "lease_rent_limit"),
+        ((0, limits.PERIOD_RENT_LIMIT, 0), "period_rent_limit"),
+        ((0, limits.POOL_LIMIT - 1, 1), "dividend_pool_limit"),
+    ]
+    for (lease, period, carry), code in cases:
+        with pytest.raises(Refusal) as refused:
+            limits.check_rent("2027-01", 1, lease, period, carry)
+        assert refused.value.code == code
+        assert refused.value.params["period"] == "2027-01"
+
+
+def test_money_dated_into_a_closed_period_goes_to_the_open_one() -> None:
+    jan, feb, mar = Period(2027, 1), Period(2027, 2), Period(2027, 3)
+    assert booking_period(jan, jan, jan) == (jan, None)
+    assert booking_period(feb, jan, jan) == (feb, None)  # January's clearing is late
+    assert booking_period(jan, feb, jan) == (feb, "cleared")
+    assert booking_period(jan, feb, feb) == (feb, "cleared")
+    assert booking_period(jan, jan, feb) == (feb, "lease")
+    assert booking_period(jan, feb, mar) == (mar, "lease")
+    assert open_period(None, JANUARY, "Europe/Madrid") == jan
+    assert open_period("2027-01", JANUARY, "Europe/Madrid") == feb
+    assert lease_starts(JANUARY, "Europe/Madrid") == feb
+    assert lease_starts(JANUARY, "Atlantic/Azores") == feb
 
 
 def test_floating_bond_after_bond_stops_at_the_principal_limit_and_the_books_still_clear(
@@ -209,12 +251,15 @@ def test_rent_before_the_lease_starts_waits_for_its_first_month(terra: ConsoleCh
     assert_books_close(chat.database)
 
 
+@pytest.mark.parametrize("clock", ["stale", "moving"])
 def test_rent_waits_for_a_clearing_in_progress_then_books_into_the_open_month(
-    terra: ConsoleChat,
+    terra: ConsoleChat, clock: str
 ) -> None:
     """Two processes on one database: the clearing of January holds the commune while
-    /rent arrives from a clock still in January. /rent waits (PostgreSQL: the commune
-    row; SQLite: the write lock), then books into February."""
+    /rent arrives from a clock in January. /rent waits (PostgreSQL: the commune row;
+    SQLite: the write lock), then books into February. A clock that is stale stays in
+    January (the booking moves the rent); a clock that moves on is read again once
+    /rent holds the lock, so the receipt is dated after the clearing."""
     chat = terra
     chat.script(LEASED)
     chat.say(":now 2027-01-15T10:00:00Z", "ana@group: /rent 1 333.33")
@@ -230,7 +275,11 @@ def test_rent_waits_for_a_clearing_in_progress_then_books_into_the_open_month(
     clearer = threading.Thread(target=run_due, args=(scheduler.unit_of_work, FEBRUARY, pause))
     clearer.start()
     assert clearing_holds.wait(30)
-    stale = Dispatcher(other.unit_of_work, lambda: JANUARY)
+    after = datetime(2027, 2, 1, 0, 0, 5, tzinfo=UTC)
+    if clock == "stale":
+        stale = Dispatcher(other.unit_of_work, lambda: JANUARY)
+    else:
+        stale = Dispatcher(other.unit_of_work, lambda: after if let_go.is_set() else JANUARY)
     renting = threading.Thread(target=stale.handle, args=(says("ana", "/rent 1 100", "other:1"),))
     renting.start()
     if chat.database.engine.dialect.name == "postgresql":
@@ -245,6 +294,11 @@ def test_rent_waits_for_a_clearing_in_progress_then_books_into_the_open_month(
         ("2027-01", 33333),
         ("2027-02", 10000),
     ]
+    [(received_at,)] = rows(chat.database, "SELECT received_at FROM rent_receipt WHERE id = 2")
+    dated = JANUARY if clock == "stale" else after
+    if isinstance(received_at, str):  # SQLite keeps it as text, in UTC
+        received_at = datetime.fromisoformat(received_at)
+    assert received_at.replace(tzinfo=None) == dated.replace(tzinfo=None)
     run_due(scheduler.unit_of_work, MARCH)
     assert rows(chat.database, "SELECT period, rent_received FROM clearing ORDER BY period")[
         -2:
