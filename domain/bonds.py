@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.errors import Refusal
+from domain.limits import check_pledge
 
 
 class IssueStatus(StrEnum):
@@ -74,6 +75,7 @@ class BondIssue:
             raise Refusal("amount_not_positive")
         if amount > self.remaining:
             raise Refusal("pledge_exceeds_remaining", number=self.number, remaining=self.remaining)
+        check_pledge(amount + (mine.amount if mine is not None else 0))
         if mine is None:
             self.last_seq += 1
             self.pledgers += 1

@@ -91,22 +91,26 @@ class Dispatcher:
         self.flood = flood
 
     def handle(self, msg: Incoming) -> bool:
-        """Process one message exactly once; False when it was a redelivery."""
-        now: datetime = self.clock()
+        """Process one message exactly once; False when it was a redelivery.
+
+        The time is read once the unit of work has begun, so after SQLite's write
+        lock is held: a command that queued behind a clearing is dated after it.
+        """
         try:
-            return self._handle(msg, now)
+            return self._handle(msg)
         except Exception:
             log.exception("failed to handle %s %s", msg.platform, msg.message_id)
-            return self._record_failure(msg, now)
+            return self._record_failure(msg)
 
-    def _handle(self, msg: Incoming, now: datetime) -> bool:
+    def _handle(self, msg: Incoming) -> bool:
         with self.uow_factory() as uow:
+            now: datetime = self.clock()
             if not uow.inbox.record(msg.platform, msg.message_id, now):
                 return False
             if not self._admitted(uow, msg, now):
                 uow.commit()  # the inbox row and the bucket: nothing else
                 return True
-            turn = Turn.start(uow, msg, now)
+            turn = Turn.start(uow, msg, now, self.clock)
             try:
                 route(turn)
             except Refusal as refusal:
@@ -131,9 +135,10 @@ class Dispatcher:
             uow.outbox.add(turn.outgoing, now)
         return False
 
-    def _record_failure(self, msg: Incoming, now: datetime) -> bool:
+    def _record_failure(self, msg: Incoming) -> bool:
         """A bug must not make the platform redeliver the message forever."""
         with self.uow_factory() as uow:
+            now: datetime = self.clock()
             if not uow.inbox.record(msg.platform, msg.message_id, now):
                 return False
             turn = Turn.start(uow, msg, now)

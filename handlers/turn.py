@@ -6,6 +6,7 @@ the command succeeded; a refusal discards them and sends the refusal instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,9 +31,16 @@ class Turn:
     member: Member | None
     locale: str
     outgoing: list[Outgoing] = field(default_factory=list)
+    clock: Callable[[], datetime] | None = None  # to read the time again under a lock
 
     @classmethod
-    def start(cls, uow: UnitOfWork, msg: Incoming, now: datetime) -> Turn:
+    def start(
+        cls,
+        uow: UnitOfWork,
+        msg: Incoming,
+        now: datetime,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Turn:
         account = uow.communes.touch_account(
             msg.platform, msg.user_id, msg.user_name, msg.user_language, now
         )
@@ -54,7 +62,7 @@ class Turn:
         locale = locales.choose(
             account.person_locale, account.language, commune.locale if commune else None
         )
-        return cls(uow, msg, now, account, chat, commune, member, locale)
+        return cls(uow, msg, now, account, chat, commune, member, locale, clock=clock)
 
     # who may -----------------------------------------------------------------------
     def require_commune(self) -> Commune:
@@ -79,6 +87,17 @@ class Turn:
         if not member.is_treasurer:
             raise Refusal("not_treasurer")
         return member
+
+    def lock_commune(self) -> Commune:
+        """Hold the commune's row until commit, the lock the period's clearing claims,
+        then read the clock again: a command that waited for a clearing must date what
+        it records after that clearing, not before (SQLite's write lock was already
+        held when the turn began, so there the time does not move)."""
+        commune = self.require_commune()
+        self.commune = self.uow.communes.get(commune.id, lock=True)
+        if self.clock is not None:
+            self.now = max(self.now, self.clock())
+        return self.commune
 
     # where replies go ---------------------------------------------------------------
     @property

@@ -49,6 +49,14 @@ class SqlUnitOfWork:
         except BaseException:
             self.writer.__exit__(None, None, None)
             raise
+        if self.engine.dialect.name == "sqlite":
+            # BEGIN IMMEDIATE now, not at the first statement: whatever the caller
+            # does next (reading the clock) happens while it holds the write lock.
+            try:
+                self.session.connection()
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
         self.communes = CommuneRepository(self.session)
         self.bonds = BondRepository(self.session)
         self.assemblies = AssemblyRepository(self.session)

@@ -363,7 +363,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": OPEN_ISSUE, "amount": 25050, "total": 25050, "name": "ben"},
         {"issue": FILLED_ISSUE, "amount": 60000, "total": 100000, "name": "ana"},
     ],
-    "rent_recorded": [{"issue": CLEARED_ISSUE, "amount": 33333, "period": "2027-01"}],
+    "rent_recorded": [
+        {
+            "issue": CLEARED_ISSUE,
+            "amount": 33333,
+            "period": period,
+            "moved": moved,
+            "recorded": "2027-01",
+        }
+        for period, moved in (("2027-01", None), ("2027-02", "cleared"), ("2027-02", "lease"))
+    ],
     "role_set": [
         {"name": "ben", "role": role, "admin": admin, "treasurer": treasurer}
         for role, admin, treasurer in [
@@ -473,6 +482,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/not_proposer": [{"number": 1}],
     "refusal/not_treasurer": [{}],
     "refusal/pledge_exceeds_remaining": [{"number": 1, "remaining": 30000}],
+    "refusal/pledge_limit": [{"limit": 10**15}],
+    "refusal/principal_limit": [{"limit": 10**16, "outstanding": 10**16 - 5, "room": 5}],
+    "refusal/lease_rent_limit": [{"limit": 10**13, "period": "2027-01", "so_far": 33333}],
+    "refusal/period_rent_limit": [{"limit": 5 * 10**13, "period": "2027-01", "so_far": 1}],
+    "refusal/dividend_pool_limit": [{"limit": 5 * 10**13, "period": "2027-01", "so_far": 2}],
     "refusal/setup_in_group": [{}],
     "refusal/setup_not_admin": [{}],
     "refusal/slow_down": [{"seconds": 1}, {"seconds": 6}],

@@ -8,6 +8,7 @@ from typing import Any
 from domain.bonds import BondIssue, IssueStatus, validate_new_issue
 from domain.errors import Refusal
 from domain.journal import bond_cleared
+from domain.limits import check_principal
 from domain.periods import Period, end_of_day
 from domain.ports import UnitOfWork
 from handlers.money import parse_amount
@@ -60,6 +61,7 @@ def propose(turn: Turn, args: list[str]) -> None:
     deadline = end_of_day(parse_day(args[3]), commune.timezone)
     validate_new_issue(asset, price, rent, deadline, turn.now)
     turn.uow.communes.get(commune.id, lock=True)  # numbers are handed out one at a time
+    check_principal(turn.uow.bonds.principal_outstanding(commune.id), price)
     issue = BondIssue(
         id=0,
         commune_id=commune.id,
