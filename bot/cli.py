@@ -40,9 +40,10 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import Console
 
     database = Database(database_url(args.db))
-    console = Console(database, before_commit=_pause_hook())
-    if args.script:
-        with open(args.script, encoding="utf-8") as script:
+    script_path = Path(args.script) if args.script else None
+    console = Console(database, before_commit=_pause_hook(), script=script_path)
+    if script_path is not None:
+        with open(script_path, encoding="utf-8") as script:
             console.feed_lines(script)
     else:
         console.feed_lines(sys.stdin)
@@ -156,7 +157,10 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     console = with_db(commands.add_parser("console", help="chat with minga from a script or stdin"))
-    console.add_argument("--script", help="file of console lines (default: stdin)")
+    console.add_argument(
+        "--script",
+        help="file of console lines (default: stdin); run again, it skips what was done",
+    )
     console.set_defaults(run=cmd_console)
 
     demo = with_db(commands.add_parser("demo", help="run the worked example, then your turn"))
