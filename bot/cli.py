@@ -40,11 +40,15 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import Console
 
     database = Database(database_url(args.db))
+    script_path = Path(args.script) if args.script else None
     console = Console(
-        database, before_commit=_pause_hook(), flood=flood_limit() if args.flood else None
+        database,
+        before_commit=_pause_hook(),
+        flood=flood_limit() if args.flood else None,
+        script=script_path,
     )
-    if args.script:
-        with open(args.script, encoding="utf-8") as script:
+    if script_path is not None:
+        with open(script_path, encoding="utf-8") as script:
             console.feed_lines(script)
     else:
         console.feed_lines(sys.stdin)
@@ -158,7 +162,10 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     console = with_db(commands.add_parser("console", help="chat with minga from a script or stdin"))
-    console.add_argument("--script", help="file of console lines (default: stdin)")
+    console.add_argument(
+        "--script",
+        help="file of console lines (default: stdin); run again, it skips what was done",
+    )
     console.add_argument(
         "--flood",
         action="store_true",

@@ -104,6 +104,10 @@ class Communes(Protocol):
 
     def memberships(self, person_id: int) -> list[Member]: ...
 
+    def former_bondholders(self, person_id: int) -> list[Member]:
+        """Memberships left while holding bonds: /statement still answers them."""
+        ...
+
     def count_admins(self, commune_id: int) -> int: ...
 
     def admin_ids(self, commune_id: int) -> list[int]:

@@ -477,6 +477,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/no_cooperative": [{}],
     "refusal/no_pledge": [{"number": 1}],
     "refusal/not_admin": [{}],
+    "refusal/not_cleared": [{"period": "2027-05"}],
     "refusal/not_leased": [{"number": 1, "asset": "Tractor"}],
     "refusal/not_member": [{"commune": "Terra"}],
     "refusal/not_proposer": [{"number": 1}],

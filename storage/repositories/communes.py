@@ -15,6 +15,7 @@ from storage.tables import (
     ChatRow,
     CommuneRow,
     CooperativeRow,
+    HoldingRow,
     MemberRow,
     PersonRow,
 )
@@ -385,6 +386,20 @@ class CommuneRepository:
             select(MemberRow)
             .where(MemberRow.person_id == person_id, MemberRow.left_at.is_(None))
             .order_by(MemberRow.joined_at.desc(), MemberRow.id.desc())
+        ).scalars()
+        return [_member(r) for r in rows]
+
+    def former_bondholders(self, person_id: int) -> list[Member]:
+        """Memberships the person left while holding bonds, the most recently left first:
+        their bonds are still theirs, and so are the statements about them."""
+        rows = self.session.execute(
+            select(MemberRow)
+            .where(
+                MemberRow.person_id == person_id,
+                MemberRow.left_at.is_not(None),
+                select(HoldingRow.id).where(HoldingRow.member_id == MemberRow.id).exists(),
+            )
+            .order_by(MemberRow.left_at.desc(), MemberRow.id.desc())
         ).scalars()
         return [_member(r) for r in rows]
 
