@@ -60,5 +60,4 @@ def _backfill(bind: sa.Connection, table: str, scope: str | None, limit: int) ->
 def downgrade() -> None:
     for table, _, _ in reversed(_TABLES):
         op.drop_index(f'ix_{table}_name_key', table_name=table)
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column('name_key')
+        op.execute(f'ALTER TABLE {table} DROP COLUMN name_key')  # SQLite >= 3.35 and PostgreSQL
