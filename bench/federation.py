@@ -52,8 +52,8 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
 
         put(
             CommuneRow,
-            ("id", "name", "currency", "timezone", "locale", "created_at"),
-            [(1, "Fed", "EUR", "UTC", "en", FOUNDED)],
+            ("id", "name", "name_key", "currency", "timezone", "locale", "created_at"),
+            [(1, "Fed", "fed", "EUR", "UTC", "en", FOUNDED)],
         )
         put(
             ChatRow,
@@ -68,8 +68,8 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
         )
         put(
             CooperativeRow,
-            ("id", "commune_id", "name"),
-            ((c, 1, f"coop{c}") for c in range(1, cooperatives + 1)),
+            ("id", "commune_id", "name", "name_key"),
+            ((c, 1, f"coop{c}", f"coop{c}") for c in range(1, cooperatives + 1)),
         )
         put(
             MemberRow,
@@ -78,13 +78,14 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
                 "commune_id",
                 "person_id",
                 "name",
+                "name_key",
                 "cooperative_id",
                 "is_admin",
                 "is_treasurer",
                 "joined_at",
             ),
             (
-                (n, 1, n, f"m{n}", (n % cooperatives) + 1, n == 1, n == 1, LONG_AGO)
+                (n, 1, n, f"m{n}", f"m{n}", (n % cooperatives) + 1, n == 1, n == 1, LONG_AGO)
                 for n in range(1, members + 1)
             ),
         )

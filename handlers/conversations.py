@@ -12,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from domain import names
 from domain.errors import Refusal
 from domain.periods import end_of_day
-from handlers.commands.setup import check_currency, check_may_setup, check_name, check_timezone
+from handlers.commands.setup import (
+    check_currency,
+    check_may_setup,
+    check_name,
+    check_name_free,
+    check_timezone,
+)
 from handlers.money import parse_amount
 from handlers.parsing import parse_day
 from handlers.turn import Turn
@@ -52,12 +59,7 @@ def _deadline(turn: Turn, text: str) -> str:
 
 
 def _asset(turn: Turn, text: str) -> str:
-    asset = text.strip().strip('"')
-    if not asset:
-        raise Refusal("asset_missing")
-    if len(asset) > 80:
-        raise Refusal("asset_too_long")
-    return asset
+    return names.clean(text.strip().strip('"'), names.ASSET)
 
 
 def _timezone(turn: Turn, text: str) -> str:
@@ -66,8 +68,7 @@ def _timezone(turn: Turn, text: str) -> str:
 
 def _free_commune_name(turn: Turn, text: str) -> str:
     name = check_name(text.strip('"'))
-    if turn.uow.communes.by_name(name) is not None:
-        raise Refusal("commune_name_taken", name=name)
+    check_name_free(turn, name)
     return name
 
 

@@ -16,10 +16,18 @@ def money(**kwargs: object) -> object:
     return Field(sa_column=Column(BigInteger, nullable=False, **kwargs))
 
 
+# Names and their keys (domain.names.name_key, migration 0010): the unique index is on
+# the key, so no two communes, cooperatives of a commune or members of a commune can
+# have names that differ only in case, width or invisible characters.
+KEY_LENGTH = 255  # a key is at most three times its name (case folding "ß" is "ss")
+
+
 class CommuneRow(SQLModel, table=True):
     __tablename__ = "commune"
+    __table_args__ = (Index("ix_commune_name_key", "name_key", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=80)
+    name_key: str = Field(max_length=KEY_LENGTH)
     currency: str = Field(max_length=3)
     timezone: str = Field(max_length=64)
     locale: str = Field(max_length=16, default="en")
@@ -62,19 +70,27 @@ class AccountRow(SQLModel, table=True):
 
 class CooperativeRow(SQLModel, table=True):
     __tablename__ = "cooperative"
-    __table_args__ = (UniqueConstraint("commune_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("commune_id", "name"),
+        Index("ix_cooperative_name_key", "commune_id", "name_key", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id")
     name: str = Field(max_length=80)
+    name_key: str = Field(max_length=KEY_LENGTH)
 
 
 class MemberRow(SQLModel, table=True):
     __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("commune_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("commune_id", "person_id"),
+        Index("ix_member_name_key", "commune_id", "name_key", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     name: str = Field(max_length=255)
+    name_key: str = Field(max_length=KEY_LENGTH)
     # indexed (migration 0008): one member's statement counts their cooperative's members
     cooperative_id: int | None = Field(default=None, foreign_key="cooperative.id", index=True)
     is_admin: bool = False

@@ -398,6 +398,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/already_in_cooperative": [{"cooperative": "Tierra"}],
     "refusal/already_member": [{"commune": "Terra"}],
     "refusal/already_setup": [{"commune": "Terra"}],
+    "refusal/amount_ambiguous": [
+        {
+            "text": "1.50",
+            "decimal": "1,50",
+            "decimal_amount": "1,50\u00a0€",
+            "grouped": "1.500",
+            "grouped_amount": "1.500,00\u00a0€",
+        }
+    ],
     "refusal/amount_malformed": [{"text": "12x"}],
     "refusal/amount_not_positive": [{"text": "-5"}, {}],
     "refusal/amount_too_large": [{"text": "1e99"}],
@@ -471,6 +480,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/link_both_members": [{"commune": "Terra"}],
     "refusal/link_in_private": [{}],
     "refusal/link_same_person": [{}],
+    "refusal/name_hidden_character": [
+        {"problem": problem, "subject": subject, "char": "U+200B ZERO WIDTH SPACE"}
+        for problem in ("invisible", "bidi", "control")
+        for subject in ("name", "text")
+    ],
     "refusal/no_clearing_yet": [{}],
     "refusal/no_commune_here": [{}],
     "refusal/no_commune_private": [{}],
@@ -1022,7 +1036,8 @@ def test_a_member_reads_spanish_while_the_group_keeps_the_communes_language(chat
     assert chat.say("ben@group: /help pledge")[0] == "[group] /pledge <bono> <importe>"
 
     # A proposal is announced to the whole group: in the commune's language.
-    announced = chat.say("ben@group: /propose Tractor 1000 333.33 2026-12-31")
+    # ben writes amounts the Spanish way ("333.33" could be 333.330 there: refused).
+    announced = chat.say("ben@group: /propose Tractor 1000 333,33 2026-12-31")
     assert announced[0] == "[group] 🏗 Bond #1 — Tractor for Tierra"
     assert "Price €1,000.00 · rent €333.33/month" in announced[1]
 

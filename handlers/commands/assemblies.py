@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain import names
 from domain.assemblies import (
     Assembly,
     AssemblyStatus,
@@ -52,9 +53,7 @@ def create(
     """Schedule an assembly and announce it to the group."""
     admin = turn.require_admin()
     commune = turn.require_commune()
-    title = title.strip()
-    if not title or len(title) > 200:
-        raise Refusal("bad_assembly_title")
+    title = names.clean(title, names.TITLE)
     validate_schedule(opens_at, closes_at, turn.now)
     assembly = turn.uow.assemblies.add(
         Assembly(
@@ -145,9 +144,7 @@ def motion(turn: Turn, args: list[str]) -> None:
     found = load_assembly(turn, args[0], lock=True)
     if found.status is not AssemblyStatus.SCHEDULED:
         raise Refusal("motion_after_opening", number=found.number, title=found.title)
-    text = args[1].strip()
-    if not text or len(text) > 500:
-        raise Refusal("bad_motion_text")
+    text = names.clean(args[1], names.MOTION)
     threshold = parse_threshold(args[2]) if len(args) == 3 else Threshold.MAJORITY
     added = turn.uow.assemblies.add_motion(found, text, threshold)
     turn.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain import names
 from domain.bonds import BondIssue, IssueStatus, validate_new_issue
 from domain.errors import Refusal
 from domain.journal import bond_cleared
@@ -55,10 +56,10 @@ def propose(turn: Turn, args: list[str]) -> None:
         raise Refusal("no_cooperative")
     if len(args) != 4:
         raise Refusal("usage", command="propose", example=PROPOSE_EXAMPLE)
-    asset = args[0].strip()
     price = parse_amount(args[1], commune.currency, turn.locale)
     rent = parse_amount(args[2], commune.currency, turn.locale)
     deadline = end_of_day(parse_day(args[3]), commune.timezone)
+    asset = names.clean(args[0], names.ASSET)
     validate_new_issue(asset, price, rent, deadline, turn.now)
     turn.uow.communes.get(commune.id, lock=True)  # numbers are handed out one at a time
     check_principal(turn.uow.bonds.principal_outstanding(commune.id), price)

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+from domain import names
 from domain.errors import Refusal
 from domain.model import Member, Role
+from domain.ports import UnitOfWork
 from handlers import locales
 from handlers.registry import COMMANDS, command
 from handlers.turn import Turn
+
+# More namesakes than this in one commune, and the name is the platform's user id.
+_MOST_NAMESAKES = 1000
+
+
+def distinct_name(uow: UnitOfWork, member: Member, wanted: str, user_id: str) -> str:
+    """``wanted`` if no other member of the commune has that name (by key), else the
+    first free "eve (2)", "eve (3)"…: a newcomer never looks like someone else."""
+    for n in range(1, _MOST_NAMESAKES + 1):
+        name = wanted if n == 1 else names.numbered(wanted, n)
+        holder = uow.communes.member_by_name(member.commune_id, name)
+        if holder is None or holder.id == member.id:
+            return name
+    return names.numbered(names.member_name(user_id, user_id), member.person_id)
 
 
 @command("coop", "member")
 def coop(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if not args:
-        names = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
-        turn.reply("coop_list", cooperatives=names)
+        listed = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
+        turn.reply("coop_list", cooperatives=listed)
         return
     if args[0].lower() != "new" or len(args) < 2:
         raise Refusal("usage", command="coop", example="/coop new Pan y Rosas")
     turn.require_admin()
-    name = " ".join(args[1:]).strip()
-    if not name or len(name) > 80:
-        raise Refusal("bad_cooperative_name")
+    name = names.clean(" ".join(args[1:]), names.COOPERATIVE)
     existing = turn.uow.communes.cooperative_by_name(commune.id, name)
     if existing is not None:
         raise Refusal("cooperative_exists", name=existing.name)
@@ -37,8 +51,8 @@ def join(turn: Turn, args: list[str]) -> None:
         wanted = " ".join(args)
         cooperative = turn.uow.communes.cooperative_by_name(commune.id, wanted)
         if cooperative is None:
-            names = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
-            raise Refusal("unknown_cooperative", name=wanted, cooperatives=names)
+            listed = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
+            raise Refusal("unknown_cooperative", name=wanted, cooperatives=listed)
     member = turn.member
     if member is not None:
         if cooperative is None:
@@ -55,10 +69,11 @@ def join(turn: Turn, args: list[str]) -> None:
         id=0,
         commune_id=commune.id,
         person_id=turn.account.person_id,
-        name=turn.account.display_name,
+        name="",
         joined_at=turn.now,
     )
-    member.name = turn.account.display_name
+    shown = names.member_name(turn.account.display_name, turn.msg.user_id)
+    member.name = distinct_name(turn.uow, member, shown, turn.msg.user_id)
     member.joined_at, member.left_at = turn.now, None
     member.is_admin = member.is_treasurer = False
     member.cooperative_id = cooperative.id if cooperative else None

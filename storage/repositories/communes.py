@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from domain.model import Account, Address, Chat, Commune, Contact, Cooperative, Member
+from domain.names import name_key
 from storage.connection import connection_of
 from storage.tables import (
     AccountRow,
@@ -133,7 +134,7 @@ class CommuneRepository:
 
     def by_name(self, name: str) -> Commune | None:
         row = self.session.execute(
-            select(CommuneRow).where(func.lower(CommuneRow.name) == name.lower())
+            select(CommuneRow).where(CommuneRow.name_key == name_key(name))
         ).scalar_one_or_none()
         return _commune(row) if row else None
 
@@ -143,7 +144,12 @@ class CommuneRepository:
 
     def add(self, name: str, currency: str, timezone: str, locale: str, now: datetime) -> Commune:
         row = CommuneRow(
-            name=name, currency=currency, timezone=timezone, locale=locale, created_at=now
+            name=name,
+            name_key=name_key(name),
+            currency=currency,
+            timezone=timezone,
+            locale=locale,
+            created_at=now,
         )
         self.session.add(row)
         self.session.flush()
@@ -333,7 +339,7 @@ class CommuneRepository:
         row = self.session.execute(
             select(CooperativeRow).where(
                 CooperativeRow.commune_id == commune_id,
-                func.lower(CooperativeRow.name) == name.lower(),
+                CooperativeRow.name_key == name_key(name),
             )
         ).scalar_one_or_none()
         return Cooperative(row.id, row.commune_id, row.name) if row else None
@@ -347,7 +353,7 @@ class CommuneRepository:
         return [Cooperative(r.id, r.commune_id, r.name) for r in rows]
 
     def add_cooperative(self, commune_id: int, name: str) -> Cooperative:
-        row = CooperativeRow(commune_id=commune_id, name=name)
+        row = CooperativeRow(commune_id=commune_id, name=name, name_key=name_key(name))
         self.session.add(row)
         self.session.flush()
         return Cooperative(row.id, row.commune_id, row.name)
@@ -370,9 +376,7 @@ class CommuneRepository:
         rows = (
             self.session.execute(
                 select(MemberRow)
-                .where(
-                    MemberRow.commune_id == commune_id, func.lower(MemberRow.name) == name.lower()
-                )
+                .where(MemberRow.commune_id == commune_id, MemberRow.name_key == name_key(name))
                 .order_by(MemberRow.left_at.is_not(None), MemberRow.id)
             )
             .scalars()
@@ -434,9 +438,10 @@ class CommuneRepository:
                 commune_id=member.commune_id,
                 person_id=member.person_id,
                 name=member.name,
+                name_key=name_key(member.name),
                 joined_at=member.joined_at,
             )
-        row.name = member.name
+        row.name, row.name_key = member.name, name_key(member.name)
         row.cooperative_id = member.cooperative_id
         row.is_admin = member.is_admin
         row.is_treasurer = member.is_treasurer
