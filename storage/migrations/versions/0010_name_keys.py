@@ -12,7 +12,7 @@ without one); PostgreSQL drops it again at once. A row inserted without a key th
 collides with the next one instead of going unnoticed.
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0014
 Create Date: 2026-11-27 10:00:00
 """
 from alembic import op
@@ -22,7 +22,7 @@ from domain.names import name_key, numbered
 
 
 revision = '0010'
-down_revision = '0009'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
