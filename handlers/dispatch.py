@@ -4,6 +4,9 @@ Recording the message in the inbox, its effects and the messages it causes all
 commit together, so a redelivered message changes nothing and a crash loses
 nothing. A refusal rolls the command's effects back to a savepoint and answers
 with the reason instead.
+
+Who may use a command, and where, is checked here before it runs, from the rule it
+declares (handlers/registry.py): the commands themselves no longer check roles.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from domain.ports import Clock, UnitOfWorkFactory
 from handlers import assembly_form, conversations
 from handlers.incoming import Incoming
 from handlers.parsing import parse_command
-from handlers.registry import COMMANDS
+from handlers.registry import authorise
 from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -42,10 +45,9 @@ def route(turn: Turn) -> None:
     if line.name == "cancel":
         turn.reply("cancelled" if conversations.end_state(turn) else "nothing_to_cancel")
         return
-    if line.name not in COMMANDS:
-        raise Refusal("unknown_command", name=line.name)
     flow = conversations.FLOWS.get(line.name)
     if flow is not None and len(line.args) < flow.required:
+        authorise(turn, line.name, line.args)
         # Starting a form replaces one in progress; any other command leaves it be,
         # so someone can check /bonds halfway through /propose and carry on.
         with turn.uow.savepoint():
@@ -55,8 +57,12 @@ def route(turn: Turn) -> None:
 
 
 def run(turn: Turn, name: str, args: list[str]) -> None:
+    """Check the command's rule, then run it; its sender becomes known to minga in the
+    same savepoint, so a refusal leaves no person or account behind."""
+    found = authorise(turn, name, args)
     with turn.uow.savepoint():
-        COMMANDS[name].function(turn, args)
+        turn.register()
+        found.function(turn, args)
 
 
 class Dispatcher:
@@ -82,6 +88,7 @@ class Dispatcher:
                 route(turn)
             except Refusal as refusal:
                 turn.outgoing.clear()
+                turn.forget_rolled_back()
                 turn.refuse(refusal.code, **refusal.params)
             turn.acknowledge_button()
             uow.outbox.add(turn.outgoing, now)

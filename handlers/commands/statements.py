@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from domain.errors import Refusal
 from domain.periods import Period
+from handlers.access import Rule, Who
 from handlers.registry import command
 from handlers.statements import statements
 from handlers.turn import Turn
 
 
-@command("statement", "member")
+@command("statement", Rule(Who.MEMBER), where_note="answers by DM")
 def statement(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     if len(args) > 1:
         raise Refusal("usage", command="statement", example="/statement 2027-01")
