@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from domain.errors import Refusal
-from handlers.access import WHO_ORDER, Rule
+from handlers.access import WHO_ORDER, Rule, Where
 from handlers.turn import Turn
 
 CommandFunction = Callable[[Turn, list[str]], None]
@@ -43,6 +43,11 @@ class Command:
 
     def fully_allowed(self, turn: Turn) -> bool:
         return all(rule.allows(turn) for rule in self.rules())
+
+    def works_in(self, private: bool) -> bool:
+        """Some form of it is for this kind of chat (a DM, or a group)."""
+        unwanted = Where.GROUP if private else Where.DM
+        return any(rule.where is not unwanted for rule in self.rules())
 
     @property
     def role(self) -> str:
