@@ -92,7 +92,8 @@ class Rule:
         return self.where.value
 
 
-#: Every refusal a rule may answer with: a command never answers these itself.
+#: The refusals a rule answers with about roles (and ``elsewhere`` about the chat); the
+#: commands never answer these themselves (tests/test_trust_roles.py).
 ROLE_REFUSALS = frozenset(
     {
         "already_setup",

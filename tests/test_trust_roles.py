@@ -29,6 +29,7 @@ from harness import DOMAIN_TABLES, ConsoleChat, domain_snapshot, says
 from sqlalchemy import text
 
 import handlers.commands  # noqa: F401  (registers the commands)
+from handlers import access
 from handlers.access import Rule, Where, Who
 from handlers.command_table import MARKER, markdown_table
 from handlers.registry import BARE, COMMANDS, listed_commands
@@ -108,15 +109,9 @@ PROBES: dict[tuple[str, str | None], str] = {
 }
 
 # What minga answers when the rule says no: the refusals a rule can give.
-ROLE_REFUSALS = {
-    "already_setup",
-    "setup_not_admin",
-    "no_commune_private",
-    "no_commune_here",
-    "not_member",
-    "not_treasurer",
-    "not_admin",
-} | {rule.elsewhere for c in COMMANDS.values() for rule in c.rules() if rule.elsewhere}
+ROLE_REFUSALS = access.ROLE_REFUSALS | {
+    rule.elsewhere for c in COMMANDS.values() for rule in c.rules() if rule.elsewhere
+}
 
 
 def declared() -> list[tuple[str, str | None, Rule]]:
