@@ -62,7 +62,7 @@ class Communes(Protocol):
     def chat(self, platform: str, platform_chat_id: str) -> Chat | None: ...
 
     def in_chat(
-        self, platform: str, platform_chat_id: str, person_id: int
+        self, platform: str, platform_chat_id: str, person_id: int | None
     ) -> tuple[Chat | None, Commune | None, Member | None]:
         """All three at once: every message needs them, so one read, not three."""
         ...
@@ -73,6 +73,17 @@ class Communes(Protocol):
 
     def group_addresses(self, commune_id: int) -> list[Address]: ...
 
+    def seen_account(
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str,
+        language: str | None,
+        now: datetime,
+    ) -> Account | None:
+        """A known account, its name kept fresh; None (and nothing written) for a stranger."""
+        ...
+
     def touch_account(
         self,
         platform: str,
@@ -81,7 +92,8 @@ class Communes(Protocol):
         language: str | None,
         now: datetime,
     ) -> Account:
-        """Find or create, keeping the name fresh: a person exists from their first message."""
+        """Find or create, keeping the name fresh: a person exists from the first command
+        minga carries out for them (a refused one, or chatter, creates nobody)."""
         ...
 
     def set_person_locale(self, person_id: int, locale: str) -> None: ...

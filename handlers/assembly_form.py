@@ -19,6 +19,7 @@ from domain.assemblies import (
     validate_schedule,
 )
 from domain.errors import Refusal
+from handlers.registry import authorise
 from handlers.turn import Turn
 from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat, parse_yes_no
 
@@ -161,6 +162,7 @@ def answer(turn: Turn, data: dict[str, Any], text: str) -> None:
         return
     if complete:
         turn.uow.conversations.end(*_key(turn))
+        authorise(turn, NAME, [])  # still an admin when confirming: the bare /assembly rule
         with turn.uow.savepoint():
             create(
                 turn,

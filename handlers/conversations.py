@@ -17,7 +17,6 @@ from domain.errors import Refusal
 from domain.periods import end_of_day
 from handlers.commands.setup import (
     check_currency,
-    check_may_setup,
     check_name,
     check_name_free,
     check_timezone,
@@ -40,7 +39,7 @@ class Flow:
     command: str
     intro: str  # template that says what the form is for and how to leave it
     steps: tuple[Step, ...]
-    precheck: Callable[[Turn], None]
+    precheck: Callable[[Turn], None]  # beyond the command's rule, checked before
     required: int  # how many arguments make the one-line form complete
 
 
@@ -72,9 +71,12 @@ def _free_commune_name(turn: Turn, text: str) -> str:
     return name
 
 
+def _nothing_more(turn: Turn) -> None:
+    """The dispatcher has checked the command's rule; nothing else to check first."""
+
+
 def _may_propose(turn: Turn) -> None:
-    member = turn.require_member()
-    if member.cooperative_id is None:
+    if turn.speaker.cooperative_id is None:
         raise Refusal("no_cooperative")
 
 
@@ -87,7 +89,7 @@ FLOWS: dict[str, Flow] = {
             Step("ask_currency", lambda turn, text: check_currency(text)),
             Step("ask_timezone", _timezone),
         ),
-        check_may_setup,
+        _nothing_more,
         required=2,
     ),
     "propose": Flow(

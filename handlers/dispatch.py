@@ -11,6 +11,9 @@ chatter) from its sender's bucket in that chat. A message over the limit is not
 acted on: the first one is answered with ``refusal/slow_down`` (when to go on),
 the rest get silence until the bucket has refilled. The inbox is checked first,
 so a redelivered message never takes a token.
+
+Who may use a command, and where, is checked here before it runs, from the rule it
+declares (handlers/registry.py): the commands themselves no longer check roles.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from handlers import assembly_form, conversations
 from handlers.incoming import Incoming
 from handlers.parsing import parse_command
-from handlers.registry import COMMANDS
+from handlers.registry import authorise
 from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -50,10 +53,9 @@ def route(turn: Turn) -> None:
     if line.name == "cancel":
         turn.reply("cancelled" if conversations.end_state(turn) else "nothing_to_cancel")
         return
-    if line.name not in COMMANDS:
-        raise Refusal("unknown_command", name=line.name)
     flow = conversations.FLOWS.get(line.name)
     if flow is not None and len(line.args) < flow.required:
+        authorise(turn, line.name, line.args)
         # Starting a form replaces one in progress; any other command leaves it be,
         # so someone can check /bonds halfway through /propose and carry on.
         with turn.uow.savepoint():
@@ -63,8 +65,12 @@ def route(turn: Turn) -> None:
 
 
 def run(turn: Turn, name: str, args: list[str]) -> None:
+    """Check the command's rule, then run it; its sender becomes known to minga in the
+    same savepoint, so a refusal leaves no person or account behind."""
+    found = authorise(turn, name, args)
     with turn.uow.savepoint():
-        COMMANDS[name].function(turn, args)
+        turn.register()
+        found.function(turn, args)
 
 
 def addressed(uow: UnitOfWork, msg: Incoming) -> bool:
@@ -115,6 +121,7 @@ class Dispatcher:
                 route(turn)
             except Refusal as refusal:
                 turn.outgoing.clear()
+                turn.forget_rolled_back()
                 turn.refuse(refusal.code, **refusal.params)
             turn.acknowledge_button()
             uow.outbox.add(turn.outgoing, now)

@@ -315,6 +315,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"commands": HELP_NAMES, "is_member": False},  # queued before is_admin: as an admin's
         {"commands": HELP_NAMES, "is_member": True, "is_admin": False},
         {"commands": HELP_NAMES, "is_member": True, "is_admin": True},
+        {"commands": HELP_NAMES, "is_member": True, "limited": ["coop", "assembly"]},
     ],
     "help_command": [{"name": name, "role": COMMANDS[name].role} for name in HELP_NAMES],
     "holding_created": [{"issue": FILLED_ISSUE, "principal": 40000, "lease_from": "2027-01"}],

@@ -12,6 +12,7 @@ from domain.journal import bond_cleared
 from domain.limits import check_principal
 from domain.periods import Period, end_of_day
 from domain.ports import UnitOfWork
+from handlers.access import Rule, Who
 from handlers.money import parse_amount
 from handlers.parsing import parse_day, parse_issue_number
 from handlers.registry import command
@@ -48,9 +49,9 @@ def load_issue(turn: Turn, text: str, lock: bool = False) -> BondIssue:
     return issue
 
 
-@command("propose", "member")
+@command("propose", Rule(Who.MEMBER), who_note="of a cooperative")
 def propose(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     if member.cooperative_id is None:
         raise Refusal("no_cooperative")
@@ -79,9 +80,9 @@ def propose(turn: Turn, args: list[str]) -> None:
     turn.announce("bond_new", issue=issue_view(turn.uow, issue, turn.now), proposer=member.name)
 
 
-@command("pledge", "member")
+@command("pledge", Rule(Who.MEMBER))
 def pledge(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="pledge", example="/pledge 1 500")
@@ -123,9 +124,9 @@ def clear_issue(turn: Turn, issue: BondIssue) -> None:
     )
 
 
-@command("unpledge", "member")
+@command("unpledge", Rule(Who.MEMBER), who_note="with a pledge")
 def unpledge(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     if len(args) != 1:
         raise Refusal("usage", command="unpledge", example="/unpledge 1")
     commune = turn.require_commune()
@@ -141,9 +142,9 @@ def unpledge(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("withdraw", "member")
+@command("withdraw", Rule(Who.MEMBER), who_note="the bond's proposer, or an admin")
 def withdraw(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     if len(args) != 1:
         raise Refusal("usage", command="withdraw", example="/withdraw 2")
     issue = load_issue(turn, args[0], lock=True)
@@ -160,14 +161,14 @@ def withdraw(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("bonds", "member")
+@command("bonds", Rule(Who.PUBLIC))
 def bonds(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     open_issues = turn.uow.bonds.issues(commune.id, IssueStatus.OPEN)
     turn.reply("bonds", issues=[issue_view(turn.uow, i, turn.now) for i in open_issues])
 
 
-@command("bond", "member")
+@command("bond", Rule(Who.PUBLIC))
 def bond(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if len(args) != 1:

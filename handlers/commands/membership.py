@@ -7,7 +7,8 @@ from domain.errors import Refusal
 from domain.model import Member, Role
 from domain.ports import UnitOfWork
 from handlers import locales
-from handlers.registry import COMMANDS, command
+from handlers.access import Rule, Who
+from handlers.registry import COMMANDS, command, listed_commands
 from handlers.turn import Turn
 
 # More namesakes than this in one commune, and the name is the platform's user id.
@@ -25,7 +26,7 @@ def distinct_name(uow: UnitOfWork, member: Member, wanted: str, user_id: str) ->
     return names.numbered(names.member_name(user_id, user_id), member.person_id)
 
 
-@command("coop", "member")
+@command("coop", Rule(Who.PUBLIC), variants={"new": Rule(Who.ADMIN)})
 def coop(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if not args:
@@ -34,7 +35,6 @@ def coop(turn: Turn, args: list[str]) -> None:
         return
     if args[0].lower() != "new" or len(args) < 2:
         raise Refusal("usage", command="coop", example="/coop new Pan y Rosas")
-    turn.require_admin()
     name = names.clean(" ".join(args[1:]), names.COOPERATIVE)
     existing = turn.uow.communes.cooperative_by_name(commune.id, name)
     if existing is not None:
@@ -43,7 +43,7 @@ def coop(turn: Turn, args: list[str]) -> None:
     turn.post("coop_created", name=created.name)
 
 
-@command("join", "anyone")
+@command("join", Rule(Who.PUBLIC))
 def join(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     cooperative = None
@@ -82,9 +82,9 @@ def join(turn: Turn, args: list[str]) -> None:
     turn.post("joined", name=member.name, cooperative=cooperative.name if cooperative else None)
 
 
-@command("leave", "member")
+@command("leave", Rule(Who.MEMBER))
 def leave(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     if member.is_admin and turn.uow.communes.count_admins(member.commune_id) == 1:
         raise Refusal("last_admin_leave")
     released = []
@@ -101,9 +101,8 @@ def leave(turn: Turn, args: list[str]) -> None:
     turn.post("left", name=member.name, released=released)
 
 
-@command("role", "admin")
+@command("role", Rule(Who.ADMIN))
 def role(turn: Turn, args: list[str]) -> None:
-    turn.require_admin()
     commune = turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="role", example="/role ana treasurer")
@@ -132,7 +131,7 @@ def role(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("lang", "anyone")
+@command("lang", Rule(Who.ANYONE))
 def lang(turn: Turn, args: list[str]) -> None:
     chosen = locales.normalise(args[0]) if len(args) == 1 else None
     if chosen is None:
@@ -142,24 +141,14 @@ def lang(turn: Turn, args: list[str]) -> None:
     turn.reply("lang_set", language=chosen)
 
 
-@command("cancel", "anyone")
+@command("cancel", Rule(Who.ANYONE), who_note="with a form open")
 def cancel(turn: Turn, args: list[str]) -> None:
     """Handled by the dispatcher before any command runs; listed here for /help."""
 
 
-_ROLE_ORDER = {"anyone": 0, "member": 1, "treasurer": 2, "admin": 3}
-
-
-@command("help", "anyone")
+@command("help", Rule(Who.ANYONE))
 def help_command(turn: Turn, args: list[str]) -> None:
-    member = turn.member
-    roles = {"anyone"}
-    if member is not None:
-        roles.add("member")
-        if member.is_admin:
-            roles.add("admin")
-        if member.is_treasurer:
-            roles.add("treasurer")
+    """Exactly what the sender may use here, by the rules the dispatcher enforces."""
     if args:
         name = args[0].lstrip("/!").lower()
         found = COMMANDS.get(name)
@@ -167,14 +156,10 @@ def help_command(turn: Turn, args: list[str]) -> None:
             raise Refusal("unknown_command", name=args[0])
         turn.reply("help_command", name=found.name, role=found.role)
         return
-    hidden = {"setup"} if turn.commune is not None else set()
-    listed = sorted(
-        (c for c in COMMANDS.values() if c.role in roles and c.name not in hidden),
-        key=lambda c: (_ROLE_ORDER[c.role], c.name),
-    )
+    listed = [c for c in listed_commands() if c.allowed(turn)]
     turn.reply(
         "help",
         commands=[c.name for c in listed],
-        is_member=member is not None,
-        is_admin="admin" in roles,
+        limited=[c.name for c in listed if not c.fully_allowed(turn)],
+        is_member=turn.member is not None,
     )

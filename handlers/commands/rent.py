@@ -9,15 +9,16 @@ from domain.errors import Refusal
 from domain.journal import rent_received
 from domain.model import RentReceipt
 from domain.periods import Period, booking_period, lease_starts, open_period
+from handlers.access import Rule, Who
 from handlers.commands.bonds import issue_view, load_issue
 from handlers.money import parse_amount
 from handlers.registry import command
 from handlers.turn import Turn
 
 
-@command("rent", "treasurer")
+@command("rent", Rule(Who.TREASURER))
 def rent(turn: Turn, args: list[str]) -> None:
-    treasurer = turn.require_treasurer()
+    treasurer = turn.speaker
     turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="rent", example="/rent 1 333.33")

@@ -8,6 +8,7 @@ from importlib import resources
 from domain import names
 from domain.errors import Refusal
 from domain.model import Member
+from handlers.access import Rule, Where, Who
 from handlers.money import is_known_currency
 from handlers.registry import command
 from handlers.turn import Turn
@@ -55,18 +56,8 @@ def _zone_names() -> frozenset[str]:
     return frozenset(name for name in listed.split() if name not in _NOT_PLACES)
 
 
-def check_may_setup(turn: Turn) -> None:
-    if turn.msg.chat_is_private:
-        raise Refusal("setup_in_group")
-    if turn.chat is not None and turn.chat.commune_id is not None:
-        raise Refusal("already_setup", commune=turn.commune.name if turn.commune else "")
-    if not turn.msg.sender_is_platform_admin:
-        raise Refusal("setup_not_admin")
-
-
-@command("setup", "anyone")
+@command("setup", Rule(Who.PLATFORM_ADMIN, Where.GROUP, elsewhere="setup_in_group"))
 def setup(turn: Turn, args: list[str]) -> None:
-    check_may_setup(turn)
     if len(args) not in (2, 3):
         raise Refusal(
             "usage",

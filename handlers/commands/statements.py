@@ -9,25 +9,24 @@ from __future__ import annotations
 from domain.errors import Refusal
 from domain.model import Commune, Member
 from domain.periods import Period
+from handlers.access import Rule, Who
 from handlers.registry import command
 from handlers.statements import statements
 from handlers.turn import Turn
 
 
 def _whose(turn: Turn) -> tuple[Commune, Member]:
-    """The commune and the membership the statement is about: a member's, or else
-    that of a former member who left holding bonds (in this group's commune)."""
+    """The commune and the membership the statement is about: the member's own, or
+    else that of a former member who left holding bonds (the rule let them in)."""
     if turn.member is not None:
         return turn.require_commune(), turn.member
-    here = None if turn.commune is None else turn.commune.id
-    for former in turn.uow.communes.former_bondholders(turn.account.person_id):
-        if (here is None and turn.msg.chat_is_private) or former.commune_id == here:
-            return turn.uow.communes.get(former.commune_id), former
-    turn.require_member()  # refuses as for anyone else who is not a member
-    raise AssertionError("require_member refuses a non-member")
+    former = turn.former_bondholder()
+    if former is None:
+        raise RuntimeError("/statement ran for someone its rule refuses")
+    return former
 
 
-@command("statement", "member")
+@command("statement", Rule(Who.HOLDER), where_note="answers by DM")
 def statement(turn: Turn, args: list[str]) -> None:
     commune, member = _whose(turn)
     if len(args) > 1:

@@ -167,7 +167,7 @@ class CommuneRepository:
         return Chat(row.platform, row.platform_chat_id, row.is_private, row.commune_id)
 
     def in_chat(
-        self, platform: str, platform_chat_id: str, person_id: int
+        self, platform: str, platform_chat_id: str, person_id: int | None
     ) -> tuple[Chat | None, Commune | None, Member | None]:
         """The chat, the commune it is bound to and the person's membership there, at once."""
         row = (
@@ -239,18 +239,16 @@ class CommuneRepository:
             locale,
         )
 
-    def touch_account(
+    def seen_account(
         self,
         platform: str,
         platform_user_id: str,
         display_name: str,
         language: str | None,
         now: datetime,
-    ) -> Account:
-        """Find or create the account (and its person), keeping its name fresh.
-
-        A known account (nearly every message) is one UPDATE … RETURNING.
-        """
+    ) -> Account | None:
+        """The known account, its name kept fresh (one UPDATE … RETURNING); None for
+        someone never seen, and then nothing is written."""
         found = (
             connection_of(self.session)
             .execute(
@@ -265,26 +263,35 @@ class CommuneRepository:
             )
             .one_or_none()
         )
-        if found is not None:
-            return Account(
-                found.id,
-                platform,
-                platform_user_id,
-                found.person_id,
-                found.display_name,
-                found.language,
-                found.person_locale,
-            )
-        row = self.session.execute(
-            select(AccountRow).where(
-                AccountRow.platform == platform, AccountRow.platform_user_id == platform_user_id
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            person = PersonRow(created_at=now)
-            self.session.add(person)
-            self.session.flush()
-            row = AccountRow(
+        if found is None:
+            return None
+        return Account(
+            found.id,
+            platform,
+            platform_user_id,
+            found.person_id,
+            found.display_name,
+            found.language,
+            found.person_locale,
+        )
+
+    def touch_account(
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str,
+        language: str | None,
+        now: datetime,
+    ) -> Account:
+        """Find or create the account (and its person), keeping its name fresh."""
+        seen = self.seen_account(platform, platform_user_id, display_name, language, now)
+        if seen is not None:
+            return seen
+        person = PersonRow(created_at=now)
+        self.session.add(person)
+        self.session.flush()
+        self.session.add(
+            AccountRow(
                 platform=platform,
                 platform_user_id=platform_user_id,
                 person_id=person.id,
@@ -292,11 +299,7 @@ class CommuneRepository:
                 language=language,
                 last_seen_at=now,
             )
-        else:
-            row.display_name = display_name or row.display_name
-            row.language = language or row.language
-            row.last_seen_at = now
-        self.session.add(row)
+        )
         self.session.flush()
         account = self.account(platform, platform_user_id)
         assert account is not None
