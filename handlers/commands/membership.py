@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.errors import Refusal
 from domain.model import Member, Role
 from handlers import locales
+from handlers.commands.assemblies import leave_assemblies
 from handlers.registry import COMMANDS, command
 from handlers.turn import Turn
 
@@ -84,6 +85,7 @@ def leave(turn: Turn, args: list[str]) -> None:
     member.is_admin = member.is_treasurer = False
     turn.uow.communes.save_member(member)
     turn.post("left", name=member.name, released=released)
+    leave_assemblies(turn, member)
 
 
 @command("role", "admin")
