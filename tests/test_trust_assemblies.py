@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from harness import ASSEMBLY_COMMUNE, ConsoleChat
+from sqlalchemy import create_engine, text
 
 from domain.errors import Refusal
 from domain.local_time import later, local_moment, weeks_later
 from domain.periods import FIRST_YEAR, LAST_YEAR, Period
+from storage.migrate import alembic_config
 
 MINGA = Path(sys.executable).parent / "minga"
 MADRID = "Europe/Madrid"
@@ -152,6 +155,50 @@ def test_leaving_before_voting_opens_keeps_the_member_out_of_that_vote(
     )
     out = commune.say(":now 2027-02-01T17:00:00Z")
     assert "[group] 3 members may vote. /delegate <member> lets someone vote for you." in out
+
+
+def test_the_migration_takes_earlier_leavers_out_of_delegations_and_open_votes(
+    commune: ConsoleChat,
+) -> None:
+    """Members who left before this fix kept their delegations and open votes; 0011 ends them."""
+    commune.say(
+        'ana@group: /assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00',
+        'ana@group: /motion 1 "Buy a tractor"',
+        ":now 2027-02-01T17:00:00Z",
+        "dee@group: /leave",
+    )
+    engine = create_engine(commune.url)
+    with engine.begin() as connection:  # put back what a leave used to leave behind
+        ids = dict(connection.execute(text("SELECT name, id FROM member")).all())
+        at = {"at": datetime(2027, 2, 1, 17, tzinfo=UTC)}
+        connection.execute(
+            text(
+                "INSERT INTO delegation (commune_id, member_id, delegate_id, created_at) "
+                "SELECT commune_id, :cai, :dee, :at FROM member WHERE id = :dee"
+            ),
+            {"cai": ids["cai"], "dee": ids["dee"], **at},
+        )
+        connection.execute(
+            text("INSERT INTO assembly_voter (assembly_id, member_id, present) VALUES (1, :d, :f)"),
+            {"d": ids["dee"], "f": False},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO vote (motion_id, member_id, choice, cast_at) VALUES (1, :d, 'no', :at)"
+            ),
+            {"d": ids["dee"], **at},
+        )
+        connection.execute(text("UPDATE assembly SET eligible = 4"))
+    engine.dispose()
+    assert report(commune)["motions"][0]["no"] == 2  # dee, and cai through dee
+    config = alembic_config(commune.url)
+    command.downgrade(config, "0009")
+    command.upgrade(config, "head")
+    after = report(commune)
+    assert (after["eligible"], after["motions"][0]["turnout"]) == (3, 0)
+    assert commune.say("cai@group: /undelegate")[0].startswith(
+        "[group] You have not delegated your vote."
+    )
 
 
 # --- durations are real time ----------------------------------------------------------------
