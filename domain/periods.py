@@ -11,6 +11,19 @@ from domain.errors import Refusal
 
 _PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
+# The years a date typed by a member may fall in, for every command that reads one
+# (/propose deadlines, assembly times, statement months). Far enough ahead for any
+# plan, near enough that a period's end, a deadline's last instant and a voting
+# window of weeks all stay inside what datetime can hold.
+FIRST_YEAR = 2000
+LAST_YEAR = 2999
+
+
+def require_year(year: int, text: str) -> None:
+    """Refuse a date outside FIRST_YEAR..LAST_YEAR, naming the bounds."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Refusal("year_out_of_range", text=text, first=FIRST_YEAR, last=LAST_YEAR)
+
 
 @dataclass(frozen=True, order=True)
 class Period:
@@ -22,8 +35,9 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         match = _PERIOD.match(text.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12 or not 1 < int(match.group(1)) < 9999:
+        if not match or not 1 <= int(match.group(2)) <= 12:
             raise Refusal("bad_period", text=text)
+        require_year(int(match.group(1)), text)
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

@@ -236,6 +236,17 @@ class Assemblies(Protocol):
 
     def undelegate(self, commune_id: int, member_id: int) -> int | None: ...
 
+    def end_delegations(self, commune_id: int, member_id: int) -> list[int]:
+        """Remove the member's delegation and every one to them (they are leaving);
+        returns the members who had delegated to them, to be told."""
+        ...
+
+    def withdraw_voter(self, commune_id: int, member_id: int, now: datetime) -> list[int]:
+        """Take a leaving member off every vote still open: their voter row, presence
+        and votes go, and each such assembly's eligible count drops by one. Returns
+        those assemblies' ids; closed ones (and their stored results) are untouched."""
+        ...
+
 
 class Clearings(Protocol):
     """The period clearing's reads and writes, each over all members at once: a

@@ -16,7 +16,7 @@ def money(**kwargs: object) -> object:
     return Field(sa_column=Column(BigInteger, nullable=False, **kwargs))
 
 
-# Names and their keys (domain.names.name_key, migration 0010): the unique index is on
+# Names and their keys (domain.names.name_key, migration 0012): the unique index is on
 # the key, so no two communes, cooperatives of a commune or members of a commune can
 # have names that differ only in case, width or invisible characters.
 KEY_LENGTH = 255  # a key is at most three times its name (case folding "ß" is "ss")
@@ -447,7 +447,7 @@ class ClearingCooperativeRow(SQLModel, table=True):
 
 
 class JobFailureRow(SQLModel, table=True):
-    """Scheduled work that failed and waits to be retried (migration 0013).
+    """Scheduled work that failed and waits to be retried (migration 0010).
 
     One row per failing item (a bond's deadline, a period's clearing, an assembly
     step), written after the item's own transaction rolled back and deleted in the

@@ -302,6 +302,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "delegated": [{"delegate": "ana"}],
     "delegation_received": [{"name": "ben", "delegators": ["ben", "cai"]}],
     "delegation_withdrawn": [{"name": "ben"}],
+    "delegation_ended": [{"name": "ben"}],
     "form_assembly": [{}],
     "dm_start_needed": [
         {"names": ["ben"], "more": 0, "link": "https://t.me/minga_bot?start=c1-x"},
@@ -468,6 +469,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/bad_date": [{"text": "31/03/2027"}],
     "refusal/bad_issue_number": [{"text": "x"}],
     "refusal/bad_period": [{"text": "enero"}],
+    "refusal/year_out_of_range": [{"text": "9999-12-31", "first": 2000, "last": 2999}],
+    "refusal/nonexistent_time": [
+        {
+            "text": "2027-03-28T02:30",
+            "zone": "Europe/Madrid",
+            "before": "2027-03-28T01:59:00+01:00",
+            "after": "2027-03-28T03:00:00+02:00",
+        }
+    ],
     "refusal/commune_name_taken": [{"name": "Terra"}],
     "refusal/cooperative_exists": [{"name": "Tierra"}],
     "refusal/deadline_past": [{}],

@@ -8,6 +8,7 @@ from domain.model import Member, Role
 from domain.ports import UnitOfWork
 from handlers import locales
 from handlers.access import Rule, Who
+from handlers.commands.assemblies import leave_assemblies
 from handlers.registry import COMMANDS, command, listed_commands
 from handlers.turn import Turn
 
@@ -99,6 +100,7 @@ def leave(turn: Turn, args: list[str]) -> None:
     member.is_admin = member.is_treasurer = False
     turn.uow.communes.save_member(member)
     turn.post("left", name=member.name, released=released)
+    leave_assemblies(turn, member)
 
 
 @command("role", Rule(Who.ADMIN))

@@ -5,8 +5,8 @@ address to minga in that chat (domain/flood.py). A small table, written by one
 UPSERT in each command's own transaction, so the limit holds across processes
 and restarts.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 10:00:00
 """
 from alembic import op
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0014'
-down_revision = '0013'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

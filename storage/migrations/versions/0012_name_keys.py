@@ -11,8 +11,8 @@ The column is added with a server default of '' (SQLite cannot add a NOT NULL co
 without one); PostgreSQL drops it again at once. A row inserted without a key then
 collides with the next one instead of going unnoticed.
 
-Revision ID: 0010
-Revises: 0014
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-27 10:00:00
 """
 from alembic import op
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from domain.names import name_key, numbered
 
 
-revision = '0010'
-down_revision = '0014'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
