@@ -85,7 +85,9 @@ def libpq(url: str) -> tuple[str, dict[str, str]]:
     (never on a command line, where ``ps`` would show it)."""
     parsed: URL = make_url(url)
     env = {"PGPASSWORD": parsed.password} if parsed.password else {}
-    plain = parsed.set(drivername="postgresql", password=None)
+    plain = URL.create(
+        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database
+    )
     return plain.render_as_string(hide_password=False), env
 
 

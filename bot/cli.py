@@ -168,6 +168,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     import subprocess
 
+    from sqlalchemy.engine import make_url
+
     from bot.backup import (
         NOT_TAKEN,
         USAGE,
@@ -200,7 +202,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if pg_dump is None:
         print("pg_dump is not installed (apt install postgresql-client). Run:", file=sys.stderr)
         print("  " + " ".join(dump_command("pg_dump", url, target)), file=sys.stderr)
-        print(f"then check the live database: minga check --db '{url}'", file=sys.stderr)
+        shown = make_url(url).render_as_string(hide_password=True)
+        print(f"then check the live database: minga check --db '{shown}'", file=sys.stderr)
         return NOT_TAKEN
     database = Database(url)
     try:
