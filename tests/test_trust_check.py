@@ -135,6 +135,22 @@ def test_every_step_of_the_worked_example_is_clean(database_url: str) -> None:
         chat.close()
 
 
+def test_the_benchmark_federation_is_clean_before_and_after_its_clearing(database_url: str) -> None:
+    from bench.federation import CLEAR_AT, build
+    from handlers.jobs import run_due
+
+    database = Database(database_url)
+    try:
+        build(database, 300, 30, 5)
+        with database.unit_of_work() as uow:
+            assert find_discrepancies(uow) == []
+        assert [item.key for item in run_due(database.unit_of_work, CLEAR_AT)] == ["2027-01"]
+        with database.unit_of_work() as uow:
+            assert find_discrepancies(uow) == []
+    finally:
+        database.dispose()
+
+
 # one test per invariant, broken by hand -------------------------------------------------
 def test_an_unbalanced_entry_is_named(books) -> None:  # type: ignore[no-untyped-def]
     _, database = books
