@@ -177,14 +177,19 @@ class _Checks:
         e = JournalEntryRow
         unbalanced = per_entry.c.total != 0
         stray = case((per_entry.c.low != e.commune_id, per_entry.c.low), else_=per_entry.c.high)
-        return _shape(
-            case((unbalanced, "entry_unbalanced"), else_="posting_commune"),
-            commune=e.commune_id,
-            entry=e.id,
-            expected=case((unbalanced, 0), else_=e.commune_id),
-            found=case((unbalanced, per_entry.c.total), else_=stray),
-        ).select_from(per_entry).join(e, e.id == per_entry.c.entry_id).where(
-            or_(unbalanced, per_entry.c.low != e.commune_id, per_entry.c.high != e.commune_id)
+        return (
+            _shape(
+                case((unbalanced, "entry_unbalanced"), else_="posting_commune"),
+                commune=e.commune_id,
+                entry=e.id,
+                expected=case((unbalanced, 0), else_=e.commune_id),
+                found=case((unbalanced, per_entry.c.total), else_=stray),
+            )
+            .select_from(per_entry)
+            .join(e, e.id == per_entry.c.entry_id)
+            .where(
+                or_(unbalanced, per_entry.c.low != e.commune_id, per_entry.c.high != e.commune_id)
+            )
         )
 
     def entries_counted(self) -> Select[Any]:
@@ -284,14 +289,18 @@ class _Checks:
     def clearings_carry(self) -> Select[Any]:
         """Each clearing carries on from the one before it in the same commune."""
         c = ClearingRow
-        chained = select(
-            c.id,
-            c.commune_id,
-            c.carry_in,
-            func.coalesce(
-                func.lag(c.carry_out).over(partition_by=c.commune_id, order_by=c.period), 0
-            ).label("previous"),
-        ).where(self.of(c.commune_id)).subquery()
+        chained = (
+            select(
+                c.id,
+                c.commune_id,
+                c.carry_in,
+                func.coalesce(
+                    func.lag(c.carry_out).over(partition_by=c.commune_id, order_by=c.period), 0
+                ).label("previous"),
+            )
+            .where(self.of(c.commune_id))
+            .subquery()
+        )
         return _shape(
             "clearing_carry",
             commune=chained.c.commune_id,
@@ -490,18 +499,13 @@ class _Checks:
             cast(null(), BigInteger).label("receipt_id"),
             cast(c.rent_received, BigInteger).label("amount"),
         ).where(self.of(c.commune_id))
-        found = (
-            select(
-                r.commune_id,
-                r.period,
-                cast(null(), BigInteger),
-                cast(r.id, BigInteger),
-                cast(r.amount, BigInteger),
-            )
-            .join(
-                latest, and_(latest.c.commune_id == r.commune_id, r.period <= latest.c.period)
-            )
-        )
+        found = select(
+            r.commune_id,
+            r.period,
+            cast(null(), BigInteger),
+            cast(r.id, BigInteger),
+            cast(r.amount, BigInteger),
+        ).join(latest, and_(latest.c.commune_id == r.commune_id, r.period <= latest.c.period))
         rows = _sides(expected, found)
         return (
             _shape(
@@ -513,9 +517,7 @@ class _Checks:
                 found=_found(rows),
             )
             .group_by(rows.c.commune_id, rows.c.period)
-            .having(
-                or_(_expected(rows) != _found(rows), func.max(rows.c.clearing_id).is_(None))
-            )
+            .having(or_(_expected(rows) != _found(rows), func.max(rows.c.clearing_id).is_(None)))
         )
 
     def lease_rent(self) -> Select[Any]:
