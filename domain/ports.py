@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from domain.assemblies import Assembly, Choice, Motion, Threshold
+from domain.audit import Discrepancy
 from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseTotal, Recipient
 from domain.flood import Bucket, FloodLimit
@@ -346,6 +347,14 @@ class Journal(Protocol):
     def summary(self, commune_id: int) -> LedgerSummary: ...
 
 
+class Audit(Protocol):
+    """The books' invariants (domain/audit.py), re-verified from the stored rows."""
+
+    def discrepancies(self, commune_id: int | None = None) -> list[Discrepancy]:
+        """Every broken invariant of the commune, or of all communes when None."""
+        ...
+
+
 class Inbox(Protocol):
     def record(
         self, platform: str, external_id: str, now: datetime, payload: str | None = None
@@ -445,6 +454,8 @@ class UnitOfWork(Protocol):
     def clearings(self) -> Clearings: ...
     @property
     def journal(self) -> Journal: ...
+    @property
+    def audit(self) -> Audit: ...
     @property
     def inbox(self) -> Inbox: ...
     @property

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repositories.assemblies import AssemblyRepository
+from storage.repositories.audit import AuditRepository
 from storage.repositories.bonds import BondRepository
 from storage.repositories.clearings import ClearingRepository
 from storage.repositories.communes import CommuneRepository
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.assemblies = AssemblyRepository(self.session)
         self.clearings = ClearingRepository(self.session)
         self.journal = JournalRepository(self.session)
+        self.audit = AuditRepository(self.session)  # minga check: the books' invariants
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.conversations = ConversationRepository(self.session)
