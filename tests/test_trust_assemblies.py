@@ -160,7 +160,7 @@ def test_leaving_before_voting_opens_keeps_the_member_out_of_that_vote(
 def test_the_migration_takes_earlier_leavers_out_of_delegations_and_open_votes(
     commune: ConsoleChat,
 ) -> None:
-    """Members who left before this fix kept their delegations and open votes; migration 0013 ends them."""
+    """Members who left before this fix kept their delegations and open votes: 0013 ends them."""
     commune.say(
         'ana@group: /assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00',
         'ana@group: /motion 1 "Buy a tractor"',
