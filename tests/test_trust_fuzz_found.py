@@ -39,3 +39,10 @@ def test_an_amount_of_thousands_of_digits_is_too_large_not_an_internal_error() -
             assert refusal.code == "amount_too_large", (text[:20], refusal)
         else:
             raise AssertionError(f"{text[:20]}… accepted")
+
+
+def test_a_superscript_digit_is_not_a_bond_number(terra) -> None:  # type: ignore[no-untyped-def]
+    """str.isdigit() says yes to "²"; int() then raised and minga answered internal_error."""
+    for typed, line in (("²", "/bond ²"), ("²", "/pledge ² 10"), ("¹", "/vote ¹ yes")):
+        (reply,) = terra.say(f"ana@group: {line}")
+        assert reply.startswith(f'[group] "{typed}" is not a'), reply
