@@ -101,6 +101,21 @@ def terra(chat):  # type: ignore[no-untyped-def]
     return chat
 
 
+# --- tallies --------------------------------------------------------------------
+
+#: What long-running tests tried (``"fuzz examples tried": 1234``), printed at the end
+#: of the run so ``.ci/run`` shows it: a test adds to ``config.stash[TALLY]``.
+TALLY = pytest.StashKey[dict[str, int]]()
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    tallies = config.stash.get(TALLY, {})
+    if tallies:
+        terminalreporter.section("tallies")
+        for what, count in sorted(tallies.items()):
+            terminalreporter.write_line(f"{what}: {count:,}")
+
+
 # --- matrix ---------------------------------------------------------------------
 
 
