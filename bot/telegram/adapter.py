@@ -58,7 +58,7 @@ import handlers.commands  # noqa: F401  (registers the commands)
 from bot.clock import real_now
 from bot.telegram.delivery import Deliverer
 from bot.telegram.keyboards import FormAnswer, parse_callback
-from bot.telegram.settings import TelegramSettings, telegram_settings
+from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import (
     ALLOWED_UPDATES,
     PLATFORM,
@@ -499,9 +499,6 @@ def _pause_after_receive() -> Callable[[], None] | None:
     return pause
 
 
-def from_config(database: Database) -> TelegramAdapter | None:
+def from_settings(database: Database, settings: TelegramSettings) -> TelegramAdapter:
     """The adapter ``minga run`` starts when MINGA_TELEGRAM_TOKEN (or the file) has a token."""
-    settings = telegram_settings()
-    if settings is None:
-        return None
     return TelegramAdapter(database, settings, after_receive=_pause_after_receive())
