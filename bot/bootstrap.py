@@ -13,13 +13,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from bot import config
 from bot.adapters import PLATFORMS, Adapter, AdapterFactory, configured_adapters, factories_named
 from bot.clock import real_now
 from bot.config import Settings
-from handlers.jobs import DueItem
 from storage.uow import Database
+
+if TYPE_CHECKING:
+    from handlers.jobs import DueItem
 
 
 @dataclass
