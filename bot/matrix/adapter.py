@@ -42,7 +42,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ from nio import (
 from nio.exceptions import EncryptionError, OlmUnverifiedDeviceError, SendRetryError
 
 from bot import coalesce
+from bot.clock import real_now
 from bot.matrix.messages import notice_content, render_both
 from bot.matrix.settings import MatrixSettings
 from handlers.dispatch import Dispatcher
@@ -97,10 +98,6 @@ LEGACY_ROOM_VERSIONS = frozenset(str(version) for version in range(1, 12))
 
 # Network failures that mean "try again later", never "this message is bad".
 TRANSIENT = (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, ConnectionError)
-
-
-def real_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class GapNotFilled(RuntimeError):

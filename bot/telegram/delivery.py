@@ -38,7 +38,7 @@ import logging
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
@@ -60,8 +60,9 @@ from bot.telegram.keyboards import keyboard_for, pledge_keyboard
 from bot.telegram.limits import Limiter
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import PLATFORM
+from bot.transactions import committed
 from domain.bonds import IssueStatus
-from handlers.commands.bonds import issue_view
+from handlers.bond_views import issue_view
 from handlers.incoming import BUTTON_ADDRESS_PREFIX
 from handlers.invites import invite_code
 from handlers.outbound import commune_context, to_groups
@@ -71,7 +72,6 @@ from storage.repositories.telegram import BondMessage
 from storage.uow import Database, SqlUnitOfWork
 
 log = logging.getLogger("minga.telegram")
-T = TypeVar("T")
 
 #: Templates whose delivery means a bond issue changed: its live message needs an edit.
 PROGRESS = frozenset({"pledged", "unpledged", "bond_cleared", "bond_expired", "bond_withdrawn"})
@@ -126,24 +126,17 @@ class Deliverer:
         self._unreachable = 0  # connection failures in a row, for the backoff
 
     # plumbing --------------------------------------------------------------------------
-    def _in_uow(self, work: Callable[[SqlUnitOfWork], T]) -> T:
-        with self.database.unit_of_work() as uow:
-            result = work(uow)
-            uow.commit()
-            return result
-
-    async def db(self, work: Callable[[SqlUnitOfWork], T]) -> T:
-        return await asyncio.to_thread(self._in_uow, work)
-
     async def _finish(self, outbox_id: int, state: str, reason: str | None) -> None:
-        await self.db(lambda uow: uow.telegram.finish(outbox_id, state, reason, real_now()))
+        await committed(
+            self.database, lambda uow: uow.telegram.finish(outbox_id, state, reason, real_now())
+        )
 
     async def _retry(self, outbox_id: int, seconds: float, reason: str) -> None:
         def later(uow: SqlUnitOfWork) -> None:
             now = real_now()
             uow.telegram.retry_later(outbox_id, now + timedelta(seconds=seconds), reason, now)
 
-        await self.db(later)
+        await committed(self.database, later)
 
     def _due_in(self, seconds: float) -> None:
         seconds = max(0.0, seconds)
@@ -176,10 +169,10 @@ class Deliverer:
         loop = asyncio.get_running_loop()
         if loop.time() - self._last_sweep > SWEEP_EVERY:
             self._last_sweep = loop.time()
-            lost = await self.db(lambda uow: uow.telegram.sweep_interrupted(now))
+            lost = await committed(self.database, lambda uow: uow.telegram.sweep_interrupted(now))
             if lost:
                 log.warning("%d message(s) were in flight when minga stopped: uncertain", len(lost))
-        rows = await self.db(lambda uow: uow.telegram.pending(now, limit=500))
+        rows = await committed(self.database, lambda uow: uow.telegram.pending(now, limit=500))
         buttons = [r for r in rows if r.address.startswith(BUTTON_ADDRESS_PREFIX)]
         messages = [r for r in rows if not r.address.startswith(BUTTON_ADDRESS_PREFIX)]
         if buttons:
@@ -188,7 +181,7 @@ class Deliverer:
         if chosen:
             await asyncio.gather(*(self._send(run) for run in chosen))
         await self._edit_bond_messages()
-        if await self.db(self._notify_blocked):
+        if await committed(self.database, self._notify_blocked):
             self._due_in(0)
         if sum(map(len, chosen)) < len(messages) and self._next_due is None:
             self._due_in(0.05)
@@ -253,7 +246,7 @@ class Deliverer:
             claimed = [i for i in texts if uow.telegram.start_sending(i, chat, now, now + LEASE)]
             return claimed, uow.telegram.parts_sent(claimed[0]) if len(claimed) == 1 else 0
 
-        claimed, done = await self.db(claim)
+        claimed, done = await committed(self.database, claim)
         rows = [row for row in run if row.id in claimed]
         ordered = [texts[row.id] for row in rows]
         async with self._sending:
@@ -262,7 +255,7 @@ class Deliverer:
                 if not await self._send_message(chat, group, rows[start:stop], text, done):
                     untried = [row.id for row in rows[stop:]]
                     if untried:  # free to go in a later pass
-                        await self.db(lambda uow, ids=untried: _untried(uow, ids))
+                        await committed(self.database, lambda uow, ids=untried: _untried(uow, ids))
                     return
                 done = 0
 
@@ -288,7 +281,9 @@ class Deliverer:
                 message_id = sent.message_id if sent is not None else None
                 if not last:
                     count = index + 1
-                    await self.db(lambda uow, n=count: uow.telegram.part_sent(lead.id, n))
+                    await committed(
+                        self.database, lambda uow, n=count: uow.telegram.part_sent(lead.id, n)
+                    )
         except RetryAfter as error:
             seconds = retry_after_seconds(error)
             log.info("telegram flood control: pausing %.1fs", seconds)
@@ -300,12 +295,16 @@ class Deliverer:
         except ChatMigrated as error:
             new = str(error.new_chat_id)
             log.info("telegram group %s is now supergroup %s", chat, new)
-            await self.db(lambda uow: self._migrated(uow, [r.id for r in rows], chat, new))
+            await committed(
+                self.database, lambda uow: self._migrated(uow, [r.id for r in rows], chat, new)
+            )
             self._due_in(0)
             return False
         except Forbidden as error:
             reason = str(error)
-            await self.db(lambda uow: [self._forbidden(uow, row, reason) for row in rows])
+            await committed(
+                self.database, lambda uow: [self._forbidden(uow, row, reason) for row in rows]
+            )
             return False
         except (TimedOut, NetworkError) as error:
             await self._network_error(rows, error)
@@ -319,7 +318,9 @@ class Deliverer:
             await self._finish_all(rows, "uncertain", f"{type(error).__name__}: {error}")
             return False
         self._unreachable = 0
-        await self.db(lambda uow: [self._delivered(uow, row, message_id) for row in rows])
+        await committed(
+            self.database, lambda uow: [self._delivered(uow, row, message_id) for row in rows]
+        )
         return True
 
     async def _finish_all(self, rows: list[PendingMessage], state: str, reason: str) -> None:
@@ -327,7 +328,7 @@ class Deliverer:
             for row in rows:
                 uow.telegram.finish(row.id, state, reason, real_now())
 
-        await self.db(finish)
+        await committed(self.database, finish)
 
     async def _network_error(self, rows: list[PendingMessage], error: Exception) -> None:
         if never_sent(error):
@@ -387,8 +388,9 @@ class Deliverer:
             text = text[: ALERT_LIMIT - 1] + "…"
         alert = row.template.startswith("refusal/")
         now = real_now()
-        claimed = await self.db(
-            lambda uow: uow.telegram.start_sending(row.id, query_id, now, now + LEASE)
+        claimed = await committed(
+            self.database,
+            lambda uow: uow.telegram.start_sending(row.id, query_id, now, now + LEASE),
         )
         if not claimed:
             return
@@ -404,7 +406,9 @@ class Deliverer:
         except TelegramError as error:  # too old, or gone: an answer is only a courtesy
             await self._finish(row.id, "failed", str(error))
             return
-        await self.db(lambda uow: uow.telegram.sent(row.id, query_id, None, real_now()))
+        await committed(
+            self.database, lambda uow: uow.telegram.sent(row.id, query_id, None, real_now())
+        )
 
     # live bond messages ---------------------------------------------------------------
     def _fresh(self, uow: SqlUnitOfWork, message: BondMessage) -> dict[str, Any] | None:
@@ -418,7 +422,7 @@ class Deliverer:
         return {**commune_context(commune), "issue": issue_view(uow, issue, self.clock())}
 
     async def _edit_bond_messages(self) -> None:
-        dirty = await self.db(lambda uow: uow.telegram.dirty_bond_messages())
+        dirty = await committed(self.database, lambda uow: uow.telegram.dirty_bond_messages())
         for message in dirty:
             chat = message.chat_id
             since = (real_now() - message.edited_at).total_seconds()
@@ -429,9 +433,11 @@ class Deliverer:
             if wait > 0:
                 self._due_in(wait)
                 continue
-            fresh = await self.db(lambda uow, m=message: self._fresh(uow, m))
+            fresh = await committed(self.database, lambda uow, m=message: self._fresh(uow, m))
             if fresh is None:
-                await self.db(lambda uow, m=message: uow.telegram.forget_bond_message(m.id))
+                await committed(
+                    self.database, lambda uow, m=message: uow.telegram.forget_bond_message(m.id)
+                )
                 continue
             shown = PendingMessage(0, PLATFORM, chat, False, None, "bond_live", message.locale, {})
             old_text = render("bond_live", message.locale, message.context, html=True)
@@ -460,7 +466,9 @@ class Deliverer:
                 reason = str(error).lower()
                 if "not modified" not in reason:
                     log.info("cannot edit bond message in %s: %s", chat, error)
-                    await self.db(lambda uow, m=message: uow.telegram.forget_bond_message(m.id))
+                    await committed(
+                        self.database, lambda uow, m=message: uow.telegram.forget_bond_message(m.id)
+                    )
                     continue
             except (NetworkError, TelegramError) as error:
                 # An edit sent twice shows the same thing: safe to try again later.
@@ -470,7 +478,9 @@ class Deliverer:
             await self._bond_edited(message.id, fresh)
 
     async def _bond_edited(self, bond_message_id: int, shown: dict[str, Any] | None) -> None:
-        await self.db(lambda uow: uow.telegram.bond_edited(bond_message_id, shown, real_now()))
+        await committed(
+            self.database, lambda uow: uow.telegram.bond_edited(bond_message_id, shown, real_now())
+        )
 
     @staticmethod
     def _live_keyboard(

@@ -229,16 +229,6 @@ def undelegate(turn: Turn, args: list[str]) -> None:
     turn.tell_member(former, "delegation_withdrawn", name=member.name)
 
 
-def leave_assemblies(turn: Turn, member: Member) -> None:
-    """A member who leaves stops deciding: delegations to and from them end (those who
-    had delegated to them learn it by DM), and in every vote still open they count
-    neither as a voter nor as eligible. Closed assemblies' results stay as published;
-    rejoining later does not bring them back into a vote that opened before."""
-    delegators = turn.uow.assemblies.end_delegations(member.commune_id, member.id)
-    turn.uow.assemblies.withdraw_voter(member.commune_id, member.id, turn.now)
-    turn.tell_members("delegation_ended", {m: {"name": member.name} for m in delegators})
-
-
 def _typed(names: list[str]) -> str:
     """The member names as typed, quoted where a name has a space, to show in a command."""
     return " ".join(f'"{name}"' if any(c.isspace() for c in name) else name for name in names)
