@@ -22,7 +22,7 @@ from domain.periods import Period, open_period
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from handlers.assembly_jobs import run_assembly_item
 from handlers.clearing import clear
-from handlers.commands.bonds import issue_view
+from handlers.bond_views import issue_view
 from handlers.job_failures import Job, failed, waiting, went_through
 from handlers.outbound import to_groups, to_members
 

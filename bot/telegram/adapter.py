@@ -71,8 +71,9 @@ from bot.telegram.updates import (
     incoming,
 )
 from bot.transactions import committed
-from handlers import assembly_form, locales
+from handlers import locales
 from handlers.dispatch import Dispatcher
+from handlers.forms import engine as forms
 from handlers.incoming import Incoming
 from handlers.registry import COMMANDS
 from handlers.rendering import render
@@ -450,16 +451,8 @@ class TelegramAdapter:
         """A form's buttons are its answerer's, and only while it waits at that step."""
         if press.answerer != str(event.user.id):
             return "button_not_yours"
-        state = uow.conversations.get(PLATFORM, event.chat_id, press.answerer)
-        if state is None:
-            return "button_expired"
-        name, data = state
-        waiting_at = (
-            assembly_form.position(data)
-            if name == assembly_form.NAME
-            else len(data.get("args", [])) + 1
-        )
-        if name != press.form or waiting_at != press.step:
+        state = forms.waiting(uow, PLATFORM, event.chat_id, press.answerer)
+        if state is None or state.form.name != press.form or state.position != press.step:
             return "button_expired"
         return None
 

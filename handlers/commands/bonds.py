@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from domain import names
-from domain.bonds import BondIssue, IssueStatus, validate_new_issue
+from domain.bonds import BondIssue, IssueStatus, clean_asset, validate_new_issue
 from domain.errors import Refusal
 from domain.journal import bond_cleared
 from domain.limits import check_principal
@@ -29,7 +28,7 @@ def propose(turn: Turn, args: list[str]) -> None:
     price = parse_amount(args[1], commune.currency, turn.locale)
     rent = parse_amount(args[2], commune.currency, turn.locale)
     deadline = end_of_day(parse_day(args[3]), commune.timezone)
-    asset = names.clean(args[0], names.ASSET)
+    asset = clean_asset(args[0])
     validate_new_issue(asset, price, rent, deadline, turn.now)
     turn.uow.communes.get(commune.id, lock=True)  # numbers are handed out one at a time
     check_principal(turn.uow.bonds.principal_outstanding(commune.id), price)
