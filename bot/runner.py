@@ -17,9 +17,8 @@ import signal
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters import configured_adapters
-from bot.cli import _pause_hook
 from bot.clock import real_now
-from handlers.job_failures import describe
+from bot.pause_for_tests import pause_before_clearing
 from handlers.jobs import run_due
 from storage.uow import Database
 
@@ -27,9 +26,9 @@ log = logging.getLogger("minga")
 
 
 def tick(database: Database) -> None:
-    done = run_due(database.unit_of_work, real_now(), _pause_hook())
+    done = run_due(database.unit_of_work, real_now(), pause_before_clearing())
     for item in done:
-        log.info("ran %s", describe(item.job))
+        log.info("ran %s", item)  # its kind and which one: "clearing for commune 1: 2027-01"
 
 
 async def _main(database: Database, tick_seconds: float) -> None:
