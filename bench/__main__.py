@@ -103,6 +103,9 @@ def main() -> int:
                     cluster.drop_database(f"clearing_{members}")
             members, cleared, floor = scaling[label][-1]
             rows.append(_clearing_row(label, members, cleared, floor))
+            _say(f"minga check on {members:,} members on {label}")
+            checked = in_subprocess("check", "--url", url)  # the largest size's, kept
+            rows.append(check_row(label, members, checked, cleared))
 
         _say("rendering statements")
         contexts = rendering.load_contexts(biggest_sqlite, 100_000)
@@ -179,6 +182,22 @@ def _clearing_row(label: str, members: int, cleared: Run, floor: Run) -> Row:
         ratio,
         target,
         met,
+    )
+
+
+def check_row(label: str, members: int, checked: Run, cleared: Run) -> Row:
+    """``minga check`` against the clearing of the same commune: at most 3× (issue 10)."""
+    ratio = checked.seconds / cleared.seconds
+    clean = checked.detail["discrepancies"] == 0
+    return Row(
+        f"minga check, {members:,} members, after its clearing (s; peak RSS)",
+        label,
+        f"{checked.seconds:.1f} s; {checked.rss_mb:.0f} MB; "
+        f"{checked.detail['discrepancies']} discrepancies",
+        f"{cleared.seconds:.1f} s (that commune's clearing)",
+        ratio,
+        "≤ 3×, clean",
+        ratio <= 3 and clean,
     )
 
 

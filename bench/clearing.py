@@ -8,6 +8,7 @@ bulk-inserts as many journal postings and outbox rows as that clearing wrote
 transaction: the least any clearing of that size could cost. ``next`` receives
 the following month's rent on every lease and clears that month (run it eleven
 times after ``clear`` to reach December, where year-to-date totals span the year).
+``check`` runs ``minga check``'s invariants over the cleared database.
 """
 
 from __future__ import annotations
@@ -82,13 +83,15 @@ def _clear(url: str) -> dict[str, Any]:
     done = run_due(database.unit_of_work, CLEAR_AT)
     seconds = time.perf_counter() - started
     assert [item.key for item in done] == ["2027-01"], done
+    cleared = (  # the clearing's own postings, not the builder's bond and rent entries
+        "SELECT count(*) FROM journal_posting WHERE entry_id IN "
+        "(SELECT id FROM journal_entry WHERE kind = 'clearing')"
+    )
     with database.engine.connect() as connection:
-        postings, outbox = (
-            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-            for table in ("journal_posting", "outbox")
-        )
+        postings = connection.execute(text(cleared)).scalar_one()
+        outbox = connection.execute(text("SELECT count(*) FROM outbox")).scalar_one()
         redemptions = connection.execute(
-            text("SELECT count(*) FROM journal_posting WHERE account_kind = 'holding'")
+            text(cleared + " AND account_kind = 'holding'")
         ).scalar_one()
         context = connection.execute(
             text("SELECT avg(length(context)) FROM outbox WHERE template = 'statement'")
@@ -145,6 +148,21 @@ def _next(url: str) -> dict[str, Any]:
         ).scalar_one()
     database.dispose()
     return {"seconds": seconds, "rss_mb": _rss_mb(), "period": str(period), "postings": postings}
+
+
+def _check(url: str) -> dict[str, Any]:
+    """``minga check``'s work on the whole database, as the command does it: one unit
+    of work, every invariant of every commune (``handlers.check.find_discrepancies``)."""
+    from handlers.check import find_discrepancies
+    from storage.uow import Database
+
+    database = Database(url)
+    started = time.perf_counter()
+    with database.unit_of_work() as uow:
+        found = find_discrepancies(uow)
+    seconds = time.perf_counter() - started
+    database.dispose()
+    return {"seconds": seconds, "rss_mb": _rss_mb(), "discrepancies": len(found)}
 
 
 def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str, Any]:
@@ -211,7 +229,7 @@ def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.clearing")
-    parser.add_argument("what", choices=["build", "clear", "next", "floor"])
+    parser.add_argument("what", choices=["build", "clear", "next", "floor", "check"])
     parser.add_argument("--url", required=True)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--postings", type=int, default=0)
@@ -225,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         result = _clear(args.url)
     elif args.what == "next":
         result = _next(args.url)
+    elif args.what == "check":
+        result = _check(args.url)
     else:
         result = _floor(args.url, args.postings, args.outbox, args.context_bytes)
     print(json.dumps(result))

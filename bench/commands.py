@@ -63,8 +63,8 @@ def setup(url: str) -> Database:
     with database.engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO commune (id, name, currency, timezone, locale, created_at) "
-                "VALUES (1, 'Bench', 'EUR', 'UTC', 'en', :at)"
+                "INSERT INTO commune (id, name, name_key, currency, timezone, locale, created_at) "
+                "VALUES (1, 'Bench', 'bench', 'EUR', 'UTC', 'en', :at)"
             ),
             {"at": LONG_AGO},
         )
@@ -75,7 +75,7 @@ def setup(url: str) -> Database:
             )
         )
         connection.execute(
-            text("INSERT INTO cooperative (id, commune_id, name) VALUES (1, 1, 'c')")
+            text("INSERT INTO cooperative (id, commune_id, name, name_key) VALUES (1, 1, 'c', 'c')")
         )
         for n in range(1, MEMBERS + 1):
             connection.execute(
@@ -91,8 +91,9 @@ def setup(url: str) -> Database:
             )
             connection.execute(
                 text(
-                    "INSERT INTO member (id, commune_id, person_id, name, cooperative_id, is_admin,"
-                    " is_treasurer, joined_at) VALUES (:n, 1, :n, :user, 1, false, false, :at)"
+                    "INSERT INTO member (id, commune_id, person_id, name, name_key, cooperative_id,"
+                    " is_admin, is_treasurer, joined_at)"
+                    " VALUES (:n, 1, :n, :user, :user, 1, false, false, :at)"
                 ),
                 {"n": n, "user": f"m{n}", "at": LONG_AGO},
             )

@@ -3,7 +3,9 @@
 Rows go in with bulk inserts (COPY on PostgreSQL; not through the chat commands,
 which would take hours at this size): members with accounts, cooperatives, cleared
 bond issues with their holdings, and one rent receipt per lease in the period to
-clear. The commune is founded in that period, so it is the first one due.
+clear, each with the journal entry its command would have written (``bond_cleared``,
+``rent``), so ``minga check`` finds the books right. The commune is founded in that
+period, so it is the first one due.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from storage.tables import (
     CommuneRow,
     CooperativeRow,
     HoldingRow,
+    JournalEntryRow,
+    JournalPostingRow,
     MemberRow,
     PersonRow,
     RentReceiptRow,
@@ -52,8 +56,8 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
 
         put(
             CommuneRow,
-            ("id", "name", "currency", "timezone", "locale", "created_at"),
-            [(1, "Fed", "EUR", "UTC", "en", FOUNDED)],
+            ("id", "name", "name_key", "currency", "timezone", "locale", "created_at"),
+            [(1, "Fed", "fed", "EUR", "UTC", "en", FOUNDED)],
         )
         put(
             ChatRow,
@@ -68,8 +72,8 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
         )
         put(
             CooperativeRow,
-            ("id", "commune_id", "name"),
-            ((c, 1, f"coop{c}") for c in range(1, cooperatives + 1)),
+            ("id", "commune_id", "name", "name_key"),
+            ((c, 1, f"coop{c}", f"coop{c}") for c in range(1, cooperatives + 1)),
         )
         put(
             MemberRow,
@@ -78,13 +82,14 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
                 "commune_id",
                 "person_id",
                 "name",
+                "name_key",
                 "cooperative_id",
                 "is_admin",
                 "is_treasurer",
                 "joined_at",
             ),
             (
-                (n, 1, n, f"m{n}", (n % cooperatives) + 1, n == 1, n == 1, LONG_AGO)
+                (n, 1, n, f"m{n}", f"m{n}", (n % cooperatives) + 1, n == 1, n == 1, LONG_AGO)
                 for n in range(1, members + 1)
             ),
         )
@@ -112,8 +117,7 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
                     (i % cooperatives) + 1,
                     1,
                     f"asset{i}",
-                    PRINCIPAL * holdings_per_lease
-                    + holdings_per_lease * (holdings_per_lease + 1) // 2,
+                    _price(i, holdings_per_lease),
                     RENT,
                     CLEARED,
                     LONG_AGO,
@@ -133,10 +137,11 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
             ("id", "commune_id", "issue_id", "amount", "received_at", "period", "recorded_by"),
             ((i, 1, i, RENT + i, RENT_DAY, PERIOD, 1) for i in range(1, leases + 1)),
         )
+        _journal(put, members, leases, holdings_per_lease)
         if connection.dialect.name == "postgresql":  # ids were given: move the sequences on
             for table in ("commune", "chat", "person", "account", "cooperative", "member"):
                 connection.execute(_sync_sequence(table))
-            for table in ("bond_issue", "holding", "rent_receipt"):
+            for table in ("bond_issue", "holding", "rent_receipt", "journal_entry"):
                 connection.execute(_sync_sequence(table))
     if database.engine.dialect.name == "postgresql":
         with database.engine.connect() as connection:
@@ -147,21 +152,67 @@ def build(database: Database, members: int, leases: int, holdings_per_lease: int
 NEARLY_REPAID = 5  # every 5th lease is owed 10 cents per holding: its rent mostly pools
 
 
+def _principal(issue: int, seq: int) -> int:
+    return 10 if issue % NEARLY_REPAID == 0 else PRINCIPAL + seq
+
+
+def _price(issue: int, per_lease: int) -> int:
+    return sum(_principal(issue, seq) for seq in range(1, per_lease + 1))
+
+
+def _journal(put: Any, members: int, leases: int, per_lease: int) -> None:
+    """What /pledge and /rent would have posted: each issue's bond_cleared entry (the
+    asset bought for its price, each holding owed its principal), entries 1 to
+    ``leases``, then each receipt's rent entry (cash in, the lease's rent out)."""
+    put(
+        JournalEntryRow,
+        ("id", "commune_id", "kind", "ref", "created_at"),
+        [
+            *((i, 1, "bond_cleared", f"issue:{i}", CLEARED) for i in range(1, leases + 1)),
+            *((leases + i, 1, "rent", f"receipt:{i}", RENT_DAY) for i in range(1, leases + 1)),
+        ],
+    )
+    columns = ("entry_id", "commune_id", "account_kind", "account_ref", "amount")
+    put(
+        JournalPostingRow,
+        columns,
+        ((i, 1, "asset", i, _price(i, per_lease)) for i in range(1, leases + 1)),
+    )
+    put(
+        JournalPostingRow,
+        columns,
+        (
+            (issue, 1, "holding", hid, -principal)
+            for hid, issue, _, principal, _, _ in _holdings(members, leases, per_lease)
+        ),
+    )
+    put(
+        JournalPostingRow,
+        columns,
+        (
+            posting
+            for i in range(1, leases + 1)
+            for posting in (
+                (leases + i, 1, "cash", 0, RENT + i),
+                (leases + i, 1, "rent", i, -(RENT + i)),
+            )
+        ),
+    )
+
+
 def _holdings(members: int, leases: int, per_lease: int) -> Iterable[tuple[int, ...]]:
     """Each lease's holders: distinct members spread over the whole commune.
 
     Most leases owe their whole principal, so their rent all goes to redemptions;
-    every ``NEARLY_REPAID``th is repaid but for 10 cents a holding, so its rent
-    repays the rest and pays the social dividend.
+    every ``NEARLY_REPAID``th is owed 10 cents a holding, so its rent repays that
+    and pays the social dividend.
     """
     hid = 0
     for issue in range(1, leases + 1):
         for seq in range(1, per_lease + 1):
             hid += 1
             holder = ((issue * per_lease + seq * 7919) % members) + 1
-            principal = PRINCIPAL + seq
-            redeemed = principal - 10 if issue % NEARLY_REPAID == 0 else 0
-            yield (hid, issue, holder, principal, redeemed, seq)
+            yield (hid, issue, holder, _principal(issue, seq), 0, seq)
 
 
 def _sync_sequence(table: str):  # type: ignore[no-untyped-def]

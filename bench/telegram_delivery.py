@@ -51,8 +51,8 @@ def build(database: Database, fake: FakeTelegram, members: int) -> None:
     with database.engine.begin() as connection:
         connection.execute(
             insert(CommuneRow.__table__),
-            [{"id": 1, "name": "Bench", "currency": "EUR", "timezone": "UTC", "locale": "en",
-              "created_at": FOUNDED}],
+            [{"id": 1, "name": "Bench", "name_key": "bench", "currency": "EUR", "timezone": "UTC",
+              "locale": "en", "created_at": FOUNDED}],
         )  # fmt: skip
         connection.execute(
             insert(ChatRow.__table__),
@@ -71,8 +71,8 @@ def build(database: Database, fake: FakeTelegram, members: int) -> None:
         )  # fmt: skip
         connection.execute(
             insert(MemberRow.__table__),
-            [{"id": n, "commune_id": 1, "person_id": n, "name": f"m{n}", "is_admin": n == 1,
-              "is_treasurer": n == 1, "joined_at": JOINED} for n in people],
+            [{"id": n, "commune_id": 1, "person_id": n, "name": f"m{n}", "name_key": f"m{n}",
+              "is_admin": n == 1, "is_treasurer": n == 1, "joined_at": JOINED} for n in people],
         )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The ``minga`` command: console, demo, report, run."""
+"""The ``minga`` command: console, demo, report, check, backup, run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.config import database_url
+from bot.config import database_url, flood_limit
 from domain.errors import Refusal
 from storage.uow import Database
 
@@ -40,9 +40,15 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import Console
 
     database = Database(database_url(args.db))
-    console = Console(database, before_commit=_pause_hook())
-    if args.script:
-        with open(args.script, encoding="utf-8") as script:
+    script_path = Path(args.script) if args.script else None
+    console = Console(
+        database,
+        before_commit=_pause_hook(),
+        flood=flood_limit() if args.flood else None,
+        script=script_path,
+    )
+    if script_path is not None:
+        with open(script_path, encoding="utf-8") as script:
             console.feed_lines(script)
     else:
         console.feed_lines(sys.stdin)
@@ -138,6 +144,86 @@ def cmd_assembly_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _commune_id(database: Database, name: str | None) -> tuple[int | None, str] | None:
+    """The commune to check, and how to call the scope; None if there is no such commune."""
+    if name is None:
+        return None, "all communes"
+    with database.unit_of_work() as uow:
+        commune = uow.communes.by_name(name)
+    if commune is None:
+        print(f"There is no commune called {name}.", file=sys.stderr)
+        return None
+    return commune.id, name
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.backup import USAGE, check
+
+    url = database_url(args.db)
+    if not _database_exists(url):
+        print(f"There is no database at {url}.", file=sys.stderr)
+        return USAGE
+    database = Database(url)
+    scope = _commune_id(database, args.commune)
+    if scope is None:
+        return USAGE
+    with database.unit_of_work() as uow:
+        return check(uow, *scope, sys.stdout)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    from bot.backup import (
+        NOT_TAKEN,
+        USAGE,
+        check,
+        dump_command,
+        find_pg_dump,
+        postgres_backup,
+        sqlite_backup,
+    )
+    from storage.engine import is_sqlite
+
+    url = database_url(args.db)
+    target = Path(args.to).resolve()
+    if not _database_exists(url):
+        print(f"There is no database at {url}.", file=sys.stderr)
+        return USAGE
+    if not target.parent.is_dir():
+        print(f"There is no directory {target.parent} to write the backup in.", file=sys.stderr)
+        return USAGE
+    if is_sqlite(url):
+        sqlite_backup(url, target)
+        print(f"Backed up to {target}; checking the copy.")
+        copy = Database(f"sqlite:///{target}")
+        try:
+            with copy.unit_of_work() as uow:
+                return check(uow, None, f"the copy {target}", sys.stdout)
+        finally:
+            copy.dispose()
+    pg_dump = find_pg_dump()
+    if pg_dump is None:
+        print("pg_dump is not installed (apt install postgresql-client). Run:", file=sys.stderr)
+        print("  " + " ".join(dump_command("pg_dump", url, target)), file=sys.stderr)
+        shown = make_url(url).render_as_string(hide_password=True)
+        print(f"then check the live database: minga check --db '{shown}'", file=sys.stderr)
+        return NOT_TAKEN
+    database = Database(url)
+    try:
+        return postgres_backup(
+            database,
+            target,
+            lambda uow: check(uow, None, f"the dump {target} (its snapshot)", sys.stdout),
+            pg_dump,
+        )
+    except subprocess.CalledProcessError as failed:
+        print(f"pg_dump failed ({failed.returncode}); no backup was written.", file=sys.stderr)
+        return NOT_TAKEN
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import run_forever
 
@@ -156,7 +242,15 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     console = with_db(commands.add_parser("console", help="chat with minga from a script or stdin"))
-    console.add_argument("--script", help="file of console lines (default: stdin)")
+    console.add_argument(
+        "--script",
+        help="file of console lines (default: stdin); run again, it skips what was done",
+    )
+    console.add_argument(
+        "--flood",
+        action="store_true",
+        help="apply flood control (flood_per_minute, flood_burst) on the simulated clock",
+    )
     console.set_defaults(run=cmd_console)
 
     demo = with_db(commands.add_parser("demo", help="run the worked example, then your turn"))
@@ -177,6 +271,18 @@ def parser() -> argparse.ArgumentParser:
     assembly_report.add_argument("--assembly", required=True, type=int, help="its number")
     assembly_report.add_argument("--json", action="store_true", help="one line of JSON")
     assembly_report.set_defaults(run=cmd_assembly_report)
+
+    check = with_db(
+        commands.add_parser("check", help="re-verify the books from the stored rows (1: not right)")
+    )
+    check.add_argument("--commune", help="only this commune (default: all of them)")
+    check.set_defaults(run=cmd_check)
+
+    backup = with_db(
+        commands.add_parser("backup", help="a consistent copy while the bot runs, then checked")
+    )
+    backup.add_argument("--to", required=True, help="file to write (replaced when complete)")
+    backup.set_defaults(run=cmd_backup)
 
     run = with_db(commands.add_parser("run", help="run the scheduler and configured adapters"))
     run.add_argument("--tick", type=float, default=30.0, help="seconds between checks for due work")

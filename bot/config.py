@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from domain.flood import DEFAULT_LIMIT, FloodLimit
 from storage.engine import default_database_url
 
 
@@ -33,3 +34,13 @@ def setting(name: str, default: str | None = None) -> str | None:
 
 def database_url(flag: str | None = None) -> str:
     return flag or setting("database_url") or default_database_url()
+
+
+def flood_limit() -> FloodLimit | None:
+    """Flood control for the chat platforms: ``flood_per_minute`` messages a minute
+    per member and chat, in bursts of ``flood_burst`` (domain.flood.DEFAULT_LIMIT
+    when unset); ``flood_per_minute = 0`` turns it off."""
+    per_minute = int(setting("flood_per_minute") or DEFAULT_LIMIT.per_minute)
+    if per_minute <= 0:
+        return None
+    return FloodLimit(per_minute, int(setting("flood_burst") or DEFAULT_LIMIT.burst))

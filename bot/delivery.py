@@ -10,6 +10,8 @@ from storage.uow import Database
 
 Send = Callable[[PendingMessage, str], None]
 
+BATCH = 1000  # messages rendered, sent and marked delivered per transaction
+
 
 def deliver_pending(
     database: Database,
@@ -18,14 +20,25 @@ def deliver_pending(
     html: bool = False,
     now_factory: Callable[[], object] | None = None,
 ) -> int:
-    """Send everything pending for ``platform`` in outbox order; returns how many."""
+    """Send everything pending for ``platform`` in outbox order; returns how many.
+
+    Everything, not one batch: a clearing queues a statement per member, and the
+    console must print all of them (and the replies queued after them) before it
+    reads the next line. A batch at a time, each marked delivered as it commits,
+    so a federation's statements never sit in memory together and a crash repeats
+    at most the batch it was in.
+    """
     from bot.clock import real_now
 
     now = (now_factory or real_now)()
-    with database.unit_of_work() as uow:
-        pending = uow.outbox.pending(platform)
-        for message in pending:
-            send(message, render(message.template, message.locale, message.context, html=html))
-        uow.outbox.mark_delivered([m.id for m in pending], now)
-        uow.commit()
-    return len(pending)
+    sent = 0
+    while True:
+        with database.unit_of_work() as uow:
+            pending = uow.outbox.pending(platform, BATCH)
+            for message in pending:
+                send(message, render(message.template, message.locale, message.context, html=html))
+            uow.outbox.mark_delivered([m.id for m in pending], now)
+            uow.commit()
+        sent += len(pending)
+        if len(pending) < BATCH:
+            return sent

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import Refusal
+from domain.local_time import later, real_length, weeks_later
 
 
 class Choice(StrEnum):
@@ -259,6 +260,20 @@ class Assembly:
                 opens=self.opens_at.isoformat(),
             )
 
+    def repeat_times(self, tz: str) -> tuple[datetime, datetime]:
+        """When the repeat of this assembly opens and closes: at the same local wall-clock
+        times ``repeat_weeks`` later, across a daylight-saving change too.
+
+        Should that make a window that closes before it opens (its local times moved by
+        a skipped hour), the repeat keeps this one's real length instead.
+        """
+        weeks = self.repeat_weeks or 0
+        opens_at = weeks_later(self.opens_at, weeks, tz)
+        closes_at = weeks_later(self.closes_at, weeks, tz)
+        if real_length(opens_at, closes_at) <= timedelta(0):
+            closes_at = later(opens_at, real_length(self.opens_at, self.closes_at))
+        return opens_at, closes_at
+
 
 @dataclass
 class Motion:
@@ -278,10 +293,13 @@ def validate_opening(opens_at: datetime, now: datetime) -> None:
 
 
 def validate_schedule(opens_at: datetime, closes_at: datetime, now: datetime) -> None:
+    """Measured in real time: two moments in one zone compare and subtract on the wall
+    clock in Python, so 02:30 and an hour later are "equal" on autumn's repeated hour."""
     validate_opening(opens_at, now)
-    if closes_at <= opens_at:
+    length = real_length(opens_at, closes_at)
+    if length <= timedelta(0):
         raise Refusal("closes_before_opening")
-    if closes_at - opens_at > timedelta(days=62):
+    if length > timedelta(days=62):
         raise Refusal("voting_too_long")
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from domain import names
 from domain.errors import Refusal
+from domain.limits import check_pledge
 
 
 class IssueStatus(StrEnum):
@@ -74,6 +76,7 @@ class BondIssue:
             raise Refusal("amount_not_positive")
         if amount > self.remaining:
             raise Refusal("pledge_exceeds_remaining", number=self.number, remaining=self.remaining)
+        check_pledge(amount + (mine.amount if mine is not None else 0))
         if mine is None:
             self.last_seq += 1
             self.pledgers += 1
@@ -117,10 +120,7 @@ def validate_new_issue(
     asset: str, price: int, rent: int, deadline: datetime, now: datetime
 ) -> None:
     """Refuse a proposal the commune could never clear or lease."""
-    if not asset.strip():
-        raise Refusal("asset_missing")
-    if len(asset) > 80:
-        raise Refusal("asset_too_long")
+    names.clean(asset, names.ASSET)
     if price <= 0 or rent <= 0:
         raise Refusal("amount_not_positive")
     if deadline <= now:

@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from domain.assemblies import Assembly, Choice, Motion, Threshold
+from domain.audit import Discrepancy
 from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseTotal, Recipient
+from domain.flood import Bucket, FloodLimit
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import (
@@ -48,7 +50,9 @@ class Communes(Protocol):
         """None while another worker holds the commune: scheduled work moves on."""
         ...
 
-    def by_name(self, name: str) -> Commune | None: ...
+    def by_name(self, name: str) -> Commune | None:
+        """Found by ``domain.names.name_key``: case, width and invisible characters aside."""
+        ...
 
     def all(self) -> list[Commune]: ...
 
@@ -59,7 +63,7 @@ class Communes(Protocol):
     def chat(self, platform: str, platform_chat_id: str) -> Chat | None: ...
 
     def in_chat(
-        self, platform: str, platform_chat_id: str, person_id: int
+        self, platform: str, platform_chat_id: str, person_id: int | None
     ) -> tuple[Chat | None, Commune | None, Member | None]:
         """All three at once: every message needs them, so one read, not three."""
         ...
@@ -70,6 +74,17 @@ class Communes(Protocol):
 
     def group_addresses(self, commune_id: int) -> list[Address]: ...
 
+    def seen_account(
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str,
+        language: str | None,
+        now: datetime,
+    ) -> Account | None:
+        """A known account, its name kept fresh; None (and nothing written) for a stranger."""
+        ...
+
     def touch_account(
         self,
         platform: str,
@@ -78,7 +93,8 @@ class Communes(Protocol):
         language: str | None,
         now: datetime,
     ) -> Account:
-        """Find or create, keeping the name fresh: a person exists from their first message."""
+        """Find or create, keeping the name fresh: a person exists from the first command
+        minga carries out for them (a refused one, or chatter, creates nobody)."""
         ...
 
     def set_person_locale(self, person_id: int, locale: str) -> None: ...
@@ -89,7 +105,9 @@ class Communes(Protocol):
 
     def cooperative(self, cooperative_id: int) -> Cooperative: ...
 
-    def cooperative_by_name(self, commune_id: int, name: str) -> Cooperative | None: ...
+    def cooperative_by_name(self, commune_id: int, name: str) -> Cooperative | None:
+        """By name key, like ``by_name``; keys are unique within a commune."""
+        ...
 
     def cooperatives(self, commune_id: int) -> list[Cooperative]: ...
 
@@ -99,9 +117,15 @@ class Communes(Protocol):
 
     def member_of(self, commune_id: int, person_id: int) -> Member | None: ...
 
-    def member_by_name(self, commune_id: int, name: str) -> Member | None: ...
+    def member_by_name(self, commune_id: int, name: str) -> Member | None:
+        """By name key, former members included (``save_member`` keeps keys unique)."""
+        ...
 
     def memberships(self, person_id: int) -> list[Member]: ...
+
+    def former_bondholders(self, person_id: int) -> list[Member]:
+        """Memberships left while holding bonds: /statement still answers them."""
+        ...
 
     def count_admins(self, commune_id: int) -> int: ...
 
@@ -150,6 +174,12 @@ class Bonds(Protocol):
     def add_rent(self, receipt: RentReceipt, commune_id: int) -> RentReceipt: ...
 
     def rent_total(self, issue_id: int, period: str | None = None) -> int: ...
+
+    def period_rent(self, commune_id: int, period: str) -> int: ...
+
+    def principal_outstanding(self, commune_id: int) -> int:
+        """Open issues' prices plus what holdings are still owed: what limits checks."""
+        ...
 
     def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]: ...
 
@@ -206,6 +236,17 @@ class Assemblies(Protocol):
     ) -> None: ...
 
     def undelegate(self, commune_id: int, member_id: int) -> int | None: ...
+
+    def end_delegations(self, commune_id: int, member_id: int) -> list[int]:
+        """Remove the member's delegation and every one to them (they are leaving);
+        returns the members who had delegated to them, to be told."""
+        ...
+
+    def withdraw_voter(self, commune_id: int, member_id: int, now: datetime) -> list[int]:
+        """Take a leaving member off every vote still open: their voter row, presence
+        and votes go, and each such assembly's eligible count drops by one. Returns
+        those assemblies' ids; closed ones (and their stored results) are untouched."""
+        ...
 
 
 class Clearings(Protocol):
@@ -306,11 +347,30 @@ class Journal(Protocol):
     def summary(self, commune_id: int) -> LedgerSummary: ...
 
 
+class Audit(Protocol):
+    """The books' invariants (domain/audit.py), re-verified from the stored rows."""
+
+    def discrepancies(self, commune_id: int | None = None) -> list[Discrepancy]:
+        """Every broken invariant of the commune, or of all communes when None."""
+        ...
+
+
 class Inbox(Protocol):
     def record(
         self, platform: str, external_id: str, now: datetime, payload: str | None = None
     ) -> bool:
         """False for a message handled before: redeliveries must not act twice."""
+        ...
+
+
+class Flood(Protocol):
+    """Flood control's token buckets, one per sender and chat (domain/flood.py)."""
+
+    def take(
+        self, platform: str, chat_id: str, user_id: str, now: datetime, limit: FloodLimit
+    ) -> Bucket:
+        """One message's token: ``limit.step`` of the stored bucket, in one statement
+        (a command's hot path gains a single round trip)."""
         ...
 
 
@@ -395,6 +455,8 @@ class UnitOfWork(Protocol):
     @property
     def journal(self) -> Journal: ...
     @property
+    def audit(self) -> Audit: ...
+    @property
     def inbox(self) -> Inbox: ...
     @property
     def outbox(self) -> Outbox: ...
@@ -406,6 +468,8 @@ class UnitOfWork(Protocol):
     def links(self) -> Links: ...
     @property
     def job_failures(self) -> JobFailures: ...
+    @property
+    def flood(self) -> Flood: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

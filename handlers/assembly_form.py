@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain import names
 from domain.assemblies import (
     Threshold,
     threshold_words,
@@ -18,6 +19,7 @@ from domain.assemblies import (
     validate_schedule,
 )
 from domain.errors import Refusal
+from handlers.registry import authorise
 from handlers.turn import Turn
 from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat, parse_yes_no
 
@@ -49,15 +51,13 @@ def position(data: dict[str, Any]) -> int:
 
 def parse_motion(text: str) -> tuple[str, Threshold]:
     """'Buy a tractor — two-thirds' -> ('Buy a tractor', TWO_THIRDS); majority by default."""
-    cleaned = text.strip()
+    cleaned = names.clean(text, names.MOTION)
     lowered = cleaned.lower()
     for word in sorted(_THRESHOLD_WORDS, key=len, reverse=True):
         if lowered.endswith(word) and len(lowered) > len(word):
             motion = cleaned[: -len(word)].rstrip(" -—–;,:|(").strip()
             if motion:
                 return motion, _THRESHOLD_WORDS[word]
-    if not cleaned or len(cleaned) > 500:
-        raise Refusal("bad_motion_text")
     return cleaned, Threshold.MAJORITY
 
 
@@ -106,10 +106,7 @@ def _take(turn: Turn, data: dict[str, Any], text: str) -> bool:
     commune = turn.require_commune()
     step = data["step"]
     if step == "title":
-        title = text.strip().strip('"')
-        if not title or len(title) > 200:
-            raise Refusal("bad_assembly_title")
-        data["title"] = title
+        data["title"] = names.clean(text.strip().strip('"'), names.TITLE)
     elif step == "opens":
         opens = parse_moment(text, commune.timezone, turn.locale, turn.now)
         validate_opening(opens, turn.now)
@@ -165,6 +162,7 @@ def answer(turn: Turn, data: dict[str, Any], text: str) -> None:
         return
     if complete:
         turn.uow.conversations.end(*_key(turn))
+        authorise(turn, NAME, [])  # still an admin when confirming: the bare /assembly rule
         with turn.uow.savepoint():
             create(
                 turn,

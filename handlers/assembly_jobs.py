@@ -61,14 +61,14 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
         uow, commune, "assembly_results", **results_values(uow, assembly, published=True)
     )
     if assembly.repeat_weeks:
-        step = timedelta(weeks=assembly.repeat_weeks)
+        opens_at, closes_at = assembly.repeat_times(commune.timezone)
         following = uow.assemblies.add(
             replace(
                 assembly,
                 id=0,
                 number=0,
-                opens_at=assembly.opens_at + step,
-                closes_at=assembly.closes_at + step,
+                opens_at=opens_at,
+                closes_at=closes_at,
                 status=AssemblyStatus.SCHEDULED,
                 reminded=0,
                 eligible=None,

@@ -12,9 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from domain import names
 from domain.errors import Refusal
 from domain.periods import end_of_day
-from handlers.commands.setup import check_currency, check_may_setup, check_name, check_timezone
+from handlers.commands.setup import (
+    check_currency,
+    check_name,
+    check_name_free,
+    check_timezone,
+)
 from handlers.money import parse_amount
 from handlers.parsing import parse_day
 from handlers.turn import Turn
@@ -33,7 +39,7 @@ class Flow:
     command: str
     intro: str  # template that says what the form is for and how to leave it
     steps: tuple[Step, ...]
-    precheck: Callable[[Turn], None]
+    precheck: Callable[[Turn], None]  # beyond the command's rule, checked before
     required: int  # how many arguments make the one-line form complete
 
 
@@ -52,12 +58,7 @@ def _deadline(turn: Turn, text: str) -> str:
 
 
 def _asset(turn: Turn, text: str) -> str:
-    asset = text.strip().strip('"')
-    if not asset:
-        raise Refusal("asset_missing")
-    if len(asset) > 80:
-        raise Refusal("asset_too_long")
-    return asset
+    return names.clean(text.strip().strip('"'), names.ASSET)
 
 
 def _timezone(turn: Turn, text: str) -> str:
@@ -66,14 +67,16 @@ def _timezone(turn: Turn, text: str) -> str:
 
 def _free_commune_name(turn: Turn, text: str) -> str:
     name = check_name(text.strip('"'))
-    if turn.uow.communes.by_name(name) is not None:
-        raise Refusal("commune_name_taken", name=name)
+    check_name_free(turn, name)
     return name
 
 
+def _nothing_more(turn: Turn) -> None:
+    """The dispatcher has checked the command's rule; nothing else to check first."""
+
+
 def _may_propose(turn: Turn) -> None:
-    member = turn.require_member()
-    if member.cooperative_id is None:
+    if turn.speaker.cooperative_id is None:
         raise Refusal("no_cooperative")
 
 
@@ -86,7 +89,7 @@ FLOWS: dict[str, Flow] = {
             Step("ask_currency", lambda turn, text: check_currency(text)),
             Step("ask_timezone", _timezone),
         ),
-        check_may_setup,
+        _nothing_more,
         required=2,
     ),
     "propose": Flow(

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from domain.bonds import IssueStatus
 from domain.model import Commune
-from domain.periods import Period
+from domain.periods import Period, open_period
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from handlers.assembly_jobs import run_assembly_item
 from handlers.clearing import clear
@@ -47,9 +47,7 @@ class DueItem:
 def next_period(uow: UnitOfWork, commune: Commune) -> Period:
     """Periods clear strictly in order: each one's carry is the next one's carry in."""
     latest = uow.clearings.latest(commune.id)
-    if latest is not None:
-        return Period.parse(latest.period).next()
-    return Period.containing(commune.created_at, commune.timezone)
+    return open_period(latest.period if latest else None, commune.created_at, commune.timezone)
 
 
 def due_items(uow: UnitOfWork, now: datetime) -> list[DueItem]:

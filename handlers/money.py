@@ -18,9 +18,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.numbers import (
     NumberFormatError,
     format_currency,
@@ -28,7 +30,7 @@ from babel.numbers import (
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
-    list_currencies,
+    get_territory_currencies,
     parse_decimal,
 )
 
@@ -67,10 +69,23 @@ def minor_digits(currency: str) -> int:
 
 
 def is_known_currency(code: str) -> bool:
-    """Whether ``code`` (any case, surrounding spaces ignored) is an ISO 4217
-    code Babel knows. Store ``code.strip().upper()``."""
+    """Whether ``code`` (any case, surrounding spaces ignored) is money a commune can
+    keep its books in: an ISO 4217 currency that is legal tender somewhere today, per
+    CLDR. Not the codes for no currency (XXX), testing (XTS), metals (XAU, XAG, XPT,
+    XPD), units of account and funds (XDR, XSU, BOV, CLF…), nor withdrawn currencies;
+    the shared ones (XOF, XAF, XCD, XPF) are. Store ``code.strip().upper()``."""
     code = code.strip()
-    return code.isascii() and code.upper() in list_currencies()
+    return code.isascii() and code.upper() in _tender_currencies(date.today())
+
+
+@functools.lru_cache(maxsize=2)
+def _tender_currencies(day: date) -> frozenset[str]:
+    """Every currency some territory uses as legal tender on ``day`` (CLDR)."""
+    return frozenset(
+        currency
+        for territory in get_global("territory_currencies")
+        for currency in get_territory_currencies(territory, start_date=day, tender=True)
+    )
 
 
 # ---------------------------------------------------------------- parsing
@@ -129,6 +144,7 @@ def _parse_amount(text: str, currency: str, locale: str) -> int:
     if not number:
         raise malformed()
 
+    _refuse_if_ambiguous(text, number, currency, loc, digits)
     value = _read_number(number, loc)
     if value is None:
         raise malformed()
@@ -146,6 +162,37 @@ def _parse_amount(text: str, currency: str, locale: str) -> int:
     if minor > MAX_MINOR:
         raise Refusal("amount_too_large", text=text)
     return minor
+
+
+def _refuse_if_ambiguous(text: str, number: str, currency: str, loc: Locale, digits: int) -> None:
+    """Refuse "1.50" where a dot groups thousands (es, ca), and "1,50" where a comma does
+    (en), showing both readings.
+
+    One to three digits, the grouping symbol, then one or two digits: it is either a
+    decimal typed with the other language's separator, or a grouped number with a
+    digit missing ("1.500"). Guessing could be wrong a thousandfold. A leading zero
+    ("0.50") or a longer whole part ("1200.50") cannot be a grouped number, and a
+    currency without that many decimals leaves only the grouped reading (refused as
+    too precise, as before).
+    """
+    group, decimal = get_group_symbol(loc), get_decimal_symbol(loc)
+    if {group, decimal} != {".", ","}:
+        return
+    found = re.fullmatch(f"([1-9][0-9]{{0,2}}){re.escape(group)}([0-9]{{1,2}})", number)
+    if found is None or len(found[2]) > digits:
+        return
+    whole, fraction = found[1], found[2]
+    scale = 10**digits
+    as_decimal = int(whole) * scale + int(fraction) * 10 ** (digits - len(fraction))
+    as_grouped = int(whole + fraction.ljust(3, "0")) * scale
+    raise Refusal(
+        "amount_ambiguous",
+        text=text,
+        decimal=f"{whole}{decimal}{fraction}",
+        decimal_amount=format_money(as_decimal, currency, str(loc)),
+        grouped=f"{whole}{group}{fraction.ljust(3, '0')}",
+        grouped_amount=format_money(as_grouped, currency, str(loc)),
+    )
 
 
 def _take_sign(s: str) -> tuple[int, str]:

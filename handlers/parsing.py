@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.errors import Refusal
+from domain.periods import require_year
 
 PREFIXES = ("/", "!")
 _WORD = re.compile(r"^[a-z_]+$")
@@ -44,7 +45,7 @@ def parse_issue_number(text: str) -> int:
 
 
 def parse_day(text: str) -> date:
-    """YYYY-MM-DD only (not week dates); years 2000-2999 keep periods computable."""
+    """YYYY-MM-DD only (not week dates), in the years every command accepts."""
     cleaned = text.strip()
     try:
         if not _DAY.match(cleaned):
@@ -52,6 +53,5 @@ def parse_day(text: str) -> date:
         day = date.fromisoformat(cleaned)
     except ValueError as error:
         raise Refusal("bad_date", text=text) from error
-    if not 2000 <= day.year <= 2999:
-        raise Refusal("bad_date", text=text)
+    require_year(day.year, text)
     return day

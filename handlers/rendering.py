@@ -35,6 +35,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 import templates
+from domain.local_time import is_ambiguous, utc_offset
 from handlers.locales import DEFAULT, SUPPORTED
 from handlers.money import format_money, format_number_plain
 
@@ -129,12 +130,23 @@ def _day(context: jinja2.runtime.Context, value: str | datetime, style: str = "d
 
 
 @jinja2.pass_context
-def _moment(context: jinja2.runtime.Context, value: str | datetime, style: str) -> str:
-    """`value` in the reader's time zone, in a date style: `opens|moment("weekday_date_time")`."""
+def _moment(
+    context: jinja2.runtime.Context, value: str | datetime, style: str, offset: bool = False
+) -> str:
+    """`value` in the reader's time zone, in a date style: `opens|moment("weekday_date_time")`.
+
+    A local time that happens twice (the hour repeated when clocks go back) always
+    carries its UTC offset, "Sun 31 Oct 2027 02:30 (UTC+02:00)", so the reader knows
+    which of the two is meant; ``offset=True`` adds it to any moment.
+    """
     tz = context.get("tz") or "UTC"
     locale = context["locale"]
     pattern = date_pattern(style, locale)
-    return format_datetime(_as_datetime(value), pattern, tzinfo=ZoneInfo(tz), locale=_cldr(locale))
+    moment = _as_datetime(value)
+    text = format_datetime(moment, pattern, tzinfo=ZoneInfo(tz), locale=_cldr(locale))
+    if offset or is_ambiguous(moment, tz):
+        text += f" ({utc_offset(moment, tz)})"
+    return text
 
 
 @jinja2.pass_context

@@ -6,6 +6,7 @@ the command succeeded; a refusal discards them and sends the refusal instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,72 +25,122 @@ class Turn:
     uow: UnitOfWork
     msg: Incoming
     now: datetime
-    account: Account
+    known: Account | None  # None: someone minga has never seen (see ``account``)
     chat: Chat | None
     commune: Commune | None
     member: Member | None
     locale: str
     outgoing: list[Outgoing] = field(default_factory=list)
+    _registered: bool = False  # the account was created during this turn
+    clock: Callable[[], datetime] | None = None  # to read the time again under a lock
 
     @classmethod
-    def start(cls, uow: UnitOfWork, msg: Incoming, now: datetime) -> Turn:
-        account = uow.communes.touch_account(
+    def start(
+        cls,
+        uow: UnitOfWork,
+        msg: Incoming,
+        now: datetime,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Turn:
+        known = uow.communes.seen_account(
             msg.platform, msg.user_id, msg.user_name, msg.user_language, now
         )
+        person_id = known.person_id if known else None
         chat: Chat | None = None
         commune: Commune | None = None
         member: Member | None = None
         if not msg.chat_is_private:
-            chat, commune, member = uow.communes.in_chat(
-                msg.platform, msg.chat_id, account.person_id
-            )
+            chat, commune, member = uow.communes.in_chat(msg.platform, msg.chat_id, person_id)
         else:
             chat = uow.communes.chat(msg.platform, msg.chat_id)
-            memberships = uow.communes.memberships(account.person_id)
+            memberships = uow.communes.memberships(person_id) if person_id is not None else []
             if memberships:
                 commune = uow.communes.get(memberships[0].commune_id)
                 member = memberships[0]
         if member is not None and not member.active:
             member = None
         locale = locales.choose(
-            account.person_locale, account.language, commune.locale if commune else None
+            known.person_locale if known else None,
+            known.language if known else msg.user_language,
+            commune.locale if commune else None,
         )
-        return cls(uow, msg, now, account, chat, commune, member, locale)
+        return cls(uow, msg, now, known, chat, commune, member, locale, clock=clock)
 
-    # who may -----------------------------------------------------------------------
+    # who is speaking -----------------------------------------------------------------
+    @property
+    def account(self) -> Account:
+        return self.register()
+
+    def register(self) -> Account:
+        """The sender's account, created (with its person) the first time a command
+        needs it. The dispatcher calls this only once a command is allowed to run, in
+        that command's savepoint: a refusal, or chatter, leaves no trace of a stranger."""
+        if self.known is None:
+            self.known = self.uow.communes.touch_account(
+                self.msg.platform,
+                self.msg.user_id,
+                self.msg.user_name,
+                self.msg.user_language,
+                self.now,
+            )
+            self._registered = True
+        return self.known
+
+    def forget_rolled_back(self) -> None:
+        """The command was refused and rolled back: an account it created is gone."""
+        if self._registered:
+            self.known, self._registered = None, False
+
+    @property
+    def person_id(self) -> int | None:
+        return self.known.person_id if self.known else None
+
+    def former_bondholder(self) -> tuple[Commune, Member] | None:
+        """The commune and former membership of someone who left holding bonds: in a
+        group, of that group's commune; by DM, their most recent such membership."""
+        if self.person_id is None:
+            return None
+        here = None if self.commune is None else self.commune.id
+        for former in self.uow.communes.former_bondholders(self.person_id):
+            if (here is None and self.msg.chat_is_private) or former.commune_id == here:
+                return self.uow.communes.get(former.commune_id), former
+        return None
+
     def require_commune(self) -> Commune:
+        """The commune spoken of. Commands declare who may use them and the dispatcher
+        checks that first (handlers/access.py); this guards the rest (forms, jobs)."""
         if self.commune is None:
             raise Refusal("no_commune_private" if self.msg.chat_is_private else "no_commune_here")
         return self.commune
 
-    def require_member(self) -> Member:
-        commune = self.require_commune()
+    @property
+    def speaker(self) -> Member:
+        """The member speaking, for a command declared for members (already checked)."""
         if self.member is None:
-            raise Refusal("not_member", commune=commune.name)
+            raise RuntimeError("a command for members ran for a non-member: check its rule")
         return self.member
 
-    def require_admin(self) -> Member:
-        member = self.require_member()
-        if not member.is_admin:
-            raise Refusal("not_admin")
-        return member
-
-    def require_treasurer(self) -> Member:
-        member = self.require_member()
-        if not member.is_treasurer:
-            raise Refusal("not_treasurer")
-        return member
+    def lock_commune(self) -> Commune:
+        """Hold the commune's row until commit, the lock the period's clearing claims,
+        then read the clock again: a command that waited for a clearing must date what
+        it records after that clearing, not before (SQLite's write lock was already
+        held when the turn began, so there the time does not move)."""
+        commune = self.require_commune()
+        self.commune = self.uow.communes.get(commune.id, lock=True)
+        if self.clock is not None:
+            self.now = max(self.now, self.clock())
+        return self.commune
 
     # where replies go ---------------------------------------------------------------
     @property
     def here(self) -> Address:
         if self.msg.chat_is_private:
-            return Address(self.msg.platform, self.msg.user_id, True, self.account.person_id)
+            return Address(self.msg.platform, self.msg.user_id, True, self.person_id)
         return Address(self.msg.platform, self.msg.chat_id, False)
 
     @property
     def private(self) -> Address:
-        return Address(self.msg.platform, self.msg.user_id, True, self.account.person_id)
+        return Address(self.msg.platform, self.msg.user_id, True, self.person_id)
 
     @property
     def button(self) -> Address | None:

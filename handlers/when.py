@@ -4,6 +4,10 @@ Exact forms (``2027-02-01T18:00``) are read in the commune's time zone; anything
 else goes to dateparser in the member's language, after dropping the little words
 it stumbles on ("a les", "a las", "at"). The result is always echoed back as an
 exact date, so a misreading is seen before anything is scheduled.
+
+Both forms end in the same place: a naive local wall time, made an instant by
+``domain.local_time.local_moment`` (which refuses the hour skipped in spring and
+takes the first of autumn's repeated hour). A duration ("2h") is real time.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from domain.errors import Refusal
+from domain.local_time import later, local_moment
+from domain.periods import require_year
 
 _EXACT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}$")
 _DURATION = re.compile(r"^([0-9]{1,4})\s*(m|min|h|d)$")
@@ -34,7 +40,7 @@ def parse_exact(text: str, tz: str) -> datetime:
         local = datetime.fromisoformat(cleaned.replace(" ", "T"))
     except ValueError as error:
         raise Refusal("bad_moment", text=text) from error
-    return local.replace(tzinfo=ZoneInfo(tz))
+    return local_moment(local, tz, text)
 
 
 def parse_moment(text: str, tz: str, locale: str, now: datetime) -> datetime:
@@ -51,15 +57,17 @@ def parse_moment(text: str, tz: str, locale: str, now: datetime) -> datetime:
         simplified,
         languages=[locale, "en"] if locale != "en" else ["en"],
         settings={
+            # A naive local time: dateparser's own zone handling (pytz) reads autumn's
+            # repeated hour as its second occurrence and lets spring's skipped one through.
             "TIMEZONE": tz,
-            "RETURN_AS_TIMEZONE_AWARE": True,
+            "RETURN_AS_TIMEZONE_AWARE": False,
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": local_now,
         },
     )
     if found is None:
         raise Refusal("bad_moment", text=text)
-    return found.astimezone(ZoneInfo(tz))
+    return local_moment(found, tz, text)
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -77,10 +85,13 @@ def parse_duration(text: str) -> timedelta | None:
 
 
 def parse_closing(text: str, opens_at: datetime, tz: str, locale: str, now: datetime) -> datetime:
-    """When voting closes: a duration after opening ("2h") or a moment."""
+    """When voting closes: a duration of real time after opening ("2h") or a moment."""
     duration = parse_duration(text)
     if duration is not None:
-        return opens_at + duration
+        closes_at = later(opens_at, duration)
+        local = closes_at.astimezone(ZoneInfo(tz))
+        require_year(local.year, local.strftime("%Y-%m-%dT%H:%M"))
+        return closes_at
     return parse_moment(text, tz, locale, opens_at if opens_at > now else now)
 
 

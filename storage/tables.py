@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, SmallInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -16,10 +16,18 @@ def money(**kwargs: object) -> object:
     return Field(sa_column=Column(BigInteger, nullable=False, **kwargs))
 
 
+# Names and their keys (domain.names.name_key, migration 0012): the unique index is on
+# the key, so no two communes, cooperatives of a commune or members of a commune can
+# have names that differ only in case, width or invisible characters.
+KEY_LENGTH = 255  # a key is at most three times its name (case folding "ß" is "ss")
+
+
 class CommuneRow(SQLModel, table=True):
     __tablename__ = "commune"
+    __table_args__ = (Index("ix_commune_name_key", "name_key", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=80)
+    name_key: str = Field(max_length=KEY_LENGTH)
     currency: str = Field(max_length=3)
     timezone: str = Field(max_length=64)
     locale: str = Field(max_length=16, default="en")
@@ -62,19 +70,27 @@ class AccountRow(SQLModel, table=True):
 
 class CooperativeRow(SQLModel, table=True):
     __tablename__ = "cooperative"
-    __table_args__ = (UniqueConstraint("commune_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("commune_id", "name"),
+        Index("ix_cooperative_name_key", "commune_id", "name_key", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id")
     name: str = Field(max_length=80)
+    name_key: str = Field(max_length=KEY_LENGTH)
 
 
 class MemberRow(SQLModel, table=True):
     __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("commune_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("commune_id", "person_id"),
+        Index("ix_member_name_key", "commune_id", "name_key", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     name: str = Field(max_length=255)
+    name_key: str = Field(max_length=KEY_LENGTH)
     # indexed (migration 0008): one member's statement counts their cooperative's members
     cooperative_id: int | None = Field(default=None, foreign_key="cooperative.id", index=True)
     is_admin: bool = False
@@ -253,6 +269,21 @@ class ConversationRow(SQLModel, table=True):
     updated_at: datetime
 
 
+class FloodBucketRow(SQLModel, table=True):
+    """Flood control: one token bucket per sender and chat (domain/flood.py).
+
+    ``tat`` is the bucket's theoretical arrival time in microseconds since the
+    epoch; ``verdict`` what became of the sender's latest message (domain.flood.Verdict).
+    """
+
+    __tablename__ = "flood_bucket"
+    platform: str = Field(primary_key=True, max_length=16)
+    chat_id: str = Field(primary_key=True, max_length=255)
+    user_id: str = Field(primary_key=True, max_length=255)
+    tat: int = Field(sa_column=Column(BigInteger, nullable=False))
+    verdict: int = Field(sa_column=Column(SmallInteger, nullable=False))
+
+
 class SettingRow(SQLModel, table=True):
     """Small key/value state of the process (the console's simulated clock)."""
 
@@ -416,7 +447,7 @@ class ClearingCooperativeRow(SQLModel, table=True):
 
 
 class JobFailureRow(SQLModel, table=True):
-    """Scheduled work that failed and waits to be retried (migration 0013).
+    """Scheduled work that failed and waits to be retried (migration 0010).
 
     One row per failing item (a bond's deadline, a period's clearing, an assembly
     step), written after the item's own transaction rolled back and deleted in the

@@ -16,9 +16,11 @@ from sqlmodel import Session
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.repositories.assemblies import AssemblyRepository
+from storage.repositories.audit import AuditRepository
 from storage.repositories.bonds import BondRepository
 from storage.repositories.clearings import ClearingRepository
 from storage.repositories.communes import CommuneRepository
+from storage.repositories.flood import FloodRepository
 from storage.repositories.jobs import JobFailureRepository
 from storage.repositories.journal import JournalRepository
 from storage.repositories.links import LinkRepository
@@ -48,17 +50,27 @@ class SqlUnitOfWork:
         except BaseException:
             self.writer.__exit__(None, None, None)
             raise
+        if self.engine.dialect.name == "sqlite":
+            # BEGIN IMMEDIATE now, not at the first statement: whatever the caller
+            # does next (reading the clock) happens while it holds the write lock.
+            try:
+                self.session.connection()
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
         self.communes = CommuneRepository(self.session)
         self.bonds = BondRepository(self.session)
         self.assemblies = AssemblyRepository(self.session)
         self.clearings = ClearingRepository(self.session)
         self.journal = JournalRepository(self.session)
+        self.audit = AuditRepository(self.session)  # minga check: the books' invariants
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.settings = SettingRepository(self.session)
         self.matrix = MatrixRepository(self.session)  # bot/matrix's bookkeeping
         self.links = LinkRepository(self.session)  # /link: one person, several accounts
+        self.flood = FloodRepository(self.session)  # flood control's buckets
         self.telegram = TelegramRepository(self.session)  # bot/telegram's bookkeeping
         self.job_failures = JobFailureRepository(self.session)  # scheduled work to retry
         return self

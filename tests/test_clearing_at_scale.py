@@ -145,7 +145,10 @@ def test_migration_0005_down_and_up_keeps_every_redemption(sqlite_url: str) -> N
         ).all()
         owed = dict(connection.execute(text("SELECT id, principal - redeemed FROM holding")).all())
         holding_postings = connection.execute(
-            text("SELECT count(*) FROM journal_posting WHERE account_kind = 'holding'")
+            text(  # the clearings' redemptions, not the bonds' own (bond_cleared) postings
+                "SELECT count(*) FROM journal_posting WHERE account_kind = 'holding' AND "
+                "entry_id IN (SELECT id FROM journal_entry WHERE kind = 'clearing')"
+            )
         ).scalar_one()
     assert len(restored) == holding_postings > 0
     assert all(owed[holding] == left for holding, _, left in restored)  # one clearing so far

@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import Refusal
-from domain.periods import Period, end_of_day
+from domain.periods import FIRST_YEAR, LAST_YEAR, Period, end_of_day
 
 MADRID = "Europe/Madrid"
 
-periods = st.builds(Period, st.integers(1900, 2200), st.integers(1, 12))
+periods = st.builds(Period, st.integers(FIRST_YEAR, LAST_YEAR), st.integers(1, 12))
 
 
 def utc(*args: int) -> datetime:

@@ -126,12 +126,14 @@ def test_the_unit_of_work_types_every_repository() -> None:
         "assemblies",
         "clearings",
         "journal",
+        "audit",
         "inbox",
         "outbox",
         "conversations",
         "settings",
         "links",
         "job_failures",
+        "flood",
     }
     assert all(_is_protocol(repository) for repository in REPOSITORIES.values())
 

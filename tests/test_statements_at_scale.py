@@ -159,8 +159,9 @@ def _leave_and_join(database: Database, period: Period) -> None:
         )
         connection.execute(
             text(
-                "INSERT INTO member (id, commune_id, person_id, name, is_admin, is_treasurer,"
-                " joined_at) VALUES (:id, 1, :id, 'joiner', false, false, :at)"
+                "INSERT INTO member (id, commune_id, person_id, name, name_key, is_admin,"
+                " is_treasurer, joined_at) VALUES (:id, 1, :id, 'joiner', 'joiner', false, false,"
+                " :at)"
             ),
             {"id": JOINER, "at": start + timedelta(days=3)},
         )

@@ -302,6 +302,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "delegated": [{"delegate": "ana"}],
     "delegation_received": [{"name": "ben", "delegators": ["ben", "cai"]}],
     "delegation_withdrawn": [{"name": "ben"}],
+    "delegation_ended": [{"name": "ben"}],
     "form_assembly": [{}],
     "dm_start_needed": [
         {"names": ["ben"], "more": 0, "link": "https://t.me/minga_bot?start=c1-x"},
@@ -315,6 +316,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"commands": HELP_NAMES, "is_member": False},  # queued before is_admin: as an admin's
         {"commands": HELP_NAMES, "is_member": True, "is_admin": False},
         {"commands": HELP_NAMES, "is_member": True, "is_admin": True},
+        {"commands": HELP_NAMES, "is_member": True, "limited": ["coop", "assembly"]},
     ],
     "help_command": [{"name": name, "role": COMMANDS[name].role} for name in HELP_NAMES],
     "holding_created": [{"issue": FILLED_ISSUE, "principal": 40000, "lease_from": "2027-01"}],
@@ -363,7 +365,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": OPEN_ISSUE, "amount": 25050, "total": 25050, "name": "ben"},
         {"issue": FILLED_ISSUE, "amount": 60000, "total": 100000, "name": "ana"},
     ],
-    "rent_recorded": [{"issue": CLEARED_ISSUE, "amount": 33333, "period": "2027-01"}],
+    "rent_recorded": [
+        {
+            "issue": CLEARED_ISSUE,
+            "amount": 33333,
+            "period": period,
+            "moved": moved,
+            "recorded": "2027-01",
+        }
+        for period, moved in (("2027-01", None), ("2027-02", "cleared"), ("2027-02", "lease"))
+    ],
     "role_set": [
         {"name": "ben", "role": role, "admin": admin, "treasurer": treasurer}
         for role, admin, treasurer in [
@@ -389,6 +400,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/already_in_cooperative": [{"cooperative": "Tierra"}],
     "refusal/already_member": [{"commune": "Terra"}],
     "refusal/already_setup": [{"commune": "Terra"}],
+    "refusal/amount_ambiguous": [
+        {
+            "text": "1.50",
+            "decimal": "1,50",
+            "decimal_amount": "1,50\u00a0€",
+            "grouped": "1.500",
+            "grouped_amount": "1.500,00\u00a0€",
+        }
+    ],
     "refusal/amount_malformed": [{"text": "12x"}],
     "refusal/amount_not_positive": [{"text": "-5"}, {}],
     "refusal/amount_too_large": [{"text": "1e99"}],
@@ -449,6 +469,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/bad_date": [{"text": "31/03/2027"}],
     "refusal/bad_issue_number": [{"text": "x"}],
     "refusal/bad_period": [{"text": "enero"}],
+    "refusal/year_out_of_range": [{"text": "9999-12-31", "first": 2000, "last": 2999}],
+    "refusal/nonexistent_time": [
+        {
+            "text": "2027-03-28T02:30",
+            "zone": "Europe/Madrid",
+            "before": "2027-03-28T01:59:00+01:00",
+            "after": "2027-03-28T03:00:00+02:00",
+        }
+    ],
     "refusal/commune_name_taken": [{"name": "Terra"}],
     "refusal/cooperative_exists": [{"name": "Tierra"}],
     "refusal/deadline_past": [{}],
@@ -462,19 +491,31 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/link_both_members": [{"commune": "Terra"}],
     "refusal/link_in_private": [{}],
     "refusal/link_same_person": [{}],
+    "refusal/name_hidden_character": [
+        {"problem": problem, "subject": subject, "char": "U+200B ZERO WIDTH SPACE"}
+        for problem in ("invisible", "bidi", "control")
+        for subject in ("name", "text")
+    ],
     "refusal/no_clearing_yet": [{}],
     "refusal/no_commune_here": [{}],
     "refusal/no_commune_private": [{}],
     "refusal/no_cooperative": [{}],
     "refusal/no_pledge": [{"number": 1}],
     "refusal/not_admin": [{}],
+    "refusal/not_cleared": [{"period": "2027-05"}],
     "refusal/not_leased": [{"number": 1, "asset": "Tractor"}],
     "refusal/not_member": [{"commune": "Terra"}],
     "refusal/not_proposer": [{"number": 1}],
     "refusal/not_treasurer": [{}],
     "refusal/pledge_exceeds_remaining": [{"number": 1, "remaining": 30000}],
+    "refusal/pledge_limit": [{"limit": 10**15}],
+    "refusal/principal_limit": [{"limit": 10**16, "outstanding": 10**16 - 5, "room": 5}],
+    "refusal/lease_rent_limit": [{"limit": 10**13, "period": "2027-01", "so_far": 33333}],
+    "refusal/period_rent_limit": [{"limit": 5 * 10**13, "period": "2027-01", "so_far": 1}],
+    "refusal/dividend_pool_limit": [{"limit": 5 * 10**13, "period": "2027-01", "so_far": 2}],
     "refusal/setup_in_group": [{}],
     "refusal/setup_not_admin": [{}],
+    "refusal/slow_down": [{"seconds": 1}, {"seconds": 6}],
     "refusal/unbalanced_quotes": [{"command": "propose"}],
     "refusal/unknown_command": [{"name": "plegde"}],
     "refusal/unknown_cooperative": [
@@ -1006,7 +1047,8 @@ def test_a_member_reads_spanish_while_the_group_keeps_the_communes_language(chat
     assert chat.say("ben@group: /help pledge")[0] == "[group] /pledge <bono> <importe>"
 
     # A proposal is announced to the whole group: in the commune's language.
-    announced = chat.say("ben@group: /propose Tractor 1000 333.33 2026-12-31")
+    # ben writes amounts the Spanish way ("333.33" could be 333.330 there: refused).
+    announced = chat.say("ben@group: /propose Tractor 1000 333,33 2026-12-31")
     assert announced[0] == "[group] 🏗 Bond #1 — Tractor for Tierra"
     assert "Price €1,000.00 · rent €333.33/month" in announced[1]
 

@@ -72,7 +72,8 @@ from nio import (
 )
 from nio.exceptions import EncryptionError, OlmUnverifiedDeviceError, SendRetryError
 
-from bot.matrix.messages import render_notice
+from bot import coalesce
+from bot.matrix.messages import notice_content, render_both
 from bot.matrix.settings import MatrixSettings
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
@@ -198,7 +199,7 @@ class MatrixAdapter:
         self.clock = clock
         self.hook = hook or (lambda point: None)
         self.poll_seconds = poll_seconds
-        self.dispatcher = Dispatcher(database.unit_of_work, clock)
+        self.dispatcher = Dispatcher(database.unit_of_work, clock, settings.flood)
         self.client: MingaClient | None = None
         self.synced = asyncio.Event()  # the first sync of this process is absorbed
         self.failure: BaseException | None = None
@@ -711,14 +712,16 @@ class MatrixAdapter:
         remaining = list(claimed)
         try:
             while remaining:
-                message = remaining[0]
+                batch = coalesced(remaining)
+                message = batch[0]
                 held = await asyncio.to_thread(self._held_back, message)
                 if held is not None:
                     outcome: object = Later(max(held, real_now() + timedelta(seconds=1)))
                 else:
-                    outcome = await self._send(message)
-                await asyncio.to_thread(self._finish, message.id, outcome)
-                remaining.pop(0)
+                    outcome = await self._send(batch)
+                for sent in batch:
+                    await asyncio.to_thread(self._finish, sent.id, outcome)
+                    remaining.remove(sent)
                 if isinstance(outcome, Later) and outcome.pause:
                     wait = (outcome.not_before - real_now()).total_seconds()
                     self._paused_until = time.monotonic() + max(0.0, wait)
@@ -733,7 +736,9 @@ class MatrixAdapter:
                 uow.outbox.release(ids, real_now())
                 uow.commit()
 
-    async def _send(self, message: PendingMessage) -> object:
+    async def _send(self, batch: list[PendingMessage]) -> object:
+        """One notice for the batch (bot/coalesce.py): one row, or a group's waiting ones."""
+        message = batch[0]
         client = self.client
         assert client is not None
         now = real_now()
@@ -751,13 +756,13 @@ class MatrixAdapter:
         if must_encrypt and (client.olm is None or not room.encrypted):
             log.warning("%s is encrypted but nio does not know it yet: holding back", room_id)
             return Later(now + ENCRYPTION_RECHECK)
-        content = render_notice(message.template, message.locale, message.context)
+        content = merged_notice(batch)
         try:
             answer = await client.room_send(
                 room_id,
                 "m.room.message",
                 content,
-                tx_id=transaction_id(message),
+                tx_id=batch_transaction_id(batch),
                 ignore_unverified_devices=True,  # the trust policy: see the module's doc
             )
         except TRANSIENT as error:
@@ -864,6 +869,37 @@ class MatrixAdapter:
                         log.warning("m.direct not updated: %s", await put.text())
         except TRANSIENT as error:
             log.warning("m.direct not updated (%s)", error)
+
+
+#: Characters in one merged notice (plain and HTML bodies together): well under the
+#: homeserver's 64 KiB event limit, once encrypted.
+NOTICE_LIMIT = 16_000
+
+
+def coalesced(claimed: list[PendingMessage]) -> list[PendingMessage]:
+    """The first claimed row and the rows that go in one notice with it: the rest of
+    its group's run (bot/coalesce.py), as many as fit within ``NOTICE_LIMIT``."""
+    run = coalesce.runs(claimed)[0]
+    bodies = [render_both(m.template, m.locale, m.context) for m in run]
+    start, stop = coalesce.pack([plain + html for plain, html in bodies], NOTICE_LIMIT)[0]
+    return run[start:stop]
+
+
+def merged_notice(batch: list[PendingMessage]) -> dict[str, Any]:
+    bodies = [render_both(m.template, m.locale, m.context) for m in batch]
+    return notice_content(
+        coalesce.joined([plain for plain, _ in bodies]),
+        coalesce.joined([html for _, html in bodies]),
+    )
+
+
+def batch_transaction_id(batch: list[PendingMessage]) -> str:
+    """A row's own id alone; a merged notice's from every row in it, so a retry of the
+    same rows is deduplicated by the homeserver and a different batch never is."""
+    if len(batch) == 1:
+        return transaction_id(batch[0])
+    digest = hashlib.sha256(" ".join(transaction_id(m) for m in batch).encode()).hexdigest()
+    return f"minga-{batch[0].id}-{batch[-1].id}-{digest[:12]}"
 
 
 def transaction_id(message: PendingMessage) -> str:

@@ -40,7 +40,6 @@ def notice_content(plain: str, html: str) -> dict[str, Any]:
     }
 
 
-def render_notice(template: str, locale: str, context: dict[str, Any]) -> dict[str, Any]:
-    return notice_content(
-        render(template, locale, context), render(template, locale, context, html=True)
-    )
+def render_both(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(plain, escaped HTML): the two bodies of one notice."""
+    return render(template, locale, context), render(template, locale, context, html=True)

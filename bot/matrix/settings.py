@@ -24,7 +24,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.config import setting
+from bot.config import flood_limit, setting
+from domain.flood import FloodLimit
 
 
 class MatrixConfigError(ValueError):
@@ -45,6 +46,8 @@ class MatrixSettings:
     sync_timeout_ms: int = 30_000
     #: Timeline events per room per sync; a longer gap is fetched with /messages.
     timeline_limit: int = 50
+    #: Per member and room (domain/flood.py); the config's flood_limit(), None is off.
+    flood: FloodLimit | None = None
 
     @property
     def server_name(self) -> str:
@@ -96,4 +99,5 @@ def matrix_settings(database_url: str) -> MatrixSettings | None:
         pickle_key=pickle_key,
         allow=allow,
         device_name=setting("matrix_device_name") or "minga",
+        flood=flood_limit(),
     )

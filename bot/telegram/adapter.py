@@ -80,8 +80,6 @@ from storage.uow import Database, SqlUnitOfWork
 log = logging.getLogger("minga.telegram")
 T = TypeVar("T")
 
-#: Commands that only make sense in a group; the private chat's menu leaves them out.
-GROUP_ONLY = frozenset({"setup", "join"})
 ADMINS_FRESH_FOR = 60.0  # seconds a getChatAdministrators answer is trusted
 RECEIVE_BATCH = 100
 
@@ -126,11 +124,12 @@ def make_bot(settings: TelegramSettings) -> ExtBot[Any]:
 
 
 def command_menu(locale: str, private: bool) -> list[BotCommand]:
-    """The command list for setMyCommands: each command's /help description."""
+    """The command list for setMyCommands: the commands declared for this kind of chat,
+    each with its /help description."""
     commands = []
     for name in sorted(COMMANDS):
         found = COMMANDS[name]
-        if found.role == "hidden" or (private and name in GROUP_ONLY):
+        if not found.listed or not found.works_in(private):
             continue
         lines = render("help_command", locale, {"name": name, "role": found.role}).splitlines()
         description = (lines[1] if len(lines) > 1 else lines[0]).strip()
@@ -153,7 +152,7 @@ class TelegramAdapter:
         self.clock = clock
         self.after_receive = after_receive  # tests: stop between receiving and processing
         self.bot = make_bot(settings)
-        self.dispatcher = Dispatcher(database.unit_of_work, clock)
+        self.dispatcher = Dispatcher(database.unit_of_work, clock, settings.flood)
         self.deliverer = Deliverer(database, self.bot, settings, clock)
         self.received = asyncio.Event()
         self.stopping = asyncio.Event()

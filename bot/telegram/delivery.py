@@ -1,8 +1,11 @@
 """The outbox to Telegram: in order per chat, within the limits, each message once.
 
 Each pass reads the pending Telegram rows (bot/storage ``uow.telegram.pending``),
-answers pressed buttons first, then sends at most one message per chat, as many
-as the limits allow (``limits.Limiter``), several at once to different chats.
+answers pressed buttons first, then sends to each chat, as many chats as the
+limits allow (``limits.Limiter``), several at once to different chats. What waits
+for a group goes as one message (bot/coalesce.py): a burst of pledges reaches the
+group as one post, not twenty, and the group's cap is left for what comes next.
+Rows with buttons (a new bond issue, an assembly's ballot, a form) go alone.
 
 What a send can end in, and what happens to the row:
 
@@ -50,8 +53,9 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot import coalesce
 from bot.clock import real_now
-from bot.telegram.formatting import split_message
+from bot.telegram.formatting import LIMIT, parsed_length, split_message
 from bot.telegram.keyboards import keyboard_for, pledge_keyboard
 from bot.telegram.limits import Limiter
 from bot.telegram.settings import TelegramSettings
@@ -89,6 +93,13 @@ def never_sent(error: Exception) -> bool:
     """Did the request certainly not reach Telegram? (no connection, or no free one)"""
     cause = error.__cause__
     return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _untried(uow: SqlUnitOfWork, outbox_ids: list[int]) -> None:
+    """Claimed for a merged send that stopped before them: due again at once."""
+    now = real_now()
+    for outbox_id in outbox_ids:
+        uow.telegram.retry_later(outbox_id, now, "not sent: an earlier message failed", now)
 
 
 def _keyboard_json(markup: InlineKeyboardMarkup | None) -> Any:
@@ -175,23 +186,20 @@ class Deliverer:
             await asyncio.gather(*(self._answer_button(row) for row in buttons))
         chosen = self._choose(messages)
         if chosen:
-            await asyncio.gather(*(self._send(row) for row in chosen))
+            await asyncio.gather(*(self._send(run) for run in chosen))
         await self._edit_bond_messages()
         if await self.db(self._notify_blocked):
             self._due_in(0)
-        if len(chosen) < len(messages) and self._next_due is None:
+        if sum(map(len, chosen)) < len(messages) and self._next_due is None:
             self._due_in(0.05)
         return IDLE if self._next_due is None else self._next_due
 
-    def _choose(self, rows: list[PendingMessage]) -> list[PendingMessage]:
-        """Who goes in this pass: one per chat, oldest first, within every limit."""
-        chosen: list[PendingMessage] = []
-        seen: set[str] = set()
-        for row in rows:
-            chat, group = row.address, not row.is_private
-            if chat in seen:
-                continue
-            seen.add(chat)  # later rows of a chat wait for its earlier ones
+    def _choose(self, rows: list[PendingMessage]) -> list[list[PendingMessage]]:
+        """What goes in this pass: each chat's run (bot/coalesce.py), oldest first,
+        within every limit; later rows of a chat wait for its earlier ones."""
+        chosen: list[list[PendingMessage]] = []
+        for run in coalesce.runs(rows, alone=lambda row: keyboard_for(row) is not None):
+            chat, group = run[0].address, not run[0].is_private
             overall = self.limiter.global_delay()
             if overall > 0:
                 self._due_in(overall)
@@ -203,7 +211,7 @@ class Deliverer:
             if len(chosen) >= self.settings.concurrency:
                 self._due_in(0)
                 break
-            chosen.append(row)  # counted when it really goes (_turn), not now
+            chosen.append(run)  # counted when it really goes (_turn), not now
         return chosen
 
     async def _turn(self, chat: str, group: bool) -> None:
@@ -220,96 +228,128 @@ class Deliverer:
             await asyncio.sleep(wait)
 
     # sending a message ----------------------------------------------------------------
-    async def _send(self, row: PendingMessage) -> None:
-        chat, group = row.address, not row.is_private
-        try:
-            text = render(row.template, row.locale, row.context, html=True)
-            markup = keyboard_for(row)
-        except Exception as error:  # a template bug must not block the queue
-            log.exception("cannot render outbox message %s", row.id)
-            await self._finish(row.id, "failed", repr(error))
-            return
-        parts = split_message(text)
-        if not parts:
-            await self._finish(row.id, "empty", None)
-            return
-
-        def claim(uow: SqlUnitOfWork) -> int | None:
-            now = real_now()
-            if not uow.telegram.start_sending(row.id, chat, now, now + LEASE):
-                return None
-            return uow.telegram.parts_sent(row.id)
-
-        done = await self.db(claim)
-        if done is None:
-            return
-        message_id: int | None = None
-        async with self._sending:
+    async def _send(self, run: list[PendingMessage]) -> None:
+        """One chat's run: its rows as few messages as Telegram's length allows."""
+        chat, group = run[0].address, not run[0].is_private
+        texts: dict[int, str] = {}
+        unsendable: dict[int, tuple[str, str | None]] = {}
+        for row in run:
             try:
-                for index in range(done, len(parts)):
-                    await self._turn(chat, group)
-                    last = index == len(parts) - 1
-                    sent = await self.bot.send_message(
-                        chat_id=int(chat),
-                        text=parts[index],
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup if last else None,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    )
-                    message_id = sent.message_id if sent is not None else None
-                    if not last:
-                        count = index + 1
-                        await self.db(lambda uow, n=count: uow.telegram.part_sent(row.id, n))
-            except RetryAfter as error:
-                seconds = retry_after_seconds(error)
-                log.info("telegram flood control: pausing %.1fs", seconds)
-                self.limiter.pause(seconds)
-                self._due_in(seconds + self.settings.limits.margin)
-                await self._retry(row.id, seconds, "429")
-                return
-            except ChatMigrated as error:
-                new = str(error.new_chat_id)
-                log.info("telegram group %s is now supergroup %s", chat, new)
-                await self.db(lambda uow: self._migrated(uow, row.id, chat, new))
-                self._due_in(0)
-                return
-            except Forbidden as error:
-                reason = str(error)
-                await self.db(lambda uow: self._forbidden(uow, row, reason))
-                return
-            except (TimedOut, NetworkError) as error:
-                await self._network_error(row, error)
-                return
-            except TelegramError as error:  # 400 and the like: Telegram will not take it
-                log.warning("telegram refused message %s to %s: %s", row.id, chat, error)
-                await self._finish(row.id, "failed", str(error))
-                return
-            except Exception as error:  # e.g. an answer we cannot read: it may have gone
-                log.exception("telegram: sending message %s failed unexpectedly", row.id)
-                await self._finish(row.id, "uncertain", f"{type(error).__name__}: {error}")
-                return
-        self._unreachable = 0
-        await self.db(lambda uow: self._delivered(uow, row, message_id))
+                text = render(row.template, row.locale, row.context, html=True)
+            except Exception as error:  # a template bug must not block the queue
+                log.exception("cannot render outbox message %s", row.id)
+                unsendable[row.id] = ("failed", repr(error))
+                continue
+            if text.strip():
+                texts[row.id] = text
+            else:
+                unsendable[row.id] = ("empty", None)
 
-    async def _network_error(self, row: PendingMessage, error: Exception) -> None:
+        def claim(uow: SqlUnitOfWork) -> tuple[list[int], int]:
+            now = real_now()
+            for outbox_id, (state, reason) in unsendable.items():
+                if uow.telegram.start_sending(outbox_id, chat, now, now + LEASE):
+                    uow.telegram.finish(outbox_id, state, reason, now)
+            claimed = [i for i in texts if uow.telegram.start_sending(i, chat, now, now + LEASE)]
+            return claimed, uow.telegram.parts_sent(claimed[0]) if len(claimed) == 1 else 0
+
+        claimed, done = await self.db(claim)
+        rows = [row for row in run if row.id in claimed]
+        ordered = [texts[row.id] for row in rows]
+        async with self._sending:
+            for start, stop in coalesce.pack(ordered, LIMIT, parsed_length):
+                text = coalesce.joined(ordered[start:stop])
+                if not await self._send_message(chat, group, rows[start:stop], text, done):
+                    untried = [row.id for row in rows[stop:]]
+                    if untried:  # free to go in a later pass
+                        await self.db(lambda uow, ids=untried: _untried(uow, ids))
+                    return
+                done = 0
+
+    async def _send_message(
+        self, chat: str, group: bool, rows: list[PendingMessage], text: str, done: int
+    ) -> bool:
+        """Send one (maybe merged) message in parts; False when it did not all go."""
+        lead = rows[0]
+        markup = keyboard_for(lead) if len(rows) == 1 else None
+        parts = split_message(text)
+        message_id: int | None = None
+        try:
+            for index in range(done, len(parts)):
+                await self._turn(chat, group)
+                last = index == len(parts) - 1
+                sent = await self.bot.send_message(
+                    chat_id=int(chat),
+                    text=parts[index],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                message_id = sent.message_id if sent is not None else None
+                if not last:
+                    count = index + 1
+                    await self.db(lambda uow, n=count: uow.telegram.part_sent(lead.id, n))
+        except RetryAfter as error:
+            seconds = retry_after_seconds(error)
+            log.info("telegram flood control: pausing %.1fs", seconds)
+            self.limiter.pause(seconds)
+            self._due_in(seconds + self.settings.limits.margin)
+            for row in rows:
+                await self._retry(row.id, seconds, "429")
+            return False
+        except ChatMigrated as error:
+            new = str(error.new_chat_id)
+            log.info("telegram group %s is now supergroup %s", chat, new)
+            await self.db(lambda uow: self._migrated(uow, [r.id for r in rows], chat, new))
+            self._due_in(0)
+            return False
+        except Forbidden as error:
+            reason = str(error)
+            await self.db(lambda uow: [self._forbidden(uow, row, reason) for row in rows])
+            return False
+        except (TimedOut, NetworkError) as error:
+            await self._network_error(rows, error)
+            return False
+        except TelegramError as error:  # 400 and the like: Telegram will not take it
+            log.warning("telegram refused message %s to %s: %s", lead.id, chat, error)
+            await self._finish_all(rows, "failed", str(error))
+            return False
+        except Exception as error:  # e.g. an answer we cannot read: it may have gone
+            log.exception("telegram: sending message %s failed unexpectedly", lead.id)
+            await self._finish_all(rows, "uncertain", f"{type(error).__name__}: {error}")
+            return False
+        self._unreachable = 0
+        await self.db(lambda uow: [self._delivered(uow, row, message_id) for row in rows])
+        return True
+
+    async def _finish_all(self, rows: list[PendingMessage], state: str, reason: str) -> None:
+        def finish(uow: SqlUnitOfWork) -> None:
+            for row in rows:
+                uow.telegram.finish(row.id, state, reason, real_now())
+
+        await self.db(finish)
+
+    async def _network_error(self, rows: list[PendingMessage], error: Exception) -> None:
         if never_sent(error):
             self._unreachable += 1
             backoff = min(60.0, self.settings.retry_backoff * 2 ** min(self._unreachable - 1, 5))
             log.info("telegram unreachable (%s): retrying in %.0fs", error, backoff)
             self.limiter.pause(1.0)
             self._due_in(backoff)
-            await self._retry(row.id, backoff, f"not sent: {error}")
+            for row in rows:
+                await self._retry(row.id, backoff, f"not sent: {error}")
             return
         log.warning(
             "telegram may or may not have message %s (%s): recorded as uncertain, not resent",
-            row.id,
+            [row.id for row in rows],
             error,
         )
-        await self._finish(row.id, "uncertain", f"{type(error).__name__}: {error}")
+        await self._finish_all(rows, "uncertain", f"{type(error).__name__}: {error}")
 
-    def _migrated(self, uow: SqlUnitOfWork, outbox_id: int, old: str, new: str) -> None:
+    def _migrated(self, uow: SqlUnitOfWork, outbox_ids: list[int], old: str, new: str) -> None:
         uow.telegram.migrate_chat(old, new)
-        uow.telegram.retry_later(outbox_id, real_now(), f"moved to {new}", real_now())
+        for outbox_id in outbox_ids:
+            uow.telegram.retry_later(outbox_id, real_now(), f"moved to {new}", real_now())
 
     def _forbidden(self, uow: SqlUnitOfWork, row: PendingMessage, reason: str) -> None:
         now = real_now()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.config import setting
+from bot.config import flood_limit, setting
+from domain.flood import FloodLimit
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class TelegramSettings:
     retry_backoff: float = 2.0  # seconds before the first retry when Telegram is unreachable
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
+    #: Per member and chat (domain/flood.py); the config's flood_limit(), None is off.
+    flood: FloodLimit | None = None
 
     @property
     def webhook(self) -> bool:
@@ -58,4 +61,5 @@ def telegram_settings() -> TelegramSettings | None:
         webhook_url=setting("telegram_webhook_url"),
         webhook_listen=setting("telegram_webhook_listen") or "127.0.0.1:8443",
         webhook_secret=setting("telegram_webhook_secret"),
+        flood=flood_limit(),
     )

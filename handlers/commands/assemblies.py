@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain import names
 from domain.assemblies import (
     Assembly,
     AssemblyStatus,
@@ -13,9 +14,10 @@ from domain.assemblies import (
 from domain.errors import Refusal
 from domain.model import Member
 from handlers import assembly_form
+from handlers.access import Rule, Who
 from handlers.assembly_results import assembly_view, results_values
 from handlers.parsing import parse_issue_number
-from handlers.registry import command
+from handlers.registry import BARE, command
 from handlers.turn import Turn
 from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat
 
@@ -50,11 +52,9 @@ def create(
     motions: list[tuple[str, Threshold]],
 ) -> Assembly:
     """Schedule an assembly and announce it to the group."""
-    admin = turn.require_admin()
+    admin = turn.speaker
     commune = turn.require_commune()
-    title = title.strip()
-    if not title or len(title) > 200:
-        raise Refusal("bad_assembly_title")
+    title = names.clean(title, names.TITLE)
     validate_schedule(opens_at, closes_at, turn.now)
     assembly = turn.uow.assemblies.add(
         Assembly(
@@ -79,7 +79,6 @@ def create(
 
 
 def _new_one_line(turn: Turn, args: list[str]) -> None:
-    turn.require_admin()
     commune = turn.require_commune()
     if len(args) < 3:
         raise Refusal("usage", command="assembly", example=NEW_EXAMPLE)
@@ -107,10 +106,13 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
     create(turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [])
 
 
-@command("assembly", "member")
+@command(
+    "assembly",
+    Rule(Who.PUBLIC),
+    variants={BARE: Rule(Who.ADMIN), "new": Rule(Who.ADMIN)},  # the form, the one line
+)
 def assembly(turn: Turn, args: list[str]) -> None:
     if not args:
-        turn.require_admin()
         assembly_form.start(turn)
         return
     if args[0].lower() == "new":
@@ -126,7 +128,7 @@ def assembly(turn: Turn, args: list[str]) -> None:
         turn.reply("assembly_agenda", assembly=view)
 
 
-@command("assemblies", "member")
+@command("assemblies", Rule(Who.PUBLIC))
 def assemblies(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     listed = [assembly_view(turn.uow, a) for a in turn.uow.assemblies.all(commune.id)]
@@ -137,17 +139,14 @@ def assemblies(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("motion", "admin")
+@command("motion", Rule(Who.ADMIN))
 def motion(turn: Turn, args: list[str]) -> None:
-    turn.require_admin()
     if len(args) not in (2, 3):
         raise Refusal("usage", command="motion", example='/motion 1 "Buy a tractor" majority')
     found = load_assembly(turn, args[0], lock=True)
     if found.status is not AssemblyStatus.SCHEDULED:
         raise Refusal("motion_after_opening", number=found.number, title=found.title)
-    text = args[1].strip()
-    if not text or len(text) > 500:
-        raise Refusal("bad_motion_text")
+    text = names.clean(args[1], names.MOTION)
     threshold = parse_threshold(args[2]) if len(args) == 3 else Threshold.MAJORITY
     added = turn.uow.assemblies.add_motion(found, text, threshold)
     turn.post(
@@ -159,9 +158,11 @@ def motion(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("vote", "member")
+@command(
+    "vote", Rule(Who.MEMBER), who_note="when voting opened", where_note="secret ballot: DM only"
+)
 def vote(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="vote", example="/vote 1 yes")
@@ -190,9 +191,9 @@ def vote(turn: Turn, args: list[str]) -> None:
         turn.post("vote_recorded", **values)
 
 
-@command("delegate", "member")
+@command("delegate", Rule(Who.MEMBER))
 def delegate(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     if len(args) != 1:
         raise Refusal("usage", command="delegate", example="/delegate ana")
@@ -216,9 +217,9 @@ def delegate(turn: Turn, args: list[str]) -> None:
     turn.tell_member(target, "delegation_received", name=member.name, delegators=delegators)
 
 
-@command("undelegate", "member")
+@command("undelegate", Rule(Who.MEMBER))
 def undelegate(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     previous = turn.uow.assemblies.undelegate(commune.id, member.id)
     if previous is None:
@@ -226,6 +227,16 @@ def undelegate(turn: Turn, args: list[str]) -> None:
     former = turn.uow.communes.member(previous)
     turn.reply("undelegated", delegate=former.name)
     turn.tell_member(former, "delegation_withdrawn", name=member.name)
+
+
+def leave_assemblies(turn: Turn, member: Member) -> None:
+    """A member who leaves stops deciding: delegations to and from them end (those who
+    had delegated to them learn it by DM), and in every vote still open they count
+    neither as a voter nor as eligible. Closed assemblies' results stay as published;
+    rejoining later does not bring them back into a vote that opened before."""
+    delegators = turn.uow.assemblies.end_delegations(member.commune_id, member.id)
+    turn.uow.assemblies.withdraw_voter(member.commune_id, member.id, turn.now)
+    turn.tell_members("delegation_ended", {m: {"name": member.name} for m in delegators})
 
 
 def _typed(names: list[str]) -> str:
@@ -312,10 +323,9 @@ def _member_names(turn: Turn, member_ids: set[int]) -> list[str]:
     return [turn.uow.communes.member(m).name for m in sorted(member_ids)]
 
 
-@command("present", "admin")
+@command("present", Rule(Who.ADMIN))
 def present(turn: Turn, args: list[str]) -> None:
     """Mark members present in the room: ``/present [<assembly>] <member> [<member>…]``."""
-    turn.require_admin()
     held, names = _presence_assembly(turn, "present", args)
     marked = _voters_named(turn, held, names)
     turn.uow.assemblies.mark_present(held.id, [m.id for m in marked])
@@ -328,10 +338,9 @@ def present(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("absent", "admin")
+@command("absent", Rule(Who.ADMIN))
 def absent(turn: Turn, args: list[str]) -> None:
     """Take back presence marks: ``/absent [<assembly>] <member> [<member>…]``."""
-    turn.require_admin()
     held, names = _presence_assembly(turn, "absent", args)
     unmarking = _voters_named(turn, held, names)
     here = turn.uow.assemblies.present(held.id)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain import names
 from domain.bonds import BondIssue, IssueStatus, validate_new_issue
 from domain.errors import Refusal
 from domain.journal import bond_cleared
+from domain.limits import check_principal
 from domain.periods import Period, end_of_day
 from domain.ports import UnitOfWork
+from handlers.access import Rule, Who
 from handlers.money import parse_amount
 from handlers.parsing import parse_day, parse_issue_number
 from handlers.registry import command
@@ -46,20 +49,21 @@ def load_issue(turn: Turn, text: str, lock: bool = False) -> BondIssue:
     return issue
 
 
-@command("propose", "member")
+@command("propose", Rule(Who.MEMBER), who_note="of a cooperative")
 def propose(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     if member.cooperative_id is None:
         raise Refusal("no_cooperative")
     if len(args) != 4:
         raise Refusal("usage", command="propose", example=PROPOSE_EXAMPLE)
-    asset = args[0].strip()
     price = parse_amount(args[1], commune.currency, turn.locale)
     rent = parse_amount(args[2], commune.currency, turn.locale)
     deadline = end_of_day(parse_day(args[3]), commune.timezone)
+    asset = names.clean(args[0], names.ASSET)
     validate_new_issue(asset, price, rent, deadline, turn.now)
     turn.uow.communes.get(commune.id, lock=True)  # numbers are handed out one at a time
+    check_principal(turn.uow.bonds.principal_outstanding(commune.id), price)
     issue = BondIssue(
         id=0,
         commune_id=commune.id,
@@ -76,9 +80,9 @@ def propose(turn: Turn, args: list[str]) -> None:
     turn.announce("bond_new", issue=issue_view(turn.uow, issue, turn.now), proposer=member.name)
 
 
-@command("pledge", "member")
+@command("pledge", Rule(Who.MEMBER))
 def pledge(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     commune = turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="pledge", example="/pledge 1 500")
@@ -120,9 +124,9 @@ def clear_issue(turn: Turn, issue: BondIssue) -> None:
     )
 
 
-@command("unpledge", "member")
+@command("unpledge", Rule(Who.MEMBER), who_note="with a pledge")
 def unpledge(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     if len(args) != 1:
         raise Refusal("usage", command="unpledge", example="/unpledge 1")
     commune = turn.require_commune()
@@ -138,9 +142,9 @@ def unpledge(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("withdraw", "member")
+@command("withdraw", Rule(Who.MEMBER), who_note="the bond's proposer, or an admin")
 def withdraw(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     if len(args) != 1:
         raise Refusal("usage", command="withdraw", example="/withdraw 2")
     issue = load_issue(turn, args[0], lock=True)
@@ -157,14 +161,14 @@ def withdraw(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("bonds", "member")
+@command("bonds", Rule(Who.PUBLIC))
 def bonds(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     open_issues = turn.uow.bonds.issues(commune.id, IssueStatus.OPEN)
     turn.reply("bonds", issues=[issue_view(turn.uow, i, turn.now) for i in open_issues])
 
 
-@command("bond", "member")
+@command("bond", Rule(Who.PUBLIC))
 def bond(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if len(args) != 1:

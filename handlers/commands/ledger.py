@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from domain.bonds import IssueStatus
+from handlers.access import Rule, Who
 from handlers.registry import command
 from handlers.turn import Turn
 
 
-@command("ledger", "member")
+@command("ledger", Rule(Who.PUBLIC))
 def ledger(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     uow = turn.uow

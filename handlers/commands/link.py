@@ -13,16 +13,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.errors import Refusal
+from handlers.access import Rule, Where, Who
 from handlers.registry import command
 from handlers.turn import Turn
 
 CODE_LIFETIME = timedelta(minutes=15)
 
 
-@command("link", "anyone")
+@command("link", Rule(Who.ANYONE, Where.DM, elsewhere="link_in_private"))
 def link(turn: Turn, args: list[str]) -> None:
-    if not turn.msg.chat_is_private:
-        raise Refusal("link_in_private")
     person = turn.account.person_id
     if not args:
         code = turn.uow.links.new_code(person, turn.msg.platform, turn.now, CODE_LIFETIME)

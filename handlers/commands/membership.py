@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from domain import names
 from domain.errors import Refusal
 from domain.model import Member, Role
+from domain.ports import UnitOfWork
 from handlers import locales
-from handlers.registry import COMMANDS, command
+from handlers.access import Rule, Who
+from handlers.commands.assemblies import leave_assemblies
+from handlers.registry import COMMANDS, command, listed_commands
 from handlers.turn import Turn
 
+# More namesakes than this in one commune, and the name is the platform's user id.
+_MOST_NAMESAKES = 1000
 
-@command("coop", "member")
+
+def distinct_name(uow: UnitOfWork, member: Member, wanted: str, user_id: str) -> str:
+    """``wanted`` if no other member of the commune has that name (by key), else the
+    first free "eve (2)", "eve (3)"…: a newcomer never looks like someone else."""
+    for n in range(1, _MOST_NAMESAKES + 1):
+        name = wanted if n == 1 else names.numbered(wanted, n)
+        holder = uow.communes.member_by_name(member.commune_id, name)
+        if holder is None or holder.id == member.id:
+            return name
+    return names.numbered(names.member_name(user_id, user_id), member.person_id)
+
+
+@command("coop", Rule(Who.PUBLIC), variants={"new": Rule(Who.ADMIN)})
 def coop(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if not args:
-        names = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
-        turn.reply("coop_list", cooperatives=names)
+        listed = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
+        turn.reply("coop_list", cooperatives=listed)
         return
     if args[0].lower() != "new" or len(args) < 2:
         raise Refusal("usage", command="coop", example="/coop new Pan y Rosas")
-    turn.require_admin()
-    name = " ".join(args[1:]).strip()
-    if not name or len(name) > 80:
-        raise Refusal("bad_cooperative_name")
+    name = names.clean(" ".join(args[1:]), names.COOPERATIVE)
     existing = turn.uow.communes.cooperative_by_name(commune.id, name)
     if existing is not None:
         raise Refusal("cooperative_exists", name=existing.name)
@@ -29,7 +44,7 @@ def coop(turn: Turn, args: list[str]) -> None:
     turn.post("coop_created", name=created.name)
 
 
-@command("join", "anyone")
+@command("join", Rule(Who.PUBLIC))
 def join(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     cooperative = None
@@ -37,8 +52,8 @@ def join(turn: Turn, args: list[str]) -> None:
         wanted = " ".join(args)
         cooperative = turn.uow.communes.cooperative_by_name(commune.id, wanted)
         if cooperative is None:
-            names = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
-            raise Refusal("unknown_cooperative", name=wanted, cooperatives=names)
+            listed = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
+            raise Refusal("unknown_cooperative", name=wanted, cooperatives=listed)
     member = turn.member
     if member is not None:
         if cooperative is None:
@@ -55,10 +70,11 @@ def join(turn: Turn, args: list[str]) -> None:
         id=0,
         commune_id=commune.id,
         person_id=turn.account.person_id,
-        name=turn.account.display_name,
+        name="",
         joined_at=turn.now,
     )
-    member.name = turn.account.display_name
+    shown = names.member_name(turn.account.display_name, turn.msg.user_id)
+    member.name = distinct_name(turn.uow, member, shown, turn.msg.user_id)
     member.joined_at, member.left_at = turn.now, None
     member.is_admin = member.is_treasurer = False
     member.cooperative_id = cooperative.id if cooperative else None
@@ -67,9 +83,9 @@ def join(turn: Turn, args: list[str]) -> None:
     turn.post("joined", name=member.name, cooperative=cooperative.name if cooperative else None)
 
 
-@command("leave", "member")
+@command("leave", Rule(Who.MEMBER))
 def leave(turn: Turn, args: list[str]) -> None:
-    member = turn.require_member()
+    member = turn.speaker
     if member.is_admin and turn.uow.communes.count_admins(member.commune_id) == 1:
         raise Refusal("last_admin_leave")
     released = []
@@ -84,11 +100,11 @@ def leave(turn: Turn, args: list[str]) -> None:
     member.is_admin = member.is_treasurer = False
     turn.uow.communes.save_member(member)
     turn.post("left", name=member.name, released=released)
+    leave_assemblies(turn, member)
 
 
-@command("role", "admin")
+@command("role", Rule(Who.ADMIN))
 def role(turn: Turn, args: list[str]) -> None:
-    turn.require_admin()
     commune = turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="role", example="/role ana treasurer")
@@ -117,7 +133,7 @@ def role(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("lang", "anyone")
+@command("lang", Rule(Who.ANYONE))
 def lang(turn: Turn, args: list[str]) -> None:
     chosen = locales.normalise(args[0]) if len(args) == 1 else None
     if chosen is None:
@@ -127,24 +143,14 @@ def lang(turn: Turn, args: list[str]) -> None:
     turn.reply("lang_set", language=chosen)
 
 
-@command("cancel", "anyone")
+@command("cancel", Rule(Who.ANYONE), who_note="with a form open")
 def cancel(turn: Turn, args: list[str]) -> None:
     """Handled by the dispatcher before any command runs; listed here for /help."""
 
 
-_ROLE_ORDER = {"anyone": 0, "member": 1, "treasurer": 2, "admin": 3}
-
-
-@command("help", "anyone")
+@command("help", Rule(Who.ANYONE))
 def help_command(turn: Turn, args: list[str]) -> None:
-    member = turn.member
-    roles = {"anyone"}
-    if member is not None:
-        roles.add("member")
-        if member.is_admin:
-            roles.add("admin")
-        if member.is_treasurer:
-            roles.add("treasurer")
+    """Exactly what the sender may use here, by the rules the dispatcher enforces."""
     if args:
         name = args[0].lstrip("/!").lower()
         found = COMMANDS.get(name)
@@ -152,14 +158,10 @@ def help_command(turn: Turn, args: list[str]) -> None:
             raise Refusal("unknown_command", name=args[0])
         turn.reply("help_command", name=found.name, role=found.role)
         return
-    hidden = {"setup"} if turn.commune is not None else set()
-    listed = sorted(
-        (c for c in COMMANDS.values() if c.role in roles and c.name not in hidden),
-        key=lambda c: (_ROLE_ORDER[c.role], c.name),
-    )
+    listed = [c for c in listed_commands() if c.allowed(turn)]
     turn.reply(
         "help",
         commands=[c.name for c in listed],
-        is_member=member is not None,
-        is_admin="admin" in roles,
+        limited=[c.name for c in listed if not c.fully_allowed(turn)],
+        is_member=turn.member is not None,
     )

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+from domain import limits
 from domain.bonds import IssueStatus
+from domain.clearing import ClearingRecord
 from domain.errors import Refusal
 from domain.journal import rent_received
 from domain.model import RentReceipt
-from domain.periods import Period
+from domain.periods import Period, booking_period, lease_starts, open_period
+from handlers.access import Rule, Who
 from handlers.commands.bonds import issue_view, load_issue
 from handlers.money import parse_amount
 from handlers.registry import command
 from handlers.turn import Turn
 
 
-@command("rent", "treasurer")
+@command("rent", Rule(Who.TREASURER))
 def rent(turn: Turn, args: list[str]) -> None:
-    treasurer = turn.require_treasurer()
-    commune = turn.require_commune()
+    treasurer = turn.speaker
+    turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="rent", example="/rent 1 333.33")
+    # The clearing holds this lock while it pays a period out: from here on, the
+    # latest clearing and the time are what they will be when this commits.
+    commune = turn.lock_commune()
     issue = load_issue(turn, args[0])
     if issue.status is not IssueStatus.CLEARED:
         raise Refusal("not_leased", number=issue.number, asset=issue.asset)
+    assert issue.closed_at is not None
     amount = parse_amount(args[1], commune.currency, turn.locale)
-    period = Period.containing(turn.now, commune.timezone)
+    recorded = Period.containing(turn.now, commune.timezone)
+    latest = turn.uow.clearings.latest(commune.id)
+    period, moved = booking_period(
+        recorded,
+        open_period(latest.period if latest else None, commune.created_at, commune.timezone),
+        lease_starts(issue.closed_at, commune.timezone),
+    )
+    _check_limits(turn, issue.id, period, amount, latest)
     receipt = turn.uow.bonds.add_rent(
         RentReceipt(0, issue.id, amount, turn.now, str(period), treasurer.id), commune.id
     )
@@ -33,4 +47,30 @@ def rent(turn: Turn, args: list[str]) -> None:
         issue=issue_view(turn.uow, issue, turn.now),
         amount=amount,
         period=str(period),
+        moved=moved,
+        recorded=str(recorded),
+    )
+
+
+def _check_limits(
+    turn: Turn, issue_id: int, period: Period, amount: int, latest: ClearingRecord | None
+) -> None:
+    """domain.limits' bounds on the period's rent and pool, so no sum can overflow.
+
+    The pool also receives the period before's carry: that clearing's own when it is
+    recorded, otherwise at most the members who can share it (the carry is always
+    less than the number of eligible members, and who joins later is not eligible).
+    """
+    commune = turn.require_commune()
+    before = period.previous()
+    if latest is not None and latest.period == str(before):
+        carry_in = latest.carry_out
+    else:
+        carry_in = turn.uow.clearings.eligible_count(commune.id, before.starts_at(commune.timezone))
+    limits.check_rent(
+        str(period),
+        amount,
+        turn.uow.bonds.rent_total(issue_id, str(period)),
+        turn.uow.bonds.period_rent(commune.id, str(period)),
+        carry_in,
     )

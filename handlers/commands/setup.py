@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from functools import cache
-from zoneinfo import available_timezones
+from importlib import resources
 
+from domain import names
 from domain.errors import Refusal
 from domain.model import Member
+from handlers.access import Rule, Where, Who
 from handlers.money import is_known_currency
 from handlers.registry import command
 from handlers.turn import Turn
 
 
 def check_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 80:
-        raise Refusal("bad_commune_name")
-    return name
+    return names.clean(name, names.COMMUNE)
+
+
+def check_name_free(turn: Turn, name: str) -> None:
+    """Refuse a name another commune has, by key; the refusal names the one that has it."""
+    existing = turn.uow.communes.by_name(name)
+    if existing is not None:
+        raise Refusal("commune_name_taken", name=existing.name)
 
 
 def check_currency(text: str) -> str:
@@ -35,23 +41,23 @@ def check_timezone(text: str) -> str:
     return name
 
 
+# Names that are in the time zone database's files but are not places: "Factory" is a
+# placeholder zone, and the system's copy adds "localtime" (the server's own zone),
+# "posixrules" and the "posix/" and "right/" trees, which would make month ends follow
+# the server rather than the commune.
+_NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
+
+
 @cache
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """The IANA time zone names, from the tzdata package's own list (not the system's
+    zoneinfo directory, which holds other files too)."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return frozenset(name for name in listed.split() if name not in _NOT_PLACES)
 
 
-def check_may_setup(turn: Turn) -> None:
-    if turn.msg.chat_is_private:
-        raise Refusal("setup_in_group")
-    if turn.chat is not None and turn.chat.commune_id is not None:
-        raise Refusal("already_setup", commune=turn.commune.name if turn.commune else "")
-    if not turn.msg.sender_is_platform_admin:
-        raise Refusal("setup_not_admin")
-
-
-@command("setup", "anyone")
+@command("setup", Rule(Who.PLATFORM_ADMIN, Where.GROUP, elsewhere="setup_in_group"))
 def setup(turn: Turn, args: list[str]) -> None:
-    check_may_setup(turn)
     if len(args) not in (2, 3):
         raise Refusal(
             "usage",
@@ -61,8 +67,7 @@ def setup(turn: Turn, args: list[str]) -> None:
     name = check_name(args[0])
     currency = check_currency(args[1])
     timezone = check_timezone(args[2]) if len(args) == 3 else "UTC"
-    if turn.uow.communes.by_name(name) is not None:
-        raise Refusal("commune_name_taken", name=name)
+    check_name_free(turn, name)
     commune = turn.uow.communes.add(name, currency, timezone, turn.locale, turn.now)
     turn.uow.communes.bind_chat(
         turn.msg.platform, turn.msg.chat_id, turn.msg.chat_title, commune.id
@@ -73,7 +78,7 @@ def setup(turn: Turn, args: list[str]) -> None:
             id=0,
             commune_id=commune.id,
             person_id=turn.account.person_id,
-            name=turn.account.display_name,
+            name=names.member_name(turn.account.display_name, turn.msg.user_id),
             joined_at=turn.now,
         )
     founder.is_admin = founder.is_treasurer = True

@@ -9,13 +9,14 @@ delivers their pending private messages as soon as it sees them here.
 
 from __future__ import annotations
 
+from handlers.access import Rule, Who
 from handlers.commands.membership import join
 from handlers.invites import commune_for_code
 from handlers.registry import command
 from handlers.turn import Turn
 
 
-@command("start", "hidden")
+@command("start", Rule(Who.ANYONE), listed=False)
 def start(turn: Turn, args: list[str]) -> None:
     commune_id = commune_for_code(turn.uow, args[0]) if args else None
     if commune_id is None or not turn.msg.chat_is_private:

@@ -284,3 +284,64 @@ class AssemblyRepository:
             )
         )
         return previous
+
+    def end_delegations(self, commune_id: int, member_id: int) -> list[int]:
+        """Remove the member's delegation and every one to them; who had delegated to them."""
+        delegators = list(
+            self.session.execute(
+                delete(DelegationRow)
+                .where(
+                    DelegationRow.commune_id == commune_id,
+                    (DelegationRow.member_id == member_id)
+                    | (DelegationRow.delegate_id == member_id),
+                )
+                .returning(DelegationRow.member_id)
+            ).scalars()
+        )
+        return sorted(m for m in delegators if m != member_id)
+
+    def withdraw_voter(self, commune_id: int, member_id: int, now: datetime) -> list[int]:
+        """Off every open vote of the commune: voter row, presence, votes; eligible - 1."""
+        # Lock the open assemblies as /vote does, so a vote is either in before this
+        # (and deleted with the rest) or checks the voters after it (and is refused).
+        running = list(
+            self.session.execute(
+                select(AssemblyRow.id)
+                .where(
+                    AssemblyRow.commune_id == commune_id,
+                    AssemblyRow.status == AssemblyStatus.OPEN.value,
+                    AssemblyRow.closes_at > now,
+                )
+                .order_by(AssemblyRow.id)
+                .with_for_update()
+            ).scalars()
+        )
+        if not running:
+            return []
+        held = list(
+            self.session.execute(
+                select(AssemblyVoterRow.assembly_id)
+                .where(
+                    AssemblyVoterRow.member_id == member_id,
+                    AssemblyVoterRow.assembly_id.in_(running),
+                )
+                .order_by(AssemblyVoterRow.assembly_id)
+            ).scalars()
+        )
+        if not held:
+            return []
+        motions = select(MotionRow.id).where(MotionRow.assembly_id.in_(held))
+        self.session.execute(
+            delete(VoteRow).where(VoteRow.member_id == member_id, VoteRow.motion_id.in_(motions))
+        )
+        self.session.execute(
+            delete(AssemblyVoterRow).where(
+                AssemblyVoterRow.member_id == member_id, AssemblyVoterRow.assembly_id.in_(held)
+            )
+        )
+        self.session.execute(
+            update(AssemblyRow)
+            .where(AssemblyRow.id.in_(held), AssemblyRow.eligible.is_not(None))
+            .values(eligible=AssemblyRow.eligible - 1)
+        )
+        return held

@@ -272,6 +272,27 @@ class BondRepository:
             query = query.where(RentReceiptRow.period == period)
         return int(self.session.execute(query).scalar_one())
 
+    def period_rent(self, commune_id: int, period: str) -> int:
+        """All the rent the commune received in ``period``, every lease together."""
+        return int(
+            self.session.execute(
+                select(func.coalesce(func.sum(RentReceiptRow.amount), 0)).where(
+                    RentReceiptRow.commune_id == commune_id, RentReceiptRow.period == period
+                )
+            ).scalar_one()
+        )
+
+    def principal_outstanding(self, commune_id: int) -> int:
+        """What the commune's bonds stand for: open issues' prices and what holdings
+        are still owed (domain.limits bounds it)."""
+        open_prices = self.session.execute(
+            select(func.coalesce(func.sum(BondIssueRow.price), 0)).where(
+                BondIssueRow.commune_id == commune_id,
+                BondIssueRow.status == IssueStatus.OPEN.value,
+            )
+        ).scalar_one()
+        return int(open_prices) + self.owed(commune_id)[0]
+
     def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]:
         """{issue id: rent per period} of the leases running through a whole period."""
         return {

@@ -9,12 +9,14 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from domain.model import Account, Address, Chat, Commune, Contact, Cooperative, Member
+from domain.names import name_key
 from storage.connection import connection_of
 from storage.tables import (
     AccountRow,
     ChatRow,
     CommuneRow,
     CooperativeRow,
+    HoldingRow,
     MemberRow,
     PersonRow,
 )
@@ -132,7 +134,7 @@ class CommuneRepository:
 
     def by_name(self, name: str) -> Commune | None:
         row = self.session.execute(
-            select(CommuneRow).where(func.lower(CommuneRow.name) == name.lower())
+            select(CommuneRow).where(CommuneRow.name_key == name_key(name))
         ).scalar_one_or_none()
         return _commune(row) if row else None
 
@@ -142,7 +144,12 @@ class CommuneRepository:
 
     def add(self, name: str, currency: str, timezone: str, locale: str, now: datetime) -> Commune:
         row = CommuneRow(
-            name=name, currency=currency, timezone=timezone, locale=locale, created_at=now
+            name=name,
+            name_key=name_key(name),
+            currency=currency,
+            timezone=timezone,
+            locale=locale,
+            created_at=now,
         )
         self.session.add(row)
         self.session.flush()
@@ -160,7 +167,7 @@ class CommuneRepository:
         return Chat(row.platform, row.platform_chat_id, row.is_private, row.commune_id)
 
     def in_chat(
-        self, platform: str, platform_chat_id: str, person_id: int
+        self, platform: str, platform_chat_id: str, person_id: int | None
     ) -> tuple[Chat | None, Commune | None, Member | None]:
         """The chat, the commune it is bound to and the person's membership there, at once."""
         row = (
@@ -232,18 +239,16 @@ class CommuneRepository:
             locale,
         )
 
-    def touch_account(
+    def seen_account(
         self,
         platform: str,
         platform_user_id: str,
         display_name: str,
         language: str | None,
         now: datetime,
-    ) -> Account:
-        """Find or create the account (and its person), keeping its name fresh.
-
-        A known account (nearly every message) is one UPDATE … RETURNING.
-        """
+    ) -> Account | None:
+        """The known account, its name kept fresh (one UPDATE … RETURNING); None for
+        someone never seen, and then nothing is written."""
         found = (
             connection_of(self.session)
             .execute(
@@ -258,26 +263,35 @@ class CommuneRepository:
             )
             .one_or_none()
         )
-        if found is not None:
-            return Account(
-                found.id,
-                platform,
-                platform_user_id,
-                found.person_id,
-                found.display_name,
-                found.language,
-                found.person_locale,
-            )
-        row = self.session.execute(
-            select(AccountRow).where(
-                AccountRow.platform == platform, AccountRow.platform_user_id == platform_user_id
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            person = PersonRow(created_at=now)
-            self.session.add(person)
-            self.session.flush()
-            row = AccountRow(
+        if found is None:
+            return None
+        return Account(
+            found.id,
+            platform,
+            platform_user_id,
+            found.person_id,
+            found.display_name,
+            found.language,
+            found.person_locale,
+        )
+
+    def touch_account(
+        self,
+        platform: str,
+        platform_user_id: str,
+        display_name: str,
+        language: str | None,
+        now: datetime,
+    ) -> Account:
+        """Find or create the account (and its person), keeping its name fresh."""
+        seen = self.seen_account(platform, platform_user_id, display_name, language, now)
+        if seen is not None:
+            return seen
+        person = PersonRow(created_at=now)
+        self.session.add(person)
+        self.session.flush()
+        self.session.add(
+            AccountRow(
                 platform=platform,
                 platform_user_id=platform_user_id,
                 person_id=person.id,
@@ -285,11 +299,7 @@ class CommuneRepository:
                 language=language,
                 last_seen_at=now,
             )
-        else:
-            row.display_name = display_name or row.display_name
-            row.language = language or row.language
-            row.last_seen_at = now
-        self.session.add(row)
+        )
         self.session.flush()
         account = self.account(platform, platform_user_id)
         assert account is not None
@@ -332,7 +342,7 @@ class CommuneRepository:
         row = self.session.execute(
             select(CooperativeRow).where(
                 CooperativeRow.commune_id == commune_id,
-                func.lower(CooperativeRow.name) == name.lower(),
+                CooperativeRow.name_key == name_key(name),
             )
         ).scalar_one_or_none()
         return Cooperative(row.id, row.commune_id, row.name) if row else None
@@ -346,7 +356,7 @@ class CommuneRepository:
         return [Cooperative(r.id, r.commune_id, r.name) for r in rows]
 
     def add_cooperative(self, commune_id: int, name: str) -> Cooperative:
-        row = CooperativeRow(commune_id=commune_id, name=name)
+        row = CooperativeRow(commune_id=commune_id, name=name, name_key=name_key(name))
         self.session.add(row)
         self.session.flush()
         return Cooperative(row.id, row.commune_id, row.name)
@@ -369,9 +379,7 @@ class CommuneRepository:
         rows = (
             self.session.execute(
                 select(MemberRow)
-                .where(
-                    MemberRow.commune_id == commune_id, func.lower(MemberRow.name) == name.lower()
-                )
+                .where(MemberRow.commune_id == commune_id, MemberRow.name_key == name_key(name))
                 .order_by(MemberRow.left_at.is_not(None), MemberRow.id)
             )
             .scalars()
@@ -385,6 +393,20 @@ class CommuneRepository:
             select(MemberRow)
             .where(MemberRow.person_id == person_id, MemberRow.left_at.is_(None))
             .order_by(MemberRow.joined_at.desc(), MemberRow.id.desc())
+        ).scalars()
+        return [_member(r) for r in rows]
+
+    def former_bondholders(self, person_id: int) -> list[Member]:
+        """Memberships the person left while holding bonds, the most recently left first:
+        their bonds are still theirs, and so are the statements about them."""
+        rows = self.session.execute(
+            select(MemberRow)
+            .where(
+                MemberRow.person_id == person_id,
+                MemberRow.left_at.is_not(None),
+                select(HoldingRow.id).where(HoldingRow.member_id == MemberRow.id).exists(),
+            )
+            .order_by(MemberRow.left_at.desc(), MemberRow.id.desc())
         ).scalars()
         return [_member(r) for r in rows]
 
@@ -419,9 +441,10 @@ class CommuneRepository:
                 commune_id=member.commune_id,
                 person_id=member.person_id,
                 name=member.name,
+                name_key=name_key(member.name),
                 joined_at=member.joined_at,
             )
-        row.name = member.name
+        row.name, row.name_key = member.name, name_key(member.name)
         row.cooperative_id = member.cooperative_id
         row.is_admin = member.is_admin
         row.is_treasurer = member.is_treasurer

@@ -5,7 +5,7 @@ of every commune and was tried again on every tick. Each failing item now keeps
 its streak of failures and the time of its next attempt here, so it pauses,
 growing, without holding anything else back, across restarts and processes.
 
-Revision ID: 0013
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 12:00:00
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0013'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
