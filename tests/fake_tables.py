@@ -87,9 +87,34 @@ class Tables:
         self.ids[table] = self.ids.get(table, 0) + 1
         return self.ids[table]
 
-    def domain(self) -> dict[str, object]:
-        """The commune's own state, for proving that a refusal changed nothing (like
-        tests/harness.py's DOMAIN_TABLES: the inbox, outbox, accounts and settings are
-        plumbing a refused command may still touch)."""
-        plumbing = {"ids", "people", "accounts", "settings", "inbox", "outbox", "job_failures"}
-        return {name: value for name, value in vars(self).items() if name not in plumbing}
+    def domain(self) -> dict[str, list[tuple[object, object]]]:
+        """The commune's own state by storage's table names, for proving that a refusal
+        changed nothing (like tests/harness.py's domain_snapshot: the inbox, outbox,
+        accounts and settings are plumbing a refused command may still touch)."""
+        tables = {table: sorted(getattr(self, name).items()) for table, name in _DOMAIN.items()}
+        tables["journal_posting"] = [
+            (entry_id, posting)
+            for entry_id, row in sorted(self.journal.items())
+            for posting in row.entry.postings
+        ]
+        return tables
+
+
+_DOMAIN = {  # storage's table: the Tables field holding its rows
+    "commune": "communes",
+    "chat": "chats",
+    "cooperative": "cooperatives",
+    "member": "members",
+    "bond_issue": "issues",
+    "pledge": "pledges",
+    "holding": "holdings",
+    "rent_receipt": "rents",
+    "journal_entry": "journal",
+    "conversation": "conversations",
+    "assembly": "assemblies",
+    "motion": "motions",
+    "motion_result": "results",
+    "assembly_voter": "voters",
+    "vote": "votes",
+    "delegation": "delegations",
+}
