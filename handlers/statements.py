@@ -1,10 +1,12 @@
 """Member statements of a cleared period, built set-based for the whole roster.
 
-The same builder serves the clearing (every member at once) and /statement (one
-member, any past period), so a statement asked later reads as the one sent then.
-For a whole roster they stream from one sorted pass over the commune's holdings;
-for one member, storage reads that member's own holdings, roster rows and postings
-by their indexes, and only the bonds and cooperative the statement names.
+The clearing (every member at once) and /statement (one member, any past period)
+read the same rows and compose them the same way (``_compose``), so a statement
+asked later reads as the one sent then. They differ only in how they read: for a
+whole roster (``_roster``) the reads are over the commune, and the holding lines
+stream from one sorted pass over its holdings; for a range of members
+(``_among``), storage reads those members' own holdings, roster rows and postings
+by their indexes, and only the bonds and cooperative their statements name.
 """
 
 from __future__ import annotations
