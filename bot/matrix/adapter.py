@@ -712,7 +712,7 @@ class MatrixAdapter:
         remaining = list(claimed)
         try:
             while remaining:
-                batch = coalesced(remaining)
+                batch = coalesced(remaining) if self.settings.merge_notices else remaining[:1]
                 message = batch[0]
                 held = await asyncio.to_thread(self._held_back, message)
                 if held is not None:
