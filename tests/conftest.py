@@ -126,3 +126,15 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+# --- simulation totals (tests/simulation.py) ------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """End the run (and so .ci/run) with how many seeds x steps were simulated."""
+    import sys
+
+    simulation = sys.modules.get("simulation")
+    if simulation is not None and simulation.TALLY:
+        terminalreporter.write_line(f"deterministic simulation: {simulation.summary()}")

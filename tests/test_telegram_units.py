@@ -228,6 +228,9 @@ def test_the_command_menus_come_from_the_help_descriptions() -> None:
     group = {c.command: c.description for c in command_menu("en", private=False)}
     private = {c.command for c in command_menu("en", private=True)}
     assert group["pledge"].startswith("Pledge an amount to a bond issue.")
-    assert "setup" in group and "setup" not in private and "join" not in private
+    assert "setup" in group and "setup" not in private
+    # The menus follow each command's declared chats (handlers/access.py): /join also
+    # serves a member picking a cooperative by DM; /link works only by DM.
+    assert "join" in private and "link" in private and "link" not in group
     assert "start" not in group
     assert all(0 < len(d) <= 256 for d in group.values())

@@ -2,10 +2,11 @@
 
 The outbox rows of platform ``matrix`` are claimed with a lease, sent with a
 transaction id of their own (bot/matrix/messages.py; the device is kept across
-restarts, so a retried send yields one event), and marked delivered. A group's
-waiting rows go as one notice. A group's address is its room; a person's is
-their Matrix id, and their rows wait until their direct room is joined
-(bot/matrix/rooms.py). Nothing is ever sent unencrypted into an encrypted room.
+restarts, so a retried send yields one event), and marked delivered. With
+``matrix_merge_notices`` (off by default) a group's waiting rows go as one
+notice. A group's address is its room; a person's is their Matrix id, and their
+rows wait until their direct room is joined (bot/matrix/rooms.py). Nothing is
+ever sent unencrypted into an encrypted room.
 ``M_LIMIT_EXCEEDED`` puts the message back (``OutboxRepository.release``) until
 ``retry_after_ms`` or the ``Retry-After`` header allow, and pauses sending until then.
 
@@ -64,6 +65,7 @@ class Deliverer:
         self.synced = context.synced
         self.rooms = rooms
         self.poll_seconds = poll_seconds
+        self.merge = context.settings.merge_notices  # a group's waiting rows as one
         self._paused_until = 0.0
 
     async def run(self) -> None:
@@ -113,7 +115,7 @@ class Deliverer:
         remaining = list(claimed)
         try:
             while remaining:
-                batch = coalesced(remaining)
+                batch = coalesced(remaining) if self.merge else remaining[:1]
                 message = batch[0]
                 held = await in_thread(self.database, lambda uow, m=message: _held_back(uow, m))
                 if held is not None:
@@ -135,7 +137,7 @@ class Deliverer:
 
     # one notice ------------------------------------------------------------------------
     async def _send(self, batch: list[PendingMessage]) -> Outcome:
-        """One notice for the batch (bot/coalesce.py): one row, or a group's waiting ones."""
+        """One notice for the batch: one row, or a group's waiting ones (bot/coalesce.py)."""
         message = batch[0]
         client = self.client
         now = real_now()

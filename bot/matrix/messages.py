@@ -1,7 +1,8 @@
 """What the bot posts on Matrix: an ``m.notice`` with a plain body and escaped HTML.
 
-A group's waiting rows go as one notice (bot/coalesce.py), within ``NOTICE_LIMIT``;
-each notice has a transaction id of its own, the same on every retry.
+With ``matrix_merge_notices``, a group's waiting rows go as one notice
+(bot/coalesce.py), within ``NOTICE_LIMIT``; each notice has a transaction id of
+its own, the same on every retry.
 
 Templates name commands with ``/`` (``/pledge 1 <amount>``); Element takes a line
 starting with ``/`` as one of its own commands, so on Matrix every command a

@@ -48,6 +48,10 @@ class MatrixSettings:
     timeline_limit: int = 50
     #: Per member and room (domain/flood.py); the config's flood_limit(), None is off.
     flood: FloodLimit | None = None
+    #: Send a group's waiting notices as one (bot/coalesce.py). Off by default: a
+    #: homeserver limits the bot's own rate, not each room's as Telegram does, and a
+    #: merged notice retried with other rows in it could show a group a text twice.
+    merge_notices: bool = False
 
     @property
     def server_name(self) -> str:
@@ -100,4 +104,5 @@ def matrix_settings(database_url: str) -> MatrixSettings | None:
         allow=allow,
         device_name=setting("matrix_device_name") or "minga",
         flood=flood_limit(),
+        merge_notices=(setting("matrix_merge_notices") or "").lower() in ("1", "true", "yes"),
     )
