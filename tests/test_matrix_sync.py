@@ -231,8 +231,7 @@ def test_the_inbox_keeps_what_a_sync_staged() -> None:
     invite = Invited("invite:!dm:example.org:s42", "!dm:example.org", ANA, True)
     secret = Undecrypted("$secret", ROOM, encrypted("$secret"))
     said = incoming(Said("$1", ROOM, ANA, "Ana", "Garden", False, "!help"), private=False)
-    for item in (invite, secret, said):
-        event_id = item.message_id if not isinstance(item, Invited | Undecrypted) else item.event_id
+    for event_id, item in ((invite.event_id, invite), ("$secret", secret), ("$1", said)):
         assert stored(event_id, payload(item)) == item
     assert stored("$x", None) is None
     assert stored("$x", '{"kind": "something else"}') is None
