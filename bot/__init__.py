@@ -1,1 +1,1 @@
-"""Entrypoints: the adapters (console, later Telegram and Matrix), wiring and the CLI."""
+"""Entrypoints: the chat adapters (console, Telegram, Matrix), their wiring and the CLI."""

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.config import database_url, flood_limit
+from bot.bootstrap import Root, bootstrap
+from bot.config import ConfigError
 from domain.errors import Refusal
 from storage.uow import Database
 
@@ -39,12 +40,12 @@ def _pause_hook():  # type: ignore[no-untyped-def]
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import Console
 
-    database = Database(database_url(args.db))
+    root = bootstrap(args.db)
     script_path = Path(args.script) if args.script else None
     console = Console(
-        database,
+        root.database,
         before_commit=_pause_hook(),
-        flood=flood_limit() if args.flood else None,
+        flood=root.settings.flood_limit() if args.flood else None,
         script=script_path,
     )
     if script_path is not None:
@@ -64,7 +65,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
-    console = Console(Database(url))
+    console = Console(bootstrap(url).database)
     lines = DEMO_SCRIPT.read_text(encoding="utf-8").splitlines()
     number = 0
     for number, line in enumerate(lines, start=1):
@@ -98,15 +99,22 @@ def _database_exists(url: str) -> bool:
     return Path(parsed.database).exists()
 
 
+def _existing(database_flag: str | None) -> Root | None:
+    """The process's root, if its database is there to read (else says so on stderr)."""
+    root = bootstrap(database_flag)
+    if not _database_exists(root.database_url):
+        print(f"There is no database at {root.database_url}.", file=sys.stderr)
+        return None
+    return root
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from handlers.reports import clearing_report
 
-    url = database_url(args.db)
-    if not _database_exists(url):
-        print(f"There is no database at {url}.", file=sys.stderr)
+    root = _existing(args.db)
+    if root is None:
         return 2
-    database = Database(url)
-    with database.unit_of_work() as uow:
+    with root.database.unit_of_work() as uow:
         try:
             report = clearing_report(uow, args.commune, args.period)
         except Refusal as refusal:
@@ -125,12 +133,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_assembly_report(args: argparse.Namespace) -> int:
     from handlers.assembly_results import report
 
-    url = database_url(args.db)
-    if not _database_exists(url):
-        print(f"There is no database at {url}.", file=sys.stderr)
+    root = _existing(args.db)
+    if root is None:
         return 2
-    database = Database(url)
-    with database.unit_of_work() as uow:
+    with root.database.unit_of_work() as uow:
         commune = uow.communes.by_name(args.commune)
         if commune is None:
             print(f"There is no commune called {args.commune}.", file=sys.stderr)
@@ -159,15 +165,13 @@ def _commune_id(database: Database, name: str | None) -> tuple[int | None, str] 
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.backup import USAGE, check
 
-    url = database_url(args.db)
-    if not _database_exists(url):
-        print(f"There is no database at {url}.", file=sys.stderr)
+    root = _existing(args.db)
+    if root is None:
         return USAGE
-    database = Database(url)
-    scope = _commune_id(database, args.commune)
+    scope = _commune_id(root.database, args.commune)
     if scope is None:
         return USAGE
-    with database.unit_of_work() as uow:
+    with root.database.unit_of_work() as uow:
         return check(uow, *scope, sys.stdout)
 
 
@@ -187,11 +191,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     )
     from storage.engine import is_sqlite
 
-    url = database_url(args.db)
     target = Path(args.to).resolve()
-    if not _database_exists(url):
-        print(f"There is no database at {url}.", file=sys.stderr)
+    root = _existing(args.db)
+    if root is None:
         return USAGE
+    url = root.database_url
     if not target.parent.is_dir():
         print(f"There is no directory {target.parent} to write the backup in.", file=sys.stderr)
         return USAGE
@@ -211,10 +215,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
         shown = make_url(url).render_as_string(hide_password=True)
         print(f"then check the live database: minga check --db '{shown}'", file=sys.stderr)
         return NOT_TAKEN
-    database = Database(url)
     try:
         return postgres_backup(
-            database,
+            root.database,
             target,
             lambda uow: check(uow, None, f"the dump {target} (its snapshot)", sys.stdout),
             pg_dump,
@@ -225,9 +228,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run_forever
-
-    return run_forever(Database(database_url(args.db)), tick_seconds=args.tick)
+    return bootstrap(args.db).run(args.tick, before_commit=_pause_hook())
 
 
 def parser() -> argparse.ArgumentParser:
@@ -292,7 +293,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except ConfigError as wrong:
+        print(f"minga: {wrong}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

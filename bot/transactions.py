@@ -1,8 +1,7 @@
-"""One piece of work in one transaction, off the event loop: for the chat adapters.
+"""Database work from an adapter's event loop: one committed transaction, in a thread.
 
-The adapters run on asyncio; a unit of work blocks (SQL, the writer lock). Each
-piece of their bookkeeping (store updates, claim a row, mark it delivered) runs in
-a thread, in its own transaction, committed when it returns.
+The chat adapters are asyncio programs and the repositories are synchronous: each
+piece of work runs on a worker thread so a slow query never stalls the loop.
 """
 
 from __future__ import annotations
@@ -16,14 +15,13 @@ from storage.uow import Database, SqlUnitOfWork
 T = TypeVar("T")
 
 
-def in_transaction(database: Database, work: Callable[[SqlUnitOfWork], T]) -> T:
-    """``work`` in a new unit of work, committed unless it raises."""
+def _commit(database: Database, work: Callable[[SqlUnitOfWork], T]) -> T:
     with database.unit_of_work() as uow:
         result = work(uow)
         uow.commit()
         return result
 
 
-async def in_thread(database: Database, work: Callable[[SqlUnitOfWork], T]) -> T:
-    """``in_transaction`` in a worker thread, so the event loop keeps running."""
-    return await asyncio.to_thread(in_transaction, database, work)
+async def committed(database: Database, work: Callable[[SqlUnitOfWork], T]) -> T:
+    """``work`` in its own unit of work, committed, run off the event loop."""
+    return await asyncio.to_thread(_commit, database, work)

@@ -116,12 +116,22 @@ class BondIssue:
         self.closed_at = now
 
 
+def clean_asset(text: str) -> str:
+    """The asset's name as it will be shown, or a refusal: /propose and its form alike."""
+    return names.clean(text, names.ASSET)
+
+
+def check_deadline(deadline: datetime, now: datetime) -> None:
+    """Pledges need time to come in: a deadline already past is refused when given."""
+    if deadline <= now:
+        raise Refusal("deadline_past")
+
+
 def validate_new_issue(
     asset: str, price: int, rent: int, deadline: datetime, now: datetime
 ) -> None:
     """Refuse a proposal the commune could never clear or lease."""
-    names.clean(asset, names.ASSET)
+    clean_asset(asset)
     if price <= 0 or rent <= 0:
         raise Refusal("amount_not_positive")
-    if deadline <= now:
-        raise Refusal("deadline_past")
+    check_deadline(deadline, now)

@@ -393,6 +393,7 @@ class Conversations(Protocol):
         chat_id: str,
         user_id: str,
         name: str,
+        step: str,
         data: dict[str, Any],
         now: datetime,
     ) -> None: ...

@@ -25,7 +25,7 @@ import handlers.commands  # noqa: F401  (registers the commands)
 from domain.errors import Refusal
 from domain.flood import FloodLimit, Verdict, instant
 from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from handlers import assembly_form, conversations
+from handlers.forms import engine as forms
 from handlers.incoming import Incoming
 from handlers.parsing import parse_command
 from handlers.registry import authorise
@@ -37,29 +37,18 @@ log = logging.getLogger(__name__)
 def route(turn: Turn) -> None:
     line = parse_command(turn.msg.text)
     if line is None:
-        custom = turn.uow.conversations.get(turn.msg.platform, turn.msg.chat_id, turn.msg.user_id)
-        if custom is not None and custom[0] == assembly_form.NAME:
-            assembly_form.answer(turn, custom[1], turn.msg.text)
-            return
-        state = conversations.load_state(turn)
-        if state is None:
-            return  # ordinary chatter: not for us
-        flow, given = state
-        complete = conversations.answer(turn, flow, given, turn.msg.text)
-        if complete is not None:
-            conversations.end_state(turn)
-            run(turn, flow.command, complete)
+        forms.answer(turn, turn.msg.text)  # to a form in progress, or chatter: not for us
         return
     if line.name == "cancel":
-        turn.reply("cancelled" if conversations.end_state(turn) else "nothing_to_cancel")
+        turn.reply("cancelled" if forms.cancel(turn) else "nothing_to_cancel")
         return
-    flow = conversations.FLOWS.get(line.name)
-    if flow is not None and len(line.args) < flow.required:
+    form = forms.starting(line.name, line.args)
+    if form is not None:
         authorise(turn, line.name, line.args)
         # Starting a form replaces one in progress; any other command leaves it be,
         # so someone can check /bonds halfway through /propose and carry on.
         with turn.uow.savepoint():
-            conversations.start(turn, flow, line.args)
+            forms.start(turn, form, line.args)
         return
     run(turn, line.name, line.args)
 
@@ -82,7 +71,7 @@ def addressed(uow: UnitOfWork, msg: Incoming) -> bool:
             return True
     except Refusal:
         return True  # a command with unbalanced quotes: refused, so answered
-    return uow.conversations.get(msg.platform, msg.chat_id, msg.user_id) is not None
+    return forms.waiting(uow, msg.platform, msg.chat_id, msg.user_id) is not None
 
 
 class Dispatcher:

@@ -21,8 +21,8 @@ from domain.model import Commune
 from domain.periods import Period, open_period
 from domain.ports import UnitOfWork, UnitOfWorkFactory
 from handlers.assembly_jobs import run_assembly_item
+from handlers.bond_views import issue_view
 from handlers.clearing import clear
-from handlers.commands.bonds import issue_view
 from handlers.job_failures import Job, failed, waiting, went_through
 from handlers.outbound import to_groups, to_members
 

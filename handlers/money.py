@@ -157,6 +157,10 @@ def _parse_amount(text: str, currency: str, locale: str) -> int:
     assert isinstance(exponent, int)  # finite: _read_number only lets digits through
     if -exponent > digits:
         raise Refusal("amount_too_precise", text=text, digits=digits)
+    # Compared as a Decimal first: thousands of typed digits are far too large, and
+    # Python refuses to turn more than 4,300 of them into an int.
+    if value.scaleb(digits) > MAX_MINOR:
+        raise Refusal("amount_too_large", text=text)
     coefficient = int("".join(map(str, coefficient_digits)))
     minor = coefficient * 10 ** (exponent + digits)  # exact integer arithmetic
     if minor > MAX_MINOR:

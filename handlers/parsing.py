@@ -39,7 +39,8 @@ def parse_command(text: str) -> CommandLine | None:
 
 def parse_issue_number(text: str) -> int:
     cleaned = text.strip().lstrip("#")
-    if not cleaned.isdigit() or int(cleaned) <= 0 or len(cleaned) > 9:
+    # ASCII digits only: "²" and "١" are digits to str.isdigit() but not to int().
+    if not (cleaned.isascii() and cleaned.isdigit()) or int(cleaned) <= 0 or len(cleaned) > 9:
         raise Refusal("bad_issue_number", text=text)
     return int(cleaned)
 

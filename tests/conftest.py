@@ -101,6 +101,30 @@ def terra(chat):  # type: ignore[no-untyped-def]
     return chat
 
 
+# --- tallies --------------------------------------------------------------------
+
+#: What long-running tests tried (``"fuzz examples tried": 1234``), printed at the end
+#: of the run so ``.ci/run`` shows it: a test adds to ``config.stash[TALLY]``.
+TALLY = pytest.StashKey[dict[str, int]]()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """End the run (and so .ci/run) with what the fuzz test tried and the simulation ran."""
+    import sys
+
+    tallies = config.stash.get(TALLY, {})
+    simulation = sys.modules.get("simulation")  # tests/simulation.py, if it ran
+    simulated = simulation is not None and simulation.TALLY
+    if tallies or simulated:
+        terminalreporter.section("tallies")
+    for what, count in sorted(tallies.items()):
+        terminalreporter.write_line(f"{what}: {count:,}")
+    if simulated:
+        terminalreporter.write_line(f"deterministic simulation: {simulation.summary()}")
+
+
 # --- matrix ---------------------------------------------------------------------
 
 
@@ -126,15 +150,3 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield server
     finally:
         server.stop()
-
-
-# --- simulation totals (tests/simulation.py) ------------------------------------------
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """End the run (and so .ci/run) with how many seeds x steps were simulated."""
-    import sys
-
-    simulation = sys.modules.get("simulation")
-    if simulation is not None and simulation.TALLY:
-        terminalreporter.write_line(f"deterministic simulation: {simulation.summary()}")

@@ -1,7 +1,7 @@
 """Several ``minga run`` processes on one PostgreSQL: each clearing once, each message once.
 
 Real processes, started with subprocess and killed with SIGKILL. No chat platform:
-the test-only file delivery (bot/file_delivery.py, ``MINGA_TEST_DELIVER``) makes
+the test-only file delivery (tests/file_delivery.py, ``MINGA_TEST_DELIVER``) makes
 each process deliver the console's outbox to one shared file, claiming messages
 with ``FOR UPDATE SKIP LOCKED`` and a lease, as a chat adapter would.
 """
@@ -37,6 +37,14 @@ ana@group: /propose Tractor 100 30 2025-01-31
 ana@group: /pledge 1 100
 """
 
+# Each process loads the test-only adapter from here (bot/adapters.py, factories_named).
+FILE_DELIVERY = {
+    "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
+    ),
+    "MINGA_TEST_ADAPTERS": "file_delivery:from_environment",
+}
+
 pytestmark = pytest.mark.slow
 
 
@@ -56,7 +64,7 @@ def start(url: str, delivered: Path, **env: str) -> subprocess.Popen[bytes]:
         [str(MINGA), "run", "--db", url, "--tick", "0.2"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "MINGA_TEST_DELIVER": f"console:{delivered}", **env},
+        env={**os.environ, **FILE_DELIVERY, "MINGA_TEST_DELIVER": f"console:{delivered}", **env},
     )
 
 

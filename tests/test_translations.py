@@ -24,7 +24,9 @@ from babel.support import NullTranslations
 import handlers.commands  # noqa: F401  (registers the commands)
 from domain.assemblies import Threshold, parse_choice, parse_threshold
 from domain.errors import Refusal
-from handlers import assembly_form, rendering
+from handlers import rendering
+from handlers.forms.assembly import parse_motion
+from handlers.forms.model import DONE as DONE_WORDS
 from handlers.locales import DEFAULT, SUPPORTED
 from handlers.registry import COMMANDS
 from handlers.rendering import render
@@ -176,7 +178,7 @@ RESULTS = [
         "outcome": "no quorum",
     },
 ]
-SUMMARY = {  # as handlers.assembly_form._summary makes it
+SUMMARY = {  # as handlers.forms.assembly._summary makes it
     "title": "Spring assembly",
     "opens": ASSEMBLY["opens"],
     "closes": ASSEMBLY["closes"],
@@ -770,16 +772,16 @@ def duration(word: str, _locale: str) -> bool:
 
 
 def done(word: str, _locale: str) -> bool:
-    return word in assembly_form._DONE
+    return word in DONE_WORDS
 
 
 def raises_the_threshold(word: str, _locale: str) -> bool:
     """The form reads "<motion> — <word>" as a motion needing more than a majority."""
-    return assembly_form.parse_motion(f"Plant an orchard — {word}")[1] is not Threshold.MAJORITY
+    return parse_motion(f"Plant an orchard — {word}")[1] is not Threshold.MAJORITY
 
 
 def needs_consensus(word: str, _locale: str) -> bool:
-    return assembly_form.parse_motion(word)[1] is Threshold.CONSENSUS
+    return parse_motion(word)[1] is Threshold.CONSENSUS
 
 
 MOMENTS = {

@@ -33,7 +33,7 @@ from bot.matrix.messages import batch_transaction_id, coalesced, merged_notice
 from bot.matrix.outcomes import TRANSIENT, Delivered, Later, Outcome
 from bot.matrix.rooms import DirectRooms
 from bot.matrix.sync import PLATFORM
-from bot.transactions import in_thread, in_transaction
+from bot.transactions import committed
 from storage.repositories.messaging import PendingMessage
 from storage.uow import SqlUnitOfWork
 
@@ -99,11 +99,13 @@ class Deliverer:
 
     def _release_now(self, ids: list[int]) -> None:
         if ids:
-            in_transaction(self.database, lambda uow: uow.outbox.release(ids, real_now()))
+            with self.database.unit_of_work() as uow:
+                uow.outbox.release(ids, real_now())
+                uow.commit()
 
     async def deliver_batch(self) -> None:
         """Send what was claimed, a notice at a time; what is left goes back at once."""
-        claiming = asyncio.ensure_future(in_thread(self.database, self._claim))
+        claiming = asyncio.ensure_future(committed(self.database, self._claim))
         try:
             claimed = await asyncio.shield(claiming)
         except asyncio.CancelledError:
@@ -117,13 +119,13 @@ class Deliverer:
             while remaining:
                 batch = coalesced(remaining) if self.merge else remaining[:1]
                 message = batch[0]
-                held = await in_thread(self.database, lambda uow, m=message: _held_back(uow, m))
+                held = await committed(self.database, lambda uow, m=message: _held_back(uow, m))
                 if held is not None:
                     outcome: Outcome = Later(max(held, real_now() + timedelta(seconds=1)))
                 else:
                     outcome = await self._send(batch)
                 for sent in batch:
-                    await in_thread(
+                    await committed(
                         self.database, lambda uow, i=sent.id, o=outcome: self._finish(uow, i, o)
                     )
                     remaining.remove(sent)
@@ -151,7 +153,7 @@ class Deliverer:
         room = client.rooms.get(room_id)
         if room is None:
             return Later(now + ROOM_RECHECK)  # not joined, or gone
-        known = await in_thread(self.database, lambda uow: uow.matrix.room(room_id))
+        known = await committed(self.database, lambda uow: uow.matrix.room(room_id))
         known_encrypted = known is not None and known.encrypted
         must_encrypt = known_encrypted or room.encrypted or room_id in client.encrypted_rooms
         if must_encrypt and (client.olm is None or not room.encrypted):

@@ -27,7 +27,7 @@ from bot.matrix.context import Context
 from bot.matrix.outcomes import TRANSIENT
 from bot.matrix.rooms import DirectRooms
 from bot.matrix.sync import PLATFORM, Invited, Said, Staged, Undecrypted, incoming, said
-from bot.transactions import in_thread
+from bot.transactions import committed
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
 from storage.uow import SqlUnitOfWork
@@ -100,7 +100,7 @@ class Inbox:
 
     async def handle_stored(self) -> None:
         """Hand every stored, unhandled event to the handlers, oldest first."""
-        rows = await in_thread(self.database, lambda uow: uow.inbox.unprocessed(PLATFORM, BATCH))
+        rows = await committed(self.database, lambda uow: uow.inbox.unprocessed(PLATFORM, BATCH))
         for event_id, text in rows:
             item = stored(event_id, text)
             if isinstance(item, Incoming):
@@ -116,7 +116,7 @@ class Inbox:
                 await self._mark_handled(event_id)
 
     async def _mark_handled(self, event_id: str) -> None:
-        await in_thread(
+        await committed(
             self.database,
             lambda uow: uow.inbox.mark_processed(PLATFORM, event_id, self.clock()),
         )

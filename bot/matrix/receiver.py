@@ -40,7 +40,7 @@ from bot.matrix.context import Context
 from bot.matrix.inbox import Inbox, payload, to_incoming
 from bot.matrix.outcomes import MAX_BACKOFF, TRANSIENT
 from bot.matrix.rooms import DirectRooms
-from bot.transactions import in_thread
+from bot.transactions import committed
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
 from handlers.parsing import PREFIXES
@@ -111,7 +111,7 @@ class Receiver:
         client = self.client
         await self.inbox.handle_stored()  # left over from a crash, or waiting for a room key
         me = self.settings.user_id
-        since = await in_thread(self.database, lambda uow: uow.matrix.sync_token(me))
+        since = await committed(self.database, lambda uow: uow.matrix.sync_token(me))
         answer = await client.sync(
             timeout=0 if first else self.settings.sync_timeout_ms,
             sync_filter=self._filter,
@@ -129,7 +129,7 @@ class Receiver:
             for room_id, prev_batch in sync.gaps(answer, since).items()
         }
         found = sync.classify(answer, client.user_id, since, client.rooms, self.creators, filled)
-        await in_thread(self.database, lambda uow: self._store(uow, found))
+        await committed(self.database, lambda uow: self._store(uow, found))
         self.hook("stored")
         await self._keys_housekeeping()
         self.synced.set()

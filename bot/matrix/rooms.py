@@ -20,7 +20,7 @@ from nio import EnableEncryptionBuilder, RoomCreateError, RoomPreset
 from bot.clock import real_now
 from bot.matrix.context import Context
 from bot.matrix.outcomes import TRANSIENT, Later
-from bot.transactions import in_thread
+from bot.transactions import committed
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("minga.matrix")
@@ -40,7 +40,7 @@ class DirectRooms:
     async def find(self, user_id: str) -> str | Later:
         """The member's joined DM room; else when to look again, creating one."""
         now = real_now()
-        known = await in_thread(self.database, lambda uow: uow.matrix.dm_room(user_id))
+        known = await committed(self.database, lambda uow: uow.matrix.dm_room(user_id))
         if known is not None:
             room = self.client.rooms.get(known.room_id)
             if room is not None:
@@ -82,7 +82,7 @@ class DirectRooms:
         def remember(uow: SqlUnitOfWork) -> None:
             uow.matrix.save_room(room_id, self.clock(), dm_user_id=user_id, encrypted=True)
 
-        await in_thread(self.database, remember)
+        await committed(self.database, remember)
         log.info("created DM room %s for %s", room_id, user_id)
         await self._record_direct(user_id, room_id)
         return Later(now + DM_RECHECK)
@@ -94,7 +94,7 @@ class DirectRooms:
             if uow.matrix.dm_room(inviter) is None:
                 uow.matrix.save_room(room_id, self.clock(), dm_user_id=inviter)
 
-        await in_thread(self.database, remember)
+        await committed(self.database, remember)
 
     async def _record_direct(self, user_id: str, room_id: str) -> None:
         """Add the room to the bot's ``m.direct`` account data, as clients expect."""

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     BotCommand,
@@ -58,7 +58,7 @@ from bot.clock import real_now
 from bot.telegram.client import make_bot
 from bot.telegram.delivery import Deliverer
 from bot.telegram.keyboards import FormAnswer, parse_callback
-from bot.telegram.settings import TelegramSettings, telegram_settings
+from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import (
     ALLOWED_UPDATES,
     PLATFORM,
@@ -70,9 +70,10 @@ from bot.telegram.updates import (
     classify,
     incoming,
 )
-from bot.transactions import in_thread
-from handlers import assembly_form, locales
+from bot.transactions import committed
+from handlers import locales
 from handlers.dispatch import Dispatcher
+from handlers.forms import engine as forms
 from handlers.incoming import Incoming
 from handlers.registry import COMMANDS
 from handlers.rendering import render
@@ -82,7 +83,6 @@ if TYPE_CHECKING:
     from aiohttp.web import AppRunner
 
 log = logging.getLogger("minga.telegram")
-T = TypeVar("T")
 
 ADMINS_FRESH_FOR = 60.0  # seconds a getChatAdministrators answer is trusted
 RECEIVE_BATCH = 100
@@ -142,10 +142,6 @@ class TelegramAdapter:
         self._webhook_runner: AppRunner | None = None
 
     # plumbing --------------------------------------------------------------------------
-    async def db(self, work: Callable[[SqlUnitOfWork], T]) -> T:
-        """``work`` in a transaction of its own, off the event loop."""
-        return await in_thread(self.database, work)
-
     @property
     def username(self) -> str:
         return self.bot.username
@@ -212,7 +208,7 @@ class TelegramAdapter:
 
     async def store(self, updates: list[dict[str, Any]]) -> int:
         """Commit raw updates to the inbox; only after this may Telegram forget them."""
-        stored = await self.db(lambda uow: self._store(uow, updates))
+        stored = await committed(self.database, lambda uow: self._store(uow, updates))
         if self.after_receive is not None:
             self.after_receive()
         self.received.set()
@@ -278,7 +274,9 @@ class TelegramAdapter:
         """Handle every stored update not handled yet, oldest first; True if any."""
         any_done = False
         while True:
-            batch = await self.db(lambda uow: uow.inbox.unprocessed(PLATFORM, RECEIVE_BATCH))
+            batch = await committed(
+                self.database, lambda uow: uow.inbox.unprocessed(PLATFORM, RECEIVE_BATCH)
+            )
             if not batch:
                 return any_done
             for update_id, payload in batch:
@@ -298,14 +296,16 @@ class TelegramAdapter:
         elif isinstance(event, Pressed):
             await self._pressed(event)
         elif isinstance(event, Migrated):
-            await self.db(lambda uow: self._migrate(uow, update_id, event))
+            await committed(self.database, lambda uow: self._migrate(uow, update_id, event))
         elif isinstance(event, PrivateChat):
-            await self.db(lambda uow: self._private_chat(uow, update_id, event))
+            await committed(self.database, lambda uow: self._private_chat(uow, update_id, event))
         else:
             await self._done(update_id)
 
     async def _done(self, update_id: str) -> None:
-        await self.db(lambda uow: uow.inbox.mark_processed(PLATFORM, update_id, real_now()))
+        await committed(
+            self.database, lambda uow: uow.inbox.mark_processed(PLATFORM, update_id, real_now())
+        )
 
     def _migrate(self, uow: SqlUnitOfWork, update_id: str, event: Migrated) -> None:
         if uow.telegram.migrate_chat(event.old, event.new):
@@ -319,7 +319,7 @@ class TelegramAdapter:
 
     async def _release(self, user_id: str) -> None:
         """They wrote to the bot in private: whatever waited for them may go."""
-        if await self.db(lambda uow: uow.telegram.release(user_id)):
+        if await committed(self.database, lambda uow: uow.telegram.release(user_id)):
             log.info("telegram: user %s opened the private chat; pending messages go", user_id)
             self.wake()
 
@@ -336,7 +336,7 @@ class TelegramAdapter:
         await self._dispatch(msg)
 
     async def _unbound(self, chat_id: str) -> bool:
-        chat = await self.db(lambda uow: uow.communes.chat(PLATFORM, chat_id))
+        chat = await committed(self.database, lambda uow: uow.communes.chat(PLATFORM, chat_id))
         return chat is None or chat.commune_id is None
 
     async def _chat_admins(self, chat_id: str) -> frozenset[str]:
@@ -364,7 +364,9 @@ class TelegramAdapter:
             await self._done(update_id)
             return
         if isinstance(press, FormAnswer):
-            problem = await self.db(lambda uow: self._form_problem(uow, event, press))
+            problem = await committed(
+                self.database, lambda uow: self._form_problem(uow, event, press)
+            )
             if problem is not None:
                 await self._alert(event, problem)
                 await self._done(update_id)
@@ -388,16 +390,8 @@ class TelegramAdapter:
         """A form's buttons are its answerer's, and only while it waits at that step."""
         if press.answerer != str(event.user.id):
             return "button_not_yours"
-        state = uow.conversations.get(PLATFORM, event.chat_id, press.answerer)
-        if state is None:
-            return "button_expired"
-        name, data = state
-        waiting_at = (
-            assembly_form.position(data)
-            if name == assembly_form.NAME
-            else len(data.get("args", [])) + 1
-        )
-        if name != press.form or waiting_at != press.step:
+        state = forms.waiting(uow, PLATFORM, event.chat_id, press.answerer)
+        if state is None or state.form.name != press.form or state.position != press.step:
             return "button_expired"
         return None
 
@@ -409,7 +403,7 @@ class TelegramAdapter:
             chosen = account.person_locale if account else None
             return locales.choose(chosen, event.user.language_code, None)
 
-        text = render(template, await self.db(locale), {})
+        text = render(template, await committed(self.database, locale), {})
         try:
             await self.bot.answer_callback_query(event.query_id, text=text, show_alert=True)
         except TelegramError as error:
@@ -434,9 +428,6 @@ def _pause_after_receive() -> Callable[[], None] | None:
     return pause
 
 
-def from_config(database: Database) -> TelegramAdapter | None:
+def from_settings(database: Database, settings: TelegramSettings) -> TelegramAdapter:
     """The adapter ``minga run`` starts when MINGA_TELEGRAM_TOKEN (or the file) has a token."""
-    settings = telegram_settings()
-    if settings is None:
-        return None
     return TelegramAdapter(database, settings, after_receive=_pause_after_receive())

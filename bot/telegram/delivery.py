@@ -39,7 +39,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import httpx
 from telegram import Bot, LinkPreviewOptions
@@ -62,14 +61,13 @@ from bot.telegram.limits import Limiter, retry_after_seconds
 from bot.telegram.live import LiveBondMessages
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import PLATFORM
-from bot.transactions import in_thread
+from bot.transactions import committed
 from handlers.incoming import BUTTON_ADDRESS_PREFIX
 from handlers.rendering import render
 from storage.repositories.messaging import PendingMessage
 from storage.uow import Database, SqlUnitOfWork
 
 log = logging.getLogger("minga.telegram")
-T = TypeVar("T")
 
 #: Templates whose delivery means a bond issue changed: its live message needs an edit.
 PROGRESS = frozenset({"pledged", "unpledged", "bond_cleared", "bond_expired", "bond_withdrawn"})
@@ -113,19 +111,17 @@ class Deliverer:
         self._unreachable = 0  # connection failures in a row, for the backoff
 
     # plumbing --------------------------------------------------------------------------
-    async def db(self, work: Callable[[SqlUnitOfWork], T]) -> T:
-        """``work`` in a transaction of its own, off the event loop."""
-        return await in_thread(self.database, work)
-
     async def _finish(self, outbox_id: int, state: str, reason: str | None) -> None:
-        await self.db(lambda uow: uow.telegram.finish(outbox_id, state, reason, real_now()))
+        await committed(
+            self.database, lambda uow: uow.telegram.finish(outbox_id, state, reason, real_now())
+        )
 
     async def _retry(self, outbox_id: int, seconds: float, reason: str) -> None:
         def later(uow: SqlUnitOfWork) -> None:
             now = real_now()
             uow.telegram.retry_later(outbox_id, now + timedelta(seconds=seconds), reason, now)
 
-        await self.db(later)
+        await committed(self.database, later)
 
     def _due_in(self, seconds: float) -> None:
         seconds = max(0.0, seconds)
@@ -158,10 +154,10 @@ class Deliverer:
         loop = asyncio.get_running_loop()
         if loop.time() - self._last_sweep > SWEEP_EVERY:
             self._last_sweep = loop.time()
-            lost = await self.db(lambda uow: uow.telegram.sweep_interrupted(now))
+            lost = await committed(self.database, lambda uow: uow.telegram.sweep_interrupted(now))
             if lost:
                 log.warning("%d message(s) were in flight when minga stopped: uncertain", len(lost))
-        rows = await self.db(lambda uow: uow.telegram.pending(now, limit=500))
+        rows = await committed(self.database, lambda uow: uow.telegram.pending(now, limit=500))
         buttons = [r for r in rows if r.address.startswith(BUTTON_ADDRESS_PREFIX)]
         messages = [r for r in rows if not r.address.startswith(BUTTON_ADDRESS_PREFIX)]
         if buttons:
@@ -172,7 +168,7 @@ class Deliverer:
         wait = await self.live.edit_dirty()
         if wait is not None:
             self._due_in(wait)
-        if await self.db(lambda uow: notify_blocked(uow, self.bot.username)):
+        if await committed(self.database, lambda uow: notify_blocked(uow, self.bot.username)):
             self._due_in(0)
         if sum(map(len, chosen)) < len(messages) and self._next_due is None:
             self._due_in(0.05)
@@ -237,7 +233,7 @@ class Deliverer:
             claimed = [i for i in texts if uow.telegram.start_sending(i, chat, now, now + LEASE)]
             return claimed, uow.telegram.parts_sent(claimed[0]) if len(claimed) == 1 else 0
 
-        claimed, done = await self.db(claim)
+        claimed, done = await committed(self.database, claim)
         rows = [row for row in run if row.id in claimed]
         ordered = [texts[row.id] for row in rows]
         async with self._sending:
@@ -246,7 +242,7 @@ class Deliverer:
                 if not await self._send_message(chat, group, rows[start:stop], text, done):
                     untried = [row.id for row in rows[stop:]]
                     if untried:  # free to go in a later pass
-                        await self.db(lambda uow, ids=untried: _untried(uow, ids))
+                        await committed(self.database, lambda uow, ids=untried: _untried(uow, ids))
                     return
                 done = 0
 
@@ -272,7 +268,9 @@ class Deliverer:
                 message_id = sent.message_id if sent is not None else None
                 if not last:
                     count = index + 1
-                    await self.db(lambda uow, n=count: uow.telegram.part_sent(lead.id, n))
+                    await committed(
+                        self.database, lambda uow, n=count: uow.telegram.part_sent(lead.id, n)
+                    )
         except RetryAfter as error:
             seconds = retry_after_seconds(error)
             log.info("telegram flood control: pausing %.1fs", seconds)
@@ -284,12 +282,16 @@ class Deliverer:
         except ChatMigrated as error:
             new = str(error.new_chat_id)
             log.info("telegram group %s is now supergroup %s", chat, new)
-            await self.db(lambda uow: self._migrated(uow, [r.id for r in rows], chat, new))
+            await committed(
+                self.database, lambda uow: self._migrated(uow, [r.id for r in rows], chat, new)
+            )
             self._due_in(0)
             return False
         except Forbidden as error:
             reason = str(error)
-            await self.db(lambda uow: [self._forbidden(uow, row, reason) for row in rows])
+            await committed(
+                self.database, lambda uow: [self._forbidden(uow, row, reason) for row in rows]
+            )
             return False
         except (TimedOut, NetworkError) as error:
             await self._network_error(rows, error)
@@ -303,7 +305,9 @@ class Deliverer:
             await self._finish_all(rows, "uncertain", f"{type(error).__name__}: {error}")
             return False
         self._unreachable = 0
-        await self.db(lambda uow: [self._delivered(uow, row, message_id) for row in rows])
+        await committed(
+            self.database, lambda uow: [self._delivered(uow, row, message_id) for row in rows]
+        )
         return True
 
     async def _finish_all(self, rows: list[PendingMessage], state: str, reason: str) -> None:
@@ -311,7 +315,7 @@ class Deliverer:
             for row in rows:
                 uow.telegram.finish(row.id, state, reason, real_now())
 
-        await self.db(finish)
+        await committed(self.database, finish)
 
     async def _network_error(self, rows: list[PendingMessage], error: Exception) -> None:
         if never_sent(error):
@@ -371,8 +375,9 @@ class Deliverer:
             text = text[: ALERT_LIMIT - 1] + "…"
         alert = row.template.startswith("refusal/")
         now = real_now()
-        claimed = await self.db(
-            lambda uow: uow.telegram.start_sending(row.id, query_id, now, now + LEASE)
+        claimed = await committed(
+            self.database,
+            lambda uow: uow.telegram.start_sending(row.id, query_id, now, now + LEASE),
         )
         if not claimed:
             return
@@ -388,4 +393,6 @@ class Deliverer:
         except TelegramError as error:  # too old, or gone: an answer is only a courtesy
             await self._finish(row.id, "failed", str(error))
             return
-        await self.db(lambda uow: uow.telegram.sent(row.id, query_id, None, real_now()))
+        await committed(
+            self.database, lambda uow: uow.telegram.sent(row.id, query_id, None, real_now())
+        )

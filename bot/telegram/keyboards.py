@@ -25,24 +25,15 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.forms.registry import quick_answers
 from handlers.money import minor_digits
 from handlers.rendering import render
 from storage.repositories.messaging import PendingMessage
 
 CANCEL = "x"
 CHOICES = {"y": "yes", "n": "no", "a": "abstain"}
-#: Quick answers offered on a form's questions, by question template.
-QUICK_ANSWERS: dict[str, tuple[str, ...]] = {
-    "ask_currency": ("EUR", "USD", "GBP"),
-    "ask_timezone": ("UTC",),
-    "ask_assembly_quorum": ("none",),
-    "ask_assembly_repeat": ("no",),
-    "ask_assembly_secret": ("yes", "no"),
-    "ask_assembly_binding": ("yes", "no"),
-    "ask_motion": ("done",),
-    "motion_noted": ("done",),
-    "assembly_summary": ("yes", "no"),
-}
+#: Quick answers offered on a form's questions, by question template (the forms say which).
+QUICK_ANSWERS: dict[str, tuple[str, ...]] = quick_answers()
 _ANSWER = re.compile(r"^[A-Za-z0-9_/+-]{1,32}$")
 _PLEDGE = re.compile(r"^p:([0-9]{1,9}):([0-9]{1,13})$")
 _VOTE = re.compile(r"^v:([0-9]{1,9}):([yna])$")

@@ -23,9 +23,9 @@ from bot.telegram.keyboards import pledge_keyboard
 from bot.telegram.limits import Limiter, retry_after_seconds
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import PLATFORM
-from bot.transactions import in_thread
+from bot.transactions import committed
 from domain.bonds import IssueStatus
-from handlers.commands.bonds import issue_view
+from handlers.bond_views import issue_view
 from handlers.outbound import commune_context
 from handlers.rendering import render
 from storage.repositories.messaging import PendingMessage
@@ -79,10 +79,10 @@ class LiveBondMessages:
         return {**commune_context(commune), "issue": issue_view(uow, issue, self.clock())}
 
     async def _forget(self, message: BondMessage) -> None:
-        await in_thread(self.database, lambda uow: uow.telegram.forget_bond_message(message.id))
+        await committed(self.database, lambda uow: uow.telegram.forget_bond_message(message.id))
 
     async def _edited(self, bond_message_id: int, shown: dict[str, Any] | None) -> None:
-        await in_thread(
+        await committed(
             self.database,
             lambda uow: uow.telegram.bond_edited(bond_message_id, shown, real_now()),
         )
@@ -90,7 +90,7 @@ class LiveBondMessages:
     async def edit_dirty(self) -> float | None:
         """Edit what may be edited now; seconds until the rest may, None if nothing waits."""
         due: list[float] = []
-        dirty = await in_thread(self.database, lambda uow: uow.telegram.dirty_bond_messages())
+        dirty = await committed(self.database, lambda uow: uow.telegram.dirty_bond_messages())
         for message in dirty:
             chat = message.chat_id
             since = (real_now() - message.edited_at).total_seconds()
@@ -101,7 +101,7 @@ class LiveBondMessages:
             if wait > 0:
                 due.append(wait)
                 continue
-            fresh = await in_thread(self.database, lambda uow, m=message: self._fresh(uow, m))
+            fresh = await committed(self.database, lambda uow, m=message: self._fresh(uow, m))
             if fresh is None:
                 await self._forget(message)
                 continue

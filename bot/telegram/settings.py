@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.config import flood_limit, setting
+from bot.config import Settings
 from domain.flood import FloodLimit
 
 
@@ -41,7 +41,7 @@ class TelegramSettings:
     retry_backoff: float = 2.0  # seconds before the first retry when Telegram is unreachable
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
-    #: Per member and chat (domain/flood.py); the config's flood_limit(), None is off.
+    #: Per member and chat (domain/flood.py); Settings.flood_limit(), None is off.
     flood: FloodLimit | None = None
 
     @property
@@ -49,17 +49,17 @@ class TelegramSettings:
         return bool(self.webhook_url)
 
 
-def telegram_settings() -> TelegramSettings | None:
+def telegram_settings(settings: Settings) -> TelegramSettings | None:
     """None when no token is configured: then minga runs without Telegram."""
-    token = setting("telegram_token")
+    token = settings.get("telegram_token")
     if not token:
         return None
     return TelegramSettings(
         token=token,
-        base_url=setting("telegram_base_url"),
-        poll_timeout=int(setting("telegram_poll_timeout") or 30),
-        webhook_url=setting("telegram_webhook_url"),
-        webhook_listen=setting("telegram_webhook_listen") or "127.0.0.1:8443",
-        webhook_secret=setting("telegram_webhook_secret"),
-        flood=flood_limit(),
+        base_url=settings.get("telegram_base_url"),
+        poll_timeout=int(settings.get("telegram_poll_timeout") or 30),
+        webhook_url=settings.get("telegram_webhook_url"),
+        webhook_listen=settings.get("telegram_webhook_listen") or "127.0.0.1:8443",
+        webhook_secret=settings.get("telegram_webhook_secret"),
+        flood=settings.flood_limit(),
     )

@@ -1,4 +1,8 @@
-"""Command modules; importing this package registers every command."""
+"""The command modules; importing this package registers every command.
+
+Only this package imports them (tests/test_architecture.py): what commands share lives
+outside it, e.g. handlers/bond_views.py and handlers/members.py.
+"""
 
 from handlers.commands import (
     assemblies,

@@ -9,13 +9,12 @@ from domain.assemblies import (
     Threshold,
     parse_choice,
     parse_threshold,
-    validate_schedule,
 )
 from domain.errors import Refusal
 from domain.model import Member
-from handlers import assembly_form
 from handlers.access import Rule, Who
 from handlers.assembly_results import assembly_view, results_values
+from handlers.new_assembly import create_assembly
 from handlers.parsing import parse_issue_number
 from handlers.registry import BARE, command
 from handlers.turn import Turn
@@ -38,44 +37,6 @@ def parse_number(text: str, code: str) -> int:
         return parse_issue_number(text)
     except Refusal as refusal:
         raise Refusal(code, text=text) from refusal
-
-
-def create(
-    turn: Turn,
-    title: str,
-    opens_at,
-    closes_at,
-    quorum: int | None,  # type: ignore[no-untyped-def]
-    repeat: int | None,
-    secret: bool,
-    binding: bool,
-    motions: list[tuple[str, Threshold]],
-) -> Assembly:
-    """Schedule an assembly and announce it to the group."""
-    admin = turn.speaker
-    commune = turn.require_commune()
-    title = names.clean(title, names.TITLE)
-    validate_schedule(opens_at, closes_at, turn.now)
-    assembly = turn.uow.assemblies.add(
-        Assembly(
-            id=0,
-            commune_id=commune.id,
-            number=0,
-            title=title,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            created_by=admin.id,
-            created_at=turn.now,
-            quorum_percent=quorum,
-            repeat_weeks=repeat,
-            secret=secret,
-            binding_present=binding,
-        )
-    )
-    for text, threshold in motions:
-        turn.uow.assemblies.add_motion(assembly, text, threshold)
-    turn.announce("assembly_created", assembly=assembly_view(turn.uow, assembly))
-    return assembly
 
 
 def _new_one_line(turn: Turn, args: list[str]) -> None:
@@ -103,7 +64,7 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
             binding = True
         else:
             raise Refusal("usage", command="assembly", example=NEW_EXAMPLE)
-    create(turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [])
+    create_assembly(turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [])
 
 
 @command(
@@ -112,10 +73,8 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
     variants={BARE: Rule(Who.ADMIN), "new": Rule(Who.ADMIN)},  # the form, the one line
 )
 def assembly(turn: Turn, args: list[str]) -> None:
-    if not args:
-        assembly_form.start(turn)
-        return
-    if args[0].lower() == "new":
+    # Bare, it is a form (handlers/forms/assembly.py): the dispatcher starts that.
+    if args and args[0].lower() == "new":
         _new_one_line(turn, args[1:])
         return
     if len(args) != 1:
@@ -227,16 +186,6 @@ def undelegate(turn: Turn, args: list[str]) -> None:
     former = turn.uow.communes.member(previous)
     turn.reply("undelegated", delegate=former.name)
     turn.tell_member(former, "delegation_withdrawn", name=member.name)
-
-
-def leave_assemblies(turn: Turn, member: Member) -> None:
-    """A member who leaves stops deciding: delegations to and from them end (those who
-    had delegated to them learn it by DM), and in every vote still open they count
-    neither as a voter nor as eligible. Closed assemblies' results stay as published;
-    rejoining later does not bring them back into a vote that opened before."""
-    delegators = turn.uow.assemblies.end_delegations(member.commune_id, member.id)
-    turn.uow.assemblies.withdraw_voter(member.commune_id, member.id, turn.now)
-    turn.tell_members("delegation_ended", {m: {"name": member.name} for m in delegators})
 
 
 def _typed(names: list[str]) -> str:

@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
-
-from domain import names
-from domain.bonds import BondIssue, IssueStatus, validate_new_issue
+from domain.bonds import BondIssue, IssueStatus, clean_asset, validate_new_issue
 from domain.errors import Refusal
 from domain.journal import bond_cleared
 from domain.limits import check_principal
 from domain.periods import Period, end_of_day
-from domain.ports import UnitOfWork
 from handlers.access import Rule, Who
+from handlers.bond_views import issue_view, load_issue
 from handlers.money import parse_amount
 from handlers.parsing import parse_day, parse_issue_number
 from handlers.registry import command
 from handlers.turn import Turn
 
 PROPOSE_EXAMPLE = '/propose "Bread oven" 4000 90 2027-03-31'
-
-
-def issue_view(uow: UnitOfWork, issue: BondIssue, now: datetime) -> dict[str, Any]:
-    """What templates show of an issue: JSON-serialisable values only."""
-    cooperative = uow.communes.cooperative(issue.cooperative_id)
-    days_left = max(0, (issue.deadline - now).days)
-    return {
-        "number": issue.number,
-        "asset": issue.asset,
-        "cooperative": cooperative.name,
-        "price": issue.price,
-        "rent": issue.rent,
-        "pledged": issue.pledged,
-        "remaining": issue.remaining,
-        "pledgers": issue.pledgers,
-        "deadline": (issue.deadline - timedelta(seconds=1)).isoformat(),  # the last day
-        "days_left": days_left,
-        "status": issue.status.value,
-    }
-
-
-def load_issue(turn: Turn, text: str, lock: bool = False) -> BondIssue:
-    commune = turn.require_commune()
-    number = parse_issue_number(text)
-    issue = turn.uow.bonds.get(commune.id, number, lock=lock)
-    if issue is None:
-        raise Refusal("unknown_issue", number=number)
-    return issue
 
 
 @command("propose", Rule(Who.MEMBER), who_note="of a cooperative")
@@ -60,7 +28,7 @@ def propose(turn: Turn, args: list[str]) -> None:
     price = parse_amount(args[1], commune.currency, turn.locale)
     rent = parse_amount(args[2], commune.currency, turn.locale)
     deadline = end_of_day(parse_day(args[3]), commune.timezone)
-    asset = names.clean(args[0], names.ASSET)
+    asset = clean_asset(args[0])
     validate_new_issue(asset, price, rent, deadline, turn.now)
     turn.uow.communes.get(commune.id, lock=True)  # numbers are handed out one at a time
     check_principal(turn.uow.bonds.principal_outstanding(commune.id), price)

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 from domain import names
 from domain.errors import Refusal
-from domain.model import Member, Role
-from domain.ports import UnitOfWork
-from handlers import locales
+from domain.model import Role
+from handlers import locales, members
 from handlers.access import Rule, Who
-from handlers.commands.assemblies import leave_assemblies
 from handlers.registry import COMMANDS, command, listed_commands
 from handlers.turn import Turn
-
-# More namesakes than this in one commune, and the name is the platform's user id.
-_MOST_NAMESAKES = 1000
-
-
-def distinct_name(uow: UnitOfWork, member: Member, wanted: str, user_id: str) -> str:
-    """``wanted`` if no other member of the commune has that name (by key), else the
-    first free "eve (2)", "eve (3)"…: a newcomer never looks like someone else."""
-    for n in range(1, _MOST_NAMESAKES + 1):
-        name = wanted if n == 1 else names.numbered(wanted, n)
-        holder = uow.communes.member_by_name(member.commune_id, name)
-        if holder is None or holder.id == member.id:
-            return name
-    return names.numbered(names.member_name(user_id, user_id), member.person_id)
 
 
 @command("coop", Rule(Who.PUBLIC), variants={"new": Rule(Who.ADMIN)})
@@ -46,41 +30,7 @@ def coop(turn: Turn, args: list[str]) -> None:
 
 @command("join", Rule(Who.PUBLIC))
 def join(turn: Turn, args: list[str]) -> None:
-    commune = turn.require_commune()
-    cooperative = None
-    if args:
-        wanted = " ".join(args)
-        cooperative = turn.uow.communes.cooperative_by_name(commune.id, wanted)
-        if cooperative is None:
-            listed = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
-            raise Refusal("unknown_cooperative", name=wanted, cooperatives=listed)
-    member = turn.member
-    if member is not None:
-        if cooperative is None:
-            raise Refusal("already_member", commune=commune.name)
-        if member.cooperative_id is not None:
-            current = turn.uow.communes.cooperative(member.cooperative_id)
-            raise Refusal("already_in_cooperative", cooperative=current.name)
-        member.cooperative_id = cooperative.id
-        turn.uow.communes.save_member(member)
-        turn.post("joined_cooperative", name=member.name, cooperative=cooperative.name)
-        return
-    former = turn.uow.communes.member_of(commune.id, turn.account.person_id)
-    member = former or Member(
-        id=0,
-        commune_id=commune.id,
-        person_id=turn.account.person_id,
-        name="",
-        joined_at=turn.now,
-    )
-    shown = names.member_name(turn.account.display_name, turn.msg.user_id)
-    member.name = distinct_name(turn.uow, member, shown, turn.msg.user_id)
-    member.joined_at, member.left_at = turn.now, None
-    member.is_admin = member.is_treasurer = False
-    member.cooperative_id = cooperative.id if cooperative else None
-    turn.uow.communes.save_member(member)
-    turn.member = member
-    turn.post("joined", name=member.name, cooperative=cooperative.name if cooperative else None)
+    members.join(turn, args)
 
 
 @command("leave", Rule(Who.MEMBER))
@@ -100,7 +50,7 @@ def leave(turn: Turn, args: list[str]) -> None:
     member.is_admin = member.is_treasurer = False
     turn.uow.communes.save_member(member)
     turn.post("left", name=member.name, released=released)
-    leave_assemblies(turn, member)
+    members.leave_assemblies(turn, member)
 
 
 @command("role", Rule(Who.ADMIN))

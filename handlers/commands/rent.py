@@ -10,7 +10,7 @@ from domain.journal import rent_received
 from domain.model import RentReceipt
 from domain.periods import Period, booking_period, lease_starts, open_period
 from handlers.access import Rule, Who
-from handlers.commands.bonds import issue_view, load_issue
+from handlers.bond_views import issue_view, load_issue
 from handlers.money import parse_amount
 from handlers.registry import command
 from handlers.turn import Turn

@@ -10,8 +10,8 @@ delivers their pending private messages as soon as it sees them here.
 from __future__ import annotations
 
 from handlers.access import Rule, Who
-from handlers.commands.membership import join
 from handlers.invites import commune_for_code
+from handlers.members import join
 from handlers.registry import command
 from handlers.turn import Turn
 

@@ -301,6 +301,7 @@ class ConversationRepository:
         chat_id: str,
         user_id: str,
         name: str,
+        step: str,
         data: dict[str, Any],
         now: datetime,
     ) -> None:
@@ -314,7 +315,7 @@ class ConversationRepository:
             updated_at=now,
         )
         row.name = name
-        row.step = str(len(data.get("args", [])))
+        row.step = step
         row.data = json.dumps(data, sort_keys=True)
         row.updated_at = now
         self.session.add(row)

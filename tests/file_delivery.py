@@ -1,6 +1,8 @@
 """TEST ONLY: deliver one platform's outbox to a file, as a chat adapter would.
 
-``minga run`` starts this adapter only when ``MINGA_TEST_DELIVER`` is set, to
+A test adds it to a real ``minga run`` process through the environment, with
+``PYTHONPATH=tests`` and ``MINGA_TEST_ADAPTERS=file_delivery:from_environment``
+(bot/adapters.py loads it); it starts only when ``MINGA_TEST_DELIVER`` is set, to
 ``<platform>:<file>``. It lets tests/test_multiprocess.py run several real
 processes on one database without a chat platform: each process claims messages
 with ``OutboxRepository.claim`` (``FOR UPDATE SKIP LOCKED`` and a lease), renders
@@ -23,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import real_now
+from bot.config import Settings
 from handlers.rendering import render
 from storage.uow import Database
 
@@ -82,11 +85,12 @@ class FileDelivery:
         return len(claimed)
 
 
-def from_environment(database: Database) -> FileDelivery | None:
-    setting = os.environ.get("MINGA_TEST_DELIVER")
-    if not setting:
+def from_environment(database: Database, settings: Settings) -> FileDelivery | None:
+    """The adapter factory (bot/adapters.py's ``AdapterFactory``) a test names."""
+    deliver = settings.get("test_deliver")
+    if not deliver:
         return None
-    platform, _, path = setting.partition(":")
-    lease = timedelta(seconds=float(os.environ.get("MINGA_TEST_DELIVERY_LEASE", "30")))
-    pause = os.environ.get("MINGA_TEST_PAUSE_DELIVERY")
+    platform, _, path = deliver.partition(":")
+    lease = timedelta(seconds=float(settings.get("test_delivery_lease") or "30"))
+    pause = settings.get("test_pause_delivery")
     return FileDelivery(database, platform, Path(path), lease, Path(pause) if pause else None)

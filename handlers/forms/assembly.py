@@ -1,0 +1,151 @@
+"""/assembly as a form: one question at a time, the motions, then a summary to confirm.
+
+Dates in words ("jueves 18:00") are read in the member's language and kept as exact
+instants, which the next question and the summary echo back, so a misreading is seen
+before anything is scheduled. The checks are those of ``/assembly new`` and
+``/motion`` (handlers/when.py, domain/assemblies.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from domain import names
+from domain.assemblies import (
+    Threshold,
+    threshold_words,
+    validate_opening,
+    validate_quorum,
+    validate_schedule,
+)
+from handlers.forms.model import Answer, Answers, Confirm, Context, Form, Repeat, Step
+from handlers.new_assembly import create_assembly
+from handlers.turn import Turn
+from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat, parse_yes_no
+
+_THRESHOLD_WORDS = threshold_words()
+
+
+def parse_motion(text: str) -> tuple[str, Threshold]:
+    """'Buy a tractor — two-thirds' -> ('Buy a tractor', TWO_THIRDS); majority by default."""
+    cleaned = names.clean(text, names.MOTION)
+    lowered = cleaned.lower()
+    for word in sorted(_THRESHOLD_WORDS, key=len, reverse=True):
+        if lowered.endswith(word) and len(lowered) > len(word):
+            motion = cleaned[: -len(word)].rstrip(" -—–;,:|(").strip()
+            if motion:
+                return motion, _THRESHOLD_WORDS[word]
+    return cleaned, Threshold.MAJORITY
+
+
+def _moment(answers: Answers, key: str) -> datetime:
+    return datetime.fromisoformat(str(answers[key]))
+
+
+def _title(turn: Turn, text: str, answers: Answers) -> str:
+    return names.clean(text.strip().strip('"'), names.TITLE)
+
+
+def _opens(turn: Turn, text: str, answers: Answers) -> str:
+    commune = turn.require_commune()
+    opens = parse_moment(text, commune.timezone, turn.locale, turn.now)
+    validate_opening(opens, turn.now)
+    return opens.isoformat()
+
+
+def _closes(turn: Turn, text: str, answers: Answers) -> str:
+    commune = turn.require_commune()
+    opens = _moment(answers, "opens")
+    closes = parse_closing(text, opens, commune.timezone, turn.locale, turn.now)
+    validate_schedule(opens, closes, turn.now)
+    return closes.isoformat()
+
+
+def _quorum(turn: Turn, text: str, answers: Answers) -> int | None:
+    quorum = parse_quorum(text)
+    validate_quorum(quorum)
+    return quorum
+
+
+def _repeat(turn: Turn, text: str, answers: Answers) -> int | None:
+    return parse_repeat(text)
+
+
+def _yes_no(turn: Turn, text: str, answers: Answers) -> bool:
+    return parse_yes_no(text)
+
+
+def _motion(turn: Turn, text: str, answers: Answers) -> list[Answer]:
+    motion, threshold = parse_motion(text)
+    return [motion, threshold.value]
+
+
+def _motions(answers: Answers) -> list[list[str]]:
+    found = answers.get("motions") or []
+    return [list(map(str, item)) for item in found if isinstance(item, list)]
+
+
+def _summary(answers: Answers) -> Mapping[str, object]:
+    return {
+        "title": answers["title"],
+        "opens": answers["opens"],
+        "closes": answers["closes"],
+        "quorum": answers["quorum"],
+        "repeat_weeks": answers["repeat"],
+        "secret": answers["secret"],
+        "binding_present": answers["binding"],
+        "motions": [{"text": t, "threshold": h} for t, h in _motions(answers)],
+    }
+
+
+def _schedule(turn: Turn, answers: Answers) -> None:
+    quorum, repeat = answers["quorum"], answers["repeat"]
+    create_assembly(
+        turn,
+        str(answers["title"]),
+        _moment(answers, "opens"),
+        _moment(answers, "closes"),
+        quorum if isinstance(quorum, int) else None,
+        repeat if isinstance(repeat, int) else None,
+        answers["secret"] is True,
+        answers["binding"] is True,
+        [(t, Threshold(h)) for t, h in _motions(answers)],
+    )
+
+
+def _earlier(*keys: str) -> Context:
+    """A question that shows earlier answers (the dates it follows on from)."""
+    return lambda answers: {key: answers[key] for key in keys}
+
+
+ASSEMBLY = Form(
+    "assembly",
+    "form_assembly",
+    (
+        Step("title", "ask_assembly_title", _title),
+        Step("opens", "ask_assembly_opens", _opens),
+        Step("closes", "ask_assembly_closes", _closes, context=_earlier("opens")),
+        Step(
+            "quorum",
+            "ask_assembly_quorum",
+            _quorum,
+            context=_earlier("opens", "closes"),
+            quick=("none",),
+        ),
+        Step("repeat", "ask_assembly_repeat", _repeat, quick=("no",)),
+        Step("secret", "ask_assembly_secret", _yes_no, quick=("yes", "no")),
+        Step("binding", "ask_assembly_binding", _yes_no, quick=("yes", "no")),
+        Step(
+            "motions",
+            "ask_motion",
+            _motion,
+            quick=("done",),
+            repeat=Repeat(noted="motion_noted", empty="no_motions"),
+        ),
+    ),
+    complete_with=1,  # /assembly bare is the form; /assembly <n> shows one
+    confirm=Confirm("assembly_summary", _summary),
+    finish=_schedule,
+    in_commune=True,
+)

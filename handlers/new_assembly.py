@@ -1,0 +1,53 @@
+"""Scheduling a new assembly: what ``/assembly new`` and the /assembly form both end in.
+
+Both ways of setting one up read their answers differently (one line of arguments, or
+one question at a time with a summary to confirm) and then call this, so the rules of
+a schedule and the announcement to the group are the same whichever way was used.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import names
+from domain.assemblies import Assembly, Threshold, validate_schedule
+from handlers.assembly_results import assembly_view
+from handlers.turn import Turn
+
+
+def create_assembly(
+    turn: Turn,
+    title: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    quorum: int | None,
+    repeat: int | None,
+    secret: bool,
+    binding: bool,
+    motions: list[tuple[str, Threshold]],
+) -> Assembly:
+    """Schedule an assembly and announce it to the group."""
+    admin = turn.speaker
+    commune = turn.require_commune()
+    title = names.clean(title, names.TITLE)
+    validate_schedule(opens_at, closes_at, turn.now)
+    assembly = turn.uow.assemblies.add(
+        Assembly(
+            id=0,
+            commune_id=commune.id,
+            number=0,
+            title=title,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            created_by=admin.id,
+            created_at=turn.now,
+            quorum_percent=quorum,
+            repeat_weeks=repeat,
+            secret=secret,
+            binding_present=binding,
+        )
+    )
+    for text, threshold in motions:
+        turn.uow.assemblies.add_motion(assembly, text, threshold)
+    turn.announce("assembly_created", assembly=assembly_view(turn.uow, assembly))
+    return assembly
