@@ -90,6 +90,42 @@ def _untried(uow: SqlUnitOfWork, outbox_ids: list[int]) -> None:
         uow.telegram.retry_later(outbox_id, now, "not sent: an earlier message failed", now)
 
 
+def _migrated(uow: SqlUnitOfWork, outbox_ids: list[int], old: str, new: str) -> None:
+    uow.telegram.migrate_chat(old, new)
+    for outbox_id in outbox_ids:
+        uow.telegram.retry_later(outbox_id, real_now(), f"moved to {new}", real_now())
+
+
+def _forbidden(uow: SqlUnitOfWork, row: PendingMessage, reason: str) -> None:
+    now = real_now()
+    if row.is_private:
+        uow.telegram.block(row.id, row.address, row.person_id, now)
+    else:  # the bot was removed from the group
+        uow.telegram.finish(row.id, "failed", reason, now)
+
+
+def _delivered(uow: SqlUnitOfWork, row: PendingMessage, message_id: int | None) -> None:
+    now = real_now()
+    uow.telegram.sent(row.id, row.address, message_id, now)
+    issue = row.context.get("issue")
+    if not isinstance(issue, dict) or "number" not in issue:
+        return
+    if row.template == "bond_new" and not row.is_private and message_id is not None:
+        # Dirty from the start: pledges delivered elsewhere before it are caught up.
+        uow.telegram.save_bond_message(
+            row.address, issue["number"], message_id, row.locale, row.context, now, dirty=True
+        )
+    elif row.template in PROGRESS:
+        commune = uow.communes.by_name(str(row.context.get("commune", "")))
+        if commune is not None:
+            chats = [
+                a.address
+                for a in uow.communes.group_addresses(commune.id)
+                if a.platform == PLATFORM
+            ]
+            uow.telegram.bond_progress(chats, issue["number"])
+
+
 class Deliverer:
     def __init__(
         self,
@@ -283,14 +319,14 @@ class Deliverer:
             new = str(error.new_chat_id)
             log.info("telegram group %s is now supergroup %s", chat, new)
             await committed(
-                self.database, lambda uow: self._migrated(uow, [r.id for r in rows], chat, new)
+                self.database, lambda uow: _migrated(uow, [r.id for r in rows], chat, new)
             )
             self._due_in(0)
             return False
         except Forbidden as error:
             reason = str(error)
             await committed(
-                self.database, lambda uow: [self._forbidden(uow, row, reason) for row in rows]
+                self.database, lambda uow: [_forbidden(uow, row, reason) for row in rows]
             )
             return False
         except (TimedOut, NetworkError) as error:
@@ -306,7 +342,7 @@ class Deliverer:
             return False
         self._unreachable = 0
         await committed(
-            self.database, lambda uow: [self._delivered(uow, row, message_id) for row in rows]
+            self.database, lambda uow: [_delivered(uow, row, message_id) for row in rows]
         )
         return True
 
@@ -333,39 +369,6 @@ class Deliverer:
             error,
         )
         await self._finish_all(rows, "uncertain", f"{type(error).__name__}: {error}")
-
-    def _migrated(self, uow: SqlUnitOfWork, outbox_ids: list[int], old: str, new: str) -> None:
-        uow.telegram.migrate_chat(old, new)
-        for outbox_id in outbox_ids:
-            uow.telegram.retry_later(outbox_id, real_now(), f"moved to {new}", real_now())
-
-    def _forbidden(self, uow: SqlUnitOfWork, row: PendingMessage, reason: str) -> None:
-        now = real_now()
-        if row.is_private:
-            uow.telegram.block(row.id, row.address, row.person_id, now)
-        else:  # the bot was removed from the group
-            uow.telegram.finish(row.id, "failed", reason, now)
-
-    def _delivered(self, uow: SqlUnitOfWork, row: PendingMessage, message_id: int | None) -> None:
-        now = real_now()
-        uow.telegram.sent(row.id, row.address, message_id, now)
-        issue = row.context.get("issue")
-        if not isinstance(issue, dict) or "number" not in issue:
-            return
-        if row.template == "bond_new" and not row.is_private and message_id is not None:
-            # Dirty from the start: pledges delivered elsewhere before it are caught up.
-            uow.telegram.save_bond_message(
-                row.address, issue["number"], message_id, row.locale, row.context, now, dirty=True
-            )
-        elif row.template in PROGRESS:
-            commune = uow.communes.by_name(str(row.context.get("commune", "")))
-            if commune is not None:
-                chats = [
-                    a.address
-                    for a in uow.communes.group_addresses(commune.id)
-                    if a.platform == PLATFORM
-                ]
-                uow.telegram.bond_progress(chats, issue["number"])
 
     # answering pressed buttons --------------------------------------------------------
     async def _answer_button(self, row: PendingMessage) -> None:
