@@ -82,7 +82,7 @@ def _clear(url: str) -> dict[str, Any]:
     started = time.perf_counter()
     done = run_due(database.unit_of_work, CLEAR_AT)
     seconds = time.perf_counter() - started
-    assert [item.key for item in done] == ["2027-01"], done
+    assert [str(item.period) for item in done] == ["2027-01"], done
     cleared = (  # the clearing's own postings, not the builder's bond and rent entries
         "SELECT count(*) FROM journal_posting WHERE entry_id IN "
         "(SELECT id FROM journal_entry WHERE kind = 'clearing')"
@@ -137,7 +137,7 @@ def _next(url: str) -> dict[str, Any]:
     started = time.perf_counter()
     done = run_due(database.unit_of_work, period.ends_at("UTC") + timedelta(seconds=1))
     seconds = time.perf_counter() - started
-    assert [item.key for item in done] == [str(period)], done
+    assert [str(item.period) for item in done] == [str(period)], done
     with database.engine.connect() as connection:
         postings = connection.execute(
             text(

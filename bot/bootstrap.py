@@ -22,7 +22,7 @@ from bot.config import Settings
 from storage.uow import Database
 
 if TYPE_CHECKING:
-    from handlers.jobs import DueItem
+    from domain.due import DueWork
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Root:
         return configured_adapters(self.database, self.settings, self.factories)
 
     def run(
-        self, tick_seconds: float, before_commit: Callable[[DueItem], None] | None = None
+        self, tick_seconds: float, before_commit: Callable[[DueWork], None] | None = None
     ) -> int:
         """``minga run``: the scheduler's ticks and the adapters, until a signal."""
         from bot.runner import run_forever  # APScheduler only for the long-running process

@@ -4,37 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 from bot.bootstrap import Root, bootstrap
 from bot.config import ConfigError
+from bot.pause_for_tests import pause_before_clearing
 from domain.errors import Refusal
 from storage.uow import Database
 
 DEMO_SCRIPT = Path(__file__).parent / "demo" / "terra.txt"
-
-
-def _pause_hook():  # type: ignore[no-untyped-def]
-    """For the restart test: ``MINGA_TEST_PAUSE_CLEARING=<period>:<file>``.
-
-    Just before committing the clearing of <period> the process writes <file> and
-    sleeps, so a test can SIGKILL it mid-clearing and check that a restart clears
-    once, exactly as an uninterrupted run would.
-    """
-    setting = os.environ.get("MINGA_TEST_PAUSE_CLEARING")
-    if not setting:
-        return None
-    period, _, marker = setting.partition(":")
-
-    def pause(item) -> None:  # type: ignore[no-untyped-def]
-        if item.kind == 1 and item.key == period:
-            Path(marker).write_text(item.key)
-            time.sleep(3600)
-
-    return pause
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -44,7 +23,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     script_path = Path(args.script) if args.script else None
     console = Console(
         root.database,
-        before_commit=_pause_hook(),
+        before_commit=pause_before_clearing(),
         flood=root.settings.flood_limit() if args.flood else None,
         script=script_path,
     )
@@ -228,7 +207,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return bootstrap(args.db).run(args.tick, before_commit=_pause_hook())
+    return bootstrap(args.db).run(args.tick, before_commit=pause_before_clearing())
 
 
 def parser() -> argparse.ArgumentParser:

@@ -36,10 +36,11 @@ from typing import TextIO
 
 from bot.clock import check_moment, parse_duration, parse_moment, real_now
 from bot.delivery import deliver_pending
+from domain.due import DueWork
 from domain.flood import FloodLimit
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
-from handlers.jobs import DueItem, run_due
+from handlers.jobs import run_due
 from storage.repositories.messaging import PendingMessage
 from storage.uow import Database
 
@@ -59,7 +60,7 @@ class Console:
         database: Database,
         out: TextIO = sys.stdout,
         err: TextIO = sys.stderr,
-        before_commit: Callable[[DueItem], None] | None = None,
+        before_commit: Callable[[DueWork], None] | None = None,
         flood: FloodLimit | None = None,
         script: Path | None = None,
     ) -> None:

@@ -20,11 +20,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters import Adapter
 from bot.clock import real_now
-from handlers.job_failures import describe
-from handlers.jobs import DueItem, run_due
+from domain.due import DueWork
+from handlers.jobs import run_due
 from storage.uow import Database
 
-BeforeCommit = Callable[[DueItem], None] | None
+BeforeCommit = Callable[[DueWork], None] | None
 
 log = logging.getLogger("minga")
 
@@ -36,7 +36,7 @@ def tick(
 ) -> None:
     done = run_due(database.unit_of_work, (clock or real_now)(), before_commit)
     for item in done:
-        log.info("ran %s", describe(item.job))
+        log.info("ran %s", item)  # its kind and which one: "clearing for commune 1: 2027-01"
 
 
 async def _main(

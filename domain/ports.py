@@ -21,6 +21,7 @@ from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.audit import Discrepancy
 from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseTotal, Recipient
+from domain.due import AssemblyStep, BondDeadline, DueWork
 from domain.flood import Bucket, FloodLimit
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
@@ -165,7 +166,9 @@ class Bonds(Protocol):
 
     def open_pledges_of(self, member_id: int) -> list[tuple[int, int]]: ...
 
-    def due_deadlines(self, now: datetime) -> list[tuple[datetime, int, int]]: ...
+    def due_deadlines(self, now: datetime) -> list[BondDeadline]:
+        """Open issues whose deadline has passed, oldest deadline first."""
+        ...
 
     def add_holdings(self, issue: BondIssue) -> list[Holding]: ...
 
@@ -199,7 +202,9 @@ class Assemblies(Protocol):
 
     def save(self, assembly: Assembly) -> None: ...
 
-    def due(self, now: datetime) -> list[tuple[datetime, str, int, int]]: ...
+    def due(self, now: datetime) -> list[AssemblyStep]:
+        """Openings, reminders and closings whose time has come."""
+        ...
 
     def add_motion(self, assembly: Assembly, text: str, threshold: Threshold) -> Motion: ...
 
@@ -412,11 +417,11 @@ class JobFailures(Protocol):
 
     def all(self) -> list[JobFailure]: ...
 
-    def get(self, commune_id: int, what: str, key: str) -> JobFailure | None: ...
+    def get(self, work: DueWork) -> JobFailure | None: ...
 
     def save(self, failure: JobFailure) -> None: ...
 
-    def delete(self, commune_id: int, what: str, key: str) -> bool:
+    def delete(self, work: DueWork) -> bool:
         """True when there was a failure to forget: the item went through after a streak."""
         ...
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.due import DueWork
+
 FIRST_PAUSE = timedelta(minutes=1)
 LONGEST_PAUSE = timedelta(hours=1)
 ERROR_LENGTH = 500  # what the failure row keeps of the error; the log has it whole
@@ -30,42 +32,30 @@ def pause_after(failures: int) -> timedelta:
 class JobFailure:
     """One scheduled item's streak of failures, until it goes through.
 
-    ``what`` is the kind of work ("deadline", "clearing", "assembly") and ``key``
-    which one of the commune's (a bond number, a period, "<step>:<assembly>").
+    ``work`` is the item, as it was due when it last failed.
     """
 
-    commune_id: int
-    what: str
-    key: str
-    due_at: datetime
+    work: DueWork
     failures: int
     first_failed_at: datetime
     retry_at: datetime
     error: str
 
     @property
-    def job(self) -> tuple[int, str, str]:
-        return (self.commune_id, self.what, self.key)
+    def due_at(self) -> datetime:
+        return self.work.when
 
     def waits(self, now: datetime) -> bool:
         return now < self.retry_at
 
 
 def failed_again(
-    previous: JobFailure | None,
-    job: tuple[int, str, str],
-    due_at: datetime,
-    now: datetime,
-    error: str,
+    previous: JobFailure | None, work: DueWork, now: datetime, error: str
 ) -> JobFailure:
     """The streak after one more failure at ``now``: the first one when ``previous`` is None."""
-    commune_id, what, key = job
     failures = previous.failures + 1 if previous else 1
     return JobFailure(
-        commune_id=commune_id,
-        what=what,
-        key=key,
-        due_at=due_at,
+        work=work,
         failures=failures,
         first_failed_at=previous.first_failed_at if previous else now,
         retry_at=now + pause_after(failures),

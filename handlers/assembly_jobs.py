@@ -1,4 +1,7 @@
-"""The assembly's clock: open voting, remind, close and publish, repeat."""
+"""The assembly's clock: open voting, remind, close and publish, repeat.
+
+handlers/jobs.py decides when each step is due and that it still is; these do it.
+"""
 
 from __future__ import annotations
 
@@ -81,24 +84,3 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
             uow, commune, "assembly_created", assembly=assembly_view(uow, following)
         )
     uow.outbox.add(messages, when)
-
-
-def run_assembly_item(
-    uow: UnitOfWork, what: str, commune_id: int, number: int, when: datetime, now: datetime
-) -> bool:
-    assembly = uow.assemblies.get(commune_id, number, lock=True)
-    if assembly is None:
-        return False
-    if what == "open" and assembly.status is AssemblyStatus.SCHEDULED:
-        open_voting(uow, assembly, when)
-        return True
-    if what.startswith("remind") and assembly.status is AssemblyStatus.OPEN:
-        which = int(what[-1])
-        if assembly.reminded >= which:
-            return False
-        remind(uow, assembly, which, when, now)
-        return True
-    if what == "close" and assembly.status is AssemblyStatus.OPEN:
-        close_voting(uow, assembly, when)
-        return True
-    return False

@@ -14,8 +14,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import assert_never
 
+from domain.due import (
+    AssemblyClosing,
+    AssemblyOpening,
+    AssemblyReminder,
+    BondDeadline,
+    DueWork,
+    PeriodClearing,
+)
 from domain.messages import Outgoing
 from domain.model import Commune
 from domain.ports import UnitOfWork, UnitOfWorkFactory
@@ -24,21 +32,8 @@ from handlers.outbound import to_members
 
 log = logging.getLogger("minga")
 
-Job = tuple[int, str, str]  # (commune id, "deadline" | "clearing" | "assembly", key)
 
-
-def describe(job: Job) -> str:
-    """For the log: 'clearing for commune 1: 2027-01', 'assembly close for commune 2: #3'."""
-    commune_id, what, key = job
-    if what == "assembly":
-        step, _, number = key.partition(":")
-        which = f" (reminder {step[-1]})" if step.startswith("remind") else ""
-        return f"assembly {step.rstrip('12')} for commune {commune_id}: #{number}{which}"
-    subject = f"bond #{key}" if what == "deadline" else key
-    return f"{what} for commune {commune_id}: {subject}"
-
-
-def waiting(uow: UnitOfWork, due: Iterable[Job], now: datetime) -> set[Job]:
+def waiting(uow: UnitOfWork, due: Iterable[DueWork], now: datetime) -> set[DueWork]:
     """Which of the ``due`` items still wait for their next attempt at ``now``.
 
     A failure whose item is no longer due at all (its bond was withdrawn, or another
@@ -46,19 +41,17 @@ def waiting(uow: UnitOfWork, due: Iterable[Job], now: datetime) -> set[Job]:
     """
     due = set(due)
     failures = uow.job_failures.all()
-    stale = [f for f in failures if f.job not in due and f.due_at <= now]
+    stale = [f for f in failures if f.work not in due and f.due_at <= now]
     for failure in stale:
-        uow.job_failures.delete(*failure.job)
-        log.info("%s is no longer due; its failures are forgotten", describe(failure.job))
+        uow.job_failures.delete(failure.work)
+        log.info("%s is no longer due; its failures are forgotten", failure.work)
     if stale:
         uow.commit()
-    return {f.job for f in failures if f.job in due and f.waits(now)}
+    return {f.work for f in failures if f.work in due and f.waits(now)}
 
 
-def failed(
-    uow_factory: UnitOfWorkFactory, job: Job, due_at: datetime, now: datetime, error: Exception
-) -> None:
-    """Count one more failure of ``job``, after its own transaction was rolled back.
+def failed(uow_factory: UnitOfWorkFactory, work: DueWork, now: datetime, error: Exception) -> None:
+    """Count one more failure of ``work``, after its own transaction was rolled back.
 
     The commune row is locked first, so of two processes failing the same item only
     one starts the streak and its admins hear of it once.
@@ -66,29 +59,29 @@ def failed(
     summary = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
     try:
         with uow_factory() as uow:
-            commune = uow.communes.get(job[0], lock=True)
-            previous = uow.job_failures.get(*job)
-            failure = failed_again(previous, job, due_at, now, summary)
+            commune = uow.communes.get(work.commune_id, lock=True)
+            previous = uow.job_failures.get(work)
+            failure = failed_again(previous, work, now, summary)
             uow.job_failures.save(failure)
             minutes = int((failure.retry_at - now).total_seconds()) // 60
             if previous is None:
-                uow.outbox.add(_to_admins(uow, commune, "job_failed", job, minutes=minutes), now)
+                uow.outbox.add(_to_admins(uow, commune, "job_failed", work, minutes=minutes), now)
             uow.commit()
     except Exception:
-        log.error("%s failed", describe(job), exc_info=error)
+        log.error("%s failed", work, exc_info=error)
         log.exception("and its failure could not be recorded; it is retried on the next tick")
         return
     if previous is None:
         log.error(
             "%s failed; nothing of it is kept, it is retried in %d min",
-            describe(job),
+            work,
             minutes,
             exc_info=error,
         )
     else:
         log.warning(
             "%s failed again (%d in a row since %s): %s; retried in %d min",
-            describe(job),
+            work,
             failure.failures,
             failure.first_failed_at.isoformat(),
             summary,
@@ -96,29 +89,39 @@ def failed(
         )
 
 
-def went_through(uow: UnitOfWork, job: Job, now: datetime) -> None:
+def went_through(uow: UnitOfWork, work: DueWork, now: datetime) -> None:
     """In the item's own transaction, just before it commits: end its streak, if any."""
-    previous = uow.job_failures.get(*job)
-    if previous is None or not uow.job_failures.delete(*job):
+    previous = uow.job_failures.get(work)
+    if previous is None or not uow.job_failures.delete(work):
         return
-    commune = uow.communes.get(job[0])
+    commune = uow.communes.get(work.commune_id)
     attempts = previous.failures + 1
-    uow.outbox.add(_to_admins(uow, commune, "job_recovered", job, attempts=attempts), now)
-    log.info("%s went through on attempt %d", describe(job), attempts)
+    uow.outbox.add(_to_admins(uow, commune, "job_recovered", work, attempts=attempts), now)
+    log.info("%s went through on attempt %d", work, attempts)
+
+
+def _about(work: DueWork) -> dict[str, str | int]:
+    """What job_failed.j2 and job_recovered.j2 say the item is (the outbox keeps this)."""
+    match work:
+        case PeriodClearing():
+            return {"what": "clearing", "period": str(work.period)}
+        case BondDeadline():
+            return {"what": "deadline", "number": work.number}
+        case AssemblyOpening():
+            return {"what": "assembly", "step": "open", "number": work.number}
+        case AssemblyReminder():
+            return {"what": "assembly", "step": "remind", "number": work.number}
+        case AssemblyClosing():
+            return {"what": "assembly", "step": "close", "number": work.number}
+        case _:
+            assert_never(work)
 
 
 def _to_admins(
-    uow: UnitOfWork, commune: Commune, template: str, job: Job, **values: Any
+    uow: UnitOfWork, commune: Commune, template: str, work: DueWork, **values: int
 ) -> list[Outgoing]:
     """A DM to each of the commune's admins, in their language, naming the item."""
-    _, what, key = job
-    about: dict[str, Any] = {"what": what, **values}
-    if what == "clearing":
-        about["period"] = key
-    elif what == "deadline":
-        about["number"] = int(key)
-    else:
-        step, _, number = key.partition(":")
-        about["step"], about["number"] = step.rstrip("12"), int(number)
     admins = uow.communes.admin_ids(commune.id)
-    return to_members(uow, commune, template, {admin: dict(about) for admin in admins})
+    named = _about(work)
+    context = {"what": named["what"], **values, **named}  # the order the outbox always had
+    return to_members(uow, commune, template, {admin: dict(context) for admin in admins})

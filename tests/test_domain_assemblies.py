@@ -515,6 +515,14 @@ def test_parse_choice_ignores_case(word, rnd):
         ("2/3", TWO_THIRDS),
         ("consensus", CONSENSUS),
         (" Consensus ", CONSENSUS),
+        # Multi-word ones: any run of spaces between the words reads as one.
+        ("dos tercios", TWO_THIRDS),
+        ("Dos  Tercios", TWO_THIRDS),
+        ("dos terços", TWO_THIRDS),
+        (" dos\tterços ", TWO_THIRDS),
+        ("dos-tercios", TWO_THIRDS),
+        ("mayoría", MAJORITY),
+        ("consens", CONSENSUS),
     ],
 )
 def test_parse_threshold_accepts(text, threshold):

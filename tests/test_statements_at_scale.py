@@ -64,7 +64,9 @@ def _receive_and_clear(database: Database, period: Period) -> None:
                         "period": str(period),
                     },
                 )
-    assert [item.key for item in run_due(database.unit_of_work, _end(str(period)))] == [str(period)]
+    assert [str(i.period) for i in run_due(database.unit_of_work, _end(str(period)))] == [
+        str(period)
+    ]
 
 
 def _by_definition(database: Database, period: str) -> dict[int, tuple[int, int]]:
@@ -185,7 +187,7 @@ def _built(database_url: str) -> Database:
 
 def test_year_to_date_over_a_year_equals_the_definition(database_url: str) -> None:
     database = _built(database_url)
-    assert [item.key for item in run_due(database.unit_of_work, _end("2027-01"))] == ["2027-01"]
+    assert [str(i.period) for i in run_due(database.unit_of_work, _end("2027-01"))] == ["2027-01"]
     _check_year_to_date(database, "2027-01")
     assert _kept(database) == {}  # January keeps nothing
     period = Period.parse("2027-01")
@@ -342,7 +344,7 @@ def test_a_commune_founded_mid_year_starts_its_year_to_date_then(database_url: s
             {"at": datetime(2027, 3, 1, tzinfo=UTC)},
         )
         connection.execute(text("UPDATE rent_receipt SET period = '2027-03'"))
-    assert [i.key for i in run_due(database.unit_of_work, _end("2027-03"))] == ["2027-03"]
+    assert [str(i.period) for i in run_due(database.unit_of_work, _end("2027-03"))] == ["2027-03"]
     _check_year_to_date(database, "2027-03")
     assert _kept(database) == {}
     _receive_and_clear(database, Period.parse("2027-04"))

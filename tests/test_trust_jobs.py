@@ -22,6 +22,9 @@ from sqlalchemy import text
 
 import bot.runner
 import handlers.jobs
+from domain.assemblies import Assembly
+from domain.due import PeriodClearing
+from domain.periods import Period
 from domain.retries import LONGEST_PAUSE, failed_again, pause_after
 from handlers.jobs import run_due
 from storage.uow import Database
@@ -125,7 +128,8 @@ def test_pauses_double_from_a_minute_up_to_an_hour() -> None:
     assert pause_after(7) == pause_after(1000) == LONGEST_PAUSE == timedelta(hours=1)
     with pytest.raises(ValueError):
         pause_after(0)
-    first = failed_again(None, (1, "clearing", "2026-12"), TICK, TICK, "boom" * 500)
+    december = PeriodClearing(commune_id=1, period=Period(2026, 12), when=TICK)
+    first = failed_again(None, december, TICK, "boom" * 500)
     assert (first.failures, first.first_failed_at, first.retry_at) == (
         1,
         TICK,
@@ -133,7 +137,7 @@ def test_pauses_double_from_a_minute_up_to_an_hour() -> None:
     )
     assert len(first.error) == 500
     later = TICK + timedelta(minutes=5)
-    second = failed_again(first, first.job, TICK, later, "again")
+    second = failed_again(first, first.work, later, "again")
     assert (second.failures, second.first_failed_at, second.retry_at, second.error) == (
         2,
         TICK,
@@ -231,14 +235,14 @@ def test_a_failing_assembly_step_holds_back_not_even_its_communes_clearing(
     """``minga run``'s tick, with Terra's assembly failing to close: the rest runs, and
     the log names every item by its kind."""
     chat.script(SETUP)
-    real = handlers.jobs.run_assembly_item
+    real = handlers.jobs.close_voting
 
-    def closing_fails(uow: Any, what: str, commune_id: int, *args: Any) -> bool:
-        if what == "close" and commune_id == 1:
+    def closing_fails(uow: Any, assembly: Assembly, *args: Any) -> None:
+        if assembly.commune_id == 1:
             raise RuntimeError("results could not be counted (simulated)")
-        return real(uow, what, commune_id, *args)
+        real(uow, assembly, *args)
 
-    monkeypatch.setattr(handlers.jobs, "run_assembly_item", closing_fails)
+    monkeypatch.setattr(handlers.jobs, "close_voting", closing_fails)
     monkeypatch.setattr(bot.runner, "real_now", lambda: TICK)
     caplog.set_level(logging.INFO, logger="minga")
     bot.runner.tick(chat.database)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlmodel import Session
 
 from domain.assemblies import Assembly, AssemblyStatus, Choice, Motion, Threshold
+from domain.due import AssemblyClosing, AssemblyOpening, AssemblyReminder, AssemblyStep
 from storage.tables import (
     AssemblyRow,
     AssemblyVoterRow,
@@ -112,22 +113,32 @@ class AssemblyRepository:
             )
         )
 
-    def due(self, now: datetime) -> list[tuple[datetime, str, int, int]]:
-        """(when, what, commune id, number) for openings, reminders and closings due."""
-        items: list[tuple[datetime, str, int, int]] = []
+    def due(self, now: datetime) -> list[AssemblyStep]:
+        """Openings, reminders and closings whose time has come."""
+        items: list[AssemblyStep] = []
         for row in self.session.execute(
             select(AssemblyRow).where(
                 AssemblyRow.status != AssemblyStatus.CLOSED.value, AssemblyRow.opens_at <= now
             )
         ).scalars():
             if row.status == AssemblyStatus.SCHEDULED.value:
-                items.append((row.opens_at, "open", row.commune_id, row.number))
+                items.append(
+                    AssemblyOpening(commune_id=row.commune_id, number=row.number, when=row.opens_at)
+                )
             for index, before in enumerate((timedelta(hours=24), timedelta(hours=1))):
                 when = row.closes_at - before
                 if row.reminded <= index and when <= now and when > row.opens_at:
-                    items.append((when, f"remind{index + 1}", row.commune_id, row.number))
+                    items.append(
+                        AssemblyReminder(
+                            commune_id=row.commune_id, number=row.number, which=index + 1, when=when
+                        )
+                    )
             if row.closes_at <= now:
-                items.append((row.closes_at, "close", row.commune_id, row.number))
+                items.append(
+                    AssemblyClosing(
+                        commune_id=row.commune_id, number=row.number, when=row.closes_at
+                    )
+                )
         return items
 
     # motions -------------------------------------------------------------------------

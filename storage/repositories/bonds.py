@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from domain.bonds import BondIssue, IssueStatus, Pledge
+from domain.due import BondDeadline
 from domain.model import Holding, RentReceipt
 from storage.connection import connection_of
 from storage.tables import BondIssueRow, HoldingRow, PledgeRow, RentReceiptRow
@@ -218,10 +219,10 @@ class BondRepository:
             ).all()
         ]
 
-    def due_deadlines(self, now: datetime) -> list[tuple[datetime, int, int]]:
-        """(deadline, commune_id, number) of open issues whose deadline has passed."""
+    def due_deadlines(self, now: datetime) -> list[BondDeadline]:
+        """Open issues whose deadline has passed, oldest deadline first."""
         return [
-            (deadline, commune_id, number)
+            BondDeadline(commune_id=commune_id, number=number, when=deadline)
             for deadline, commune_id, number in self.session.execute(
                 select(BondIssueRow.deadline, BondIssueRow.commune_id, BondIssueRow.number)
                 .where(BondIssueRow.status == IssueStatus.OPEN.value, BondIssueRow.deadline <= now)
