@@ -172,7 +172,7 @@ def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str
     from sqlalchemy import text
 
     from storage.bulk import bulk_insert
-    from storage.repositories.clearings import LARGE_CACHE_KIB
+    from storage.repositories.clearings.writes import LARGE_CACHE_KIB
     from storage.repositories.messaging import OUTBOX_COLUMNS
     from storage.tables import JournalPostingRow, OutboxRow
     from storage.uow import Database

@@ -3,7 +3,7 @@
 Each invariant has a code and one sentence a treasurer can read. A broken one is a
 ``Discrepancy``: its code, the ids of the rows involved (commune, entry, clearing,
 holding, issue, receipt, outbox message, member) and the two amounts that should
-have been equal. Storage finds them set-based (``storage/repositories/audit.py``);
+have been equal. Storage finds them set-based (``storage/repositories/audit/``);
 the simulation tests and the ``minga check`` command read the same list.
 """
 

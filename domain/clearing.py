@@ -46,6 +46,15 @@ class LeaseTotal:
     outstanding: int
 
 
+class LeaseHoldings(NamedTuple):
+    """A lease with its holdings still owed, in pledge order, as parallel lists: the
+    clearing splits the lease's repayment among them with ``split``."""
+
+    lease: LeaseTotal
+    holding_ids: list[int]
+    owed: list[int]
+
+
 @dataclass(frozen=True)
 class LeaseOutcome:
     issue_id: int
@@ -104,21 +113,6 @@ class ClearingRecord:
     eligible: int
     dividend_each: int
     carry_out: int
-
-
-class Recipient(NamedTuple):
-    """A roster member with where their statement goes and in what language (a tuple:
-    a clearing makes one per member, read for the whole roster at once)."""
-
-    member_id: int
-    name: str
-    person_id: int
-    cooperative_id: int | None
-    dividend: int
-    platform: str
-    address: str
-    chosen_locale: str | None
-    reported_language: str | None
 
 
 class ConservationError(AssertionError):

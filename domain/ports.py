@@ -20,7 +20,17 @@ from typing import Any, Protocol
 from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.audit import Discrepancy
 from domain.bonds import BondIssue, IssueStatus, Pledge
-from domain.clearing import ClearingOutcome, ClearingRecord, LeaseTotal, Recipient
+from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
+from domain.clearing_reads import (
+    CooperativeRent,
+    LeaseLine,
+    MemberHoldings,
+    MemberLine,
+    MemberRange,
+    MemberRedemption,
+    Recipient,
+    YearToDate,
+)
 from domain.due import AssemblyStep, BondDeadline, DueWork
 from domain.flood import Bucket, FloodLimit
 from domain.journal import AccountKind, JournalEntry, Posting
@@ -38,8 +48,6 @@ from domain.model import (
     RentReceipt,
 )
 from domain.retries import JobFailure
-
-MemberRange = tuple[int, int]  # member ids, first to last: one batch of a clearing's roster
 
 
 class Communes(Protocol):
@@ -270,9 +278,9 @@ class Clearings(Protocol):
 
     def owed_by_lease(
         self, leases: Sequence[LeaseTotal], batch: int = ...
-    ) -> Iterator[tuple[LeaseTotal, list[int], list[int]]]:
-        """(lease, holding ids, what each is owed), streamed in pledge order so a
-        federation's holdings are never all in memory; ``batch`` is storage's to tune."""
+    ) -> Iterator[LeaseHoldings]:
+        """Streamed in pledge order so a federation's holdings are never all in
+        memory; ``batch`` is storage's to tune."""
         ...
 
     def eligible_count(self, commune_id: int, period_start: datetime) -> int: ...
@@ -287,42 +295,60 @@ class Clearings(Protocol):
         """Repays holdings from the entry's postings, so the journal is the one source."""
         ...
 
-    def recipients(
-        self, clearing_id: int, members: MemberRange | None = None
-    ) -> list[Recipient]: ...
+    # statements: each read for the whole roster, and ``_among`` a few members or
+    # cooperatives (/statement): the same rows, read by those members' own indexes
+    def recipients(self, clearing_id: int) -> list[Recipient]: ...
 
-    def cooperative_rents(
-        self, commune_id: int, period: str, cooperative_ids: Collection[int] | None = None
-    ) -> dict[int, tuple[str, int]]: ...
+    def recipients_among(self, clearing_id: int, members: MemberRange) -> list[Recipient]: ...
 
-    def cooperative_sizes(
-        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int] | None = None
-    ) -> dict[int, int]:
+    def cooperative_rents(self, commune_id: int, period: str) -> dict[int, CooperativeRent]: ...
+
+    def cooperative_rents_among(
+        self, commune_id: int, period: str, cooperative_ids: Collection[int]
+    ) -> dict[int, CooperativeRent]: ...
+
+    def cooperative_sizes(self, commune_id: int, clearing_id: int) -> dict[int, int]:
         """Each cooperative's members as the clearing kept them (its statements show
         the rent per member, and must read the same when asked later)."""
         ...
 
-    def year_to_date(
-        self, commune_id: int, first: str, last: str, members: MemberRange | None = None
-    ) -> dict[int, tuple[int, int]]: ...
+    def cooperative_sizes_among(
+        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int]
+    ) -> dict[int, int]: ...
 
-    def lease_lines(self, clearing_id: int) -> list[tuple[int, str, str, int, int, int, int]]: ...
+    def year_to_date(self, commune_id: int, first: str, last: str) -> dict[int, YearToDate]: ...
 
-    def member_lines(self, clearing_id: int) -> list[tuple[int, str, int]]: ...
-
-    def redemptions_by_member(self, clearing_id: int) -> list[tuple[int, int, int]]: ...
+    def year_to_date_among(
+        self, commune_id: int, first: str, last: str, members: MemberRange
+    ) -> dict[int, YearToDate]: ...
 
     def holding_lines(
+        self, commune_id: int, clearing_id: int, period: str, period_end: datetime
+    ) -> Iterator[MemberHoldings]:
+        """Streamed by member: statements are built as the rows come, never all at once."""
+        ...
+
+    def holding_lines_just_cleared(
+        self, commune_id: int, period: str, period_end: datetime, repaid_now: Mapping[int, int]
+    ) -> Iterator[MemberHoldings]:
+        """``holding_lines`` of the clearing being recorded, given what it repaid."""
+        ...
+
+    def holding_lines_among(
         self,
         commune_id: int,
         clearing_id: int,
         period: str,
         period_end: datetime,
-        members: MemberRange | None = None,
-        repaid_now: Mapping[int, int] | None = None,
-    ) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
-        """Streamed by member: statements are built as the rows come, never all at once."""
-        ...
+        members: MemberRange,
+    ) -> Iterator[MemberHoldings]: ...
+
+    # the report
+    def lease_lines(self, clearing_id: int) -> list[LeaseLine]: ...
+
+    def member_lines(self, clearing_id: int) -> list[MemberLine]: ...
+
+    def redemptions_by_member(self, clearing_id: int) -> list[MemberRedemption]: ...
 
 
 class Journal(Protocol):

@@ -24,37 +24,38 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
         return plain_amount(int(minor), commune.currency)
 
     redemptions: dict[int, dict[str, str]] = {}
-    for member_id, number, repaid in uow.clearings.redemptions_by_member(record.id):
-        redemptions.setdefault(member_id, {})[str(number)] = amount(repaid)
+    for repaid in uow.clearings.redemptions_by_member(record.id):
+        redemptions.setdefault(repaid.member_id, {})[str(repaid.number)] = amount(repaid.amount)
     outstanding: dict[int, dict[str, str]] = {}
-    for member_id, lines in uow.clearings.holding_lines(
+    for held in uow.clearings.holding_lines(
         commune.id, record.id, str(period), period.ends_at(commune.timezone)
     ):
-        outstanding[member_id] = {str(number): amount(owed) for number, _, owed in lines}
+        outstanding[held.member_id] = {
+            str(number): amount(owed)
+            for number, owed in zip(held.numbers, held.outstanding, strict=True)
+        }
     members = [
         {
-            "name": name,
-            "dividend": amount(dividend),
+            "name": line.name,
+            "dividend": amount(line.dividend),
             "redemptions": dict(
-                sorted(redemptions.get(member_id, {}).items(), key=lambda kv: int(kv[0]))
+                sorted(redemptions.get(line.member_id, {}).items(), key=lambda kv: int(kv[0]))
             ),
-            "outstanding": outstanding.get(member_id, {}),
+            "outstanding": outstanding.get(line.member_id, {}),
         }
-        for member_id, name, dividend in uow.clearings.member_lines(record.id)
+        for line in uow.clearings.member_lines(record.id)
     ]
     leases = [
         {
-            "issue": number,
-            "asset": asset,
-            "cooperative": cooperative,
-            "rent_received": amount(rent),
-            "redeemed": amount(redeemed),
-            "to_pool": amount(to_pool),
-            "outstanding": amount(owed),
+            "issue": lease.number,
+            "asset": lease.asset,
+            "cooperative": lease.cooperative,
+            "rent_received": amount(lease.rent_received),
+            "redeemed": amount(lease.redeemed),
+            "to_pool": amount(lease.to_pool),
+            "outstanding": amount(lease.outstanding_after),
         }
-        for number, asset, cooperative, rent, redeemed, to_pool, owed in uow.clearings.lease_lines(
-            record.id
-        )
+        for lease in uow.clearings.lease_lines(record.id)
     ]
     return {
         "commune": commune.name,

@@ -1,10 +1,12 @@
 """Member statements of a cleared period, built set-based for the whole roster.
 
-The same builder serves the clearing (every member at once) and /statement (one
-member, any past period), so a statement asked later reads as the one sent then.
-For a whole roster they stream from one sorted pass over the commune's holdings;
-for one member, storage reads that member's own holdings, roster rows and postings
-by their indexes, and only the bonds and cooperative the statement names.
+The clearing (every member at once) and /statement (one member, any past period)
+read the same rows and compose them the same way (``_compose``), so a statement
+asked later reads as the one sent then. They differ only in how they read: for a
+whole roster (``_roster``) the reads are over the commune, and the holding lines
+stream from one sorted pass over its holdings; for a range of members
+(``_among``), storage reads those members' own holdings, roster rows and postings
+by their indexes, and only the bonds and cooperative their statements name.
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from domain.clearing_reads import (
+    NOTHING_YET,
+    CooperativeRent,
+    MemberHoldings,
+    MemberRange,
+    Recipient,
+    YearToDate,
+)
 from domain.messages import Outgoing
 from domain.model import Address, Commune
 from domain.periods import Period
@@ -22,7 +32,6 @@ from handlers import locales
 from handlers.outbound import commune_context
 
 MESSAGES_PER_INSERT = 10_000
-NOTHING_YET = (0, 0)
 
 
 def _round_half_up(numerator: int, denominator: int) -> int:
@@ -36,8 +45,9 @@ def statements(
     record = uow.clearings.get(commune.id, str(period))
     if record is None:
         return []
-    members = None if only_member is None else (only_member, only_member)
-    return list(_build(uow, commune, period, record.id, members))
+    if only_member is None:
+        return list(_roster(uow, commune, period, record.id))
+    return list(_among(uow, commune, period, record.id, (only_member, only_member)))
 
 
 def queue_statements(
@@ -56,7 +66,7 @@ def queue_statements(
     """
     queued = 0
     batch: list[Outgoing] = []
-    for message in _build(uow, commune, period, clearing_id, None, repaid):
+    for message in _roster(uow, commune, period, clearing_id, repaid):
         batch.append(message)
         if len(batch) == MESSAGES_PER_INSERT:
             uow.outbox.add(batch, now)
@@ -66,71 +76,112 @@ def queue_statements(
     return queued + len(batch)
 
 
-def _build(
+def _roster(
     uow: UnitOfWork,
     commune: Commune,
     period: Period,
     clearing_id: int,
-    members: tuple[int, int] | None,
     repaid: Mapping[int, int] | None = None,
 ) -> Iterator[Outgoing]:
-    """The statements of the roster (members: a range of ids, first to last, or all),
-    by member id. Keyed for the outbox when it is the whole roster (the clearing's)."""
-    recipients = uow.clearings.recipients(clearing_id, members)
+    """The whole roster's statements, by member id, keyed for the outbox: read for the
+    whole commune at once (its bonds, cooperatives, year to date, holding lines)."""
+    recipients = uow.clearings.recipients(clearing_id)
     if not recipients:
         return
-    asset = (
-        _assets(uow, commune.id).__getitem__
-        if members is None
-        else _asset_by_number(uow, commune.id)
-    )
+    assets = _assets(uow, commune.id)
+    rents = uow.clearings.cooperative_rents(commune.id, str(period))
     coops = _cooperatives(
-        uow,
-        commune.id,
-        str(period),
-        clearing_id,
-        None if members is None else {r.cooperative_id for r in recipients if r.cooperative_id},
+        rents, uow.clearings.cooperative_sizes(commune.id, clearing_id) if rents else {}
     )
     before = (  # the year to date before this period; this period's own comes below
         {}
         if period.month == 1
-        else uow.clearings.year_to_date(
+        else uow.clearings.year_to_date(commune.id, f"{period.year:04d}-01", str(period.previous()))
+    )
+    end = period.ends_at(commune.timezone)
+    lines = (
+        uow.clearings.holding_lines(commune.id, clearing_id, str(period), end)
+        if repaid is None
+        else uow.clearings.holding_lines_just_cleared(commune.id, str(period), end, repaid)
+    )
+    yield from _compose(
+        commune, period, recipients, assets.__getitem__, coops, before, lines, keyed=clearing_id
+    )
+
+
+def _among(
+    uow: UnitOfWork, commune: Commune, period: Period, clearing_id: int, members: MemberRange
+) -> Iterator[Outgoing]:
+    """The statements of a range of members, by member id, unkeyed (for /statement):
+    read from their own rows, and only the bonds and cooperatives they name."""
+    recipients = uow.clearings.recipients_among(clearing_id, members)
+    if not recipients:
+        return
+    wanted = {r.cooperative_id for r in recipients if r.cooperative_id}
+    rents = uow.clearings.cooperative_rents_among(commune.id, str(period), wanted)
+    coops = _cooperatives(
+        rents,
+        uow.clearings.cooperative_sizes_among(commune.id, clearing_id, wanted) if rents else {},
+    )
+    before = (
+        {}
+        if period.month == 1
+        else uow.clearings.year_to_date_among(
             commune.id, f"{period.year:04d}-01", str(period.previous()), members
         )
     )
-    lines = uow.clearings.holding_lines(
-        commune.id, clearing_id, str(period), period.ends_at(commune.timezone), members, repaid
+    lines = uow.clearings.holding_lines_among(
+        commune.id, clearing_id, str(period), period.ends_at(commune.timezone), members
     )
+    yield from _compose(
+        commune, period, recipients, _asset_by_number(uow, commune.id), coops, before, lines
+    )
+
+
+def _compose(
+    commune: Commune,
+    period: Period,
+    recipients: list[Recipient],
+    asset: Callable[[int], str],
+    coops: Mapping[int, dict[str, Any]],
+    before: Mapping[int, YearToDate],
+    lines: Iterator[MemberHoldings],
+    keyed: int | None = None,
+) -> Iterator[Outgoing]:
+    """Each recipient's statement, merging the holding lines (by member id, as the
+    recipients) as they stream; ``keyed``: the clearing whose outbox keys they get."""
     held = next(lines, None)
     base = {**commune_context(commune), "period": str(period)}
     locale_of = functools.cache(locales.choose)  # a handful of distinct settings
     for r in recipients:
-        while held is not None and held[0] < r.member_id:  # not on the roster
+        while held is not None and held.member_id < r.member_id:  # not on the roster
             held = next(lines, None)
         holdings = []
         repaid_now = 0
-        if held is not None and held[0] == r.member_id:
+        if held is not None and held.member_id == r.member_id:
             holdings = [
                 {"asset": asset(number), "number": number, "outstanding": owed, "repaid": repaid}
-                for number, repaid, owed in held[1]
+                for number, repaid, owed in zip(
+                    held.numbers, held.repaid, held.outstanding, strict=True
+                )
                 if owed or repaid
             ]
-            repaid_now = sum(line[1] for line in held[1])
+            repaid_now = sum(held.repaid)
             held = next(lines, None)
-        dividends, repaid_ytd = before.get(r.member_id, NOTHING_YET)
+        ytd = before.get(r.member_id, NOTHING_YET)
         context = base.copy()
         context["name"] = r.name
         context["dividend"] = r.dividend
         context["holdings"] = holdings
         context["coop"] = coops.get(r.cooperative_id)
-        context["ytd_dividends"] = dividends + r.dividend
-        context["ytd_repaid"] = repaid_ytd + repaid_now
+        context["ytd_dividends"] = ytd.dividends + r.dividend
+        context["ytd_repaid"] = ytd.repaid + repaid_now
         yield Outgoing(
             Address(r.platform, r.address, True, r.person_id),
             "statement",
             locale_of(r.chosen_locale, r.reported_language, commune.locale),
             context,
-            f"statement:{clearing_id}:{r.member_id}" if members is None else None,
+            None if keyed is None else f"statement:{keyed}:{r.member_id}",
         )
     for _ in lines:  # finish the pass, so its cursor is closed
         pass
@@ -155,23 +206,15 @@ def _asset_by_number(uow: UnitOfWork, commune_id: int) -> Callable[[int], str]:
 
 
 def _cooperatives(
-    uow: UnitOfWork,
-    commune_id: int,
-    period: str,
-    clearing_id: int,
-    wanted: set[int] | None = None,
+    rents: Mapping[int, CooperativeRent], sizes: Mapping[int, int]
 ) -> dict[int, dict[str, Any]]:
-    """{cooperative id: what its members read}: the rent it paid, and its share per member.
-    Only the ``wanted`` cooperatives' (all if None); their sizes only if one paid rent."""
-    rents = uow.clearings.cooperative_rents(commune_id, period, wanted)
-    if not rents:
-        return {}
-    sizes = uow.clearings.cooperative_sizes(commune_id, clearing_id, wanted)
+    """{cooperative id: what its members read}: the rent it paid, and its share per
+    member (its sizes are read only if one paid rent)."""
     return {
         cooperative_id: {
-            "name": name,
-            "rent": paid,
-            "per_member": _round_half_up(paid, max(1, sizes.get(cooperative_id, 1))),
+            "name": rent.name,
+            "rent": rent.paid,
+            "per_member": _round_half_up(rent.paid, max(1, sizes.get(cooperative_id, 1))),
         }
-        for cooperative_id, (name, paid) in rents.items()
+        for cooperative_id, rent in rents.items()
     }

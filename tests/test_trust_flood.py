@@ -20,7 +20,7 @@ from harness import TERRA_SETUP, ConsoleChat, says
 
 from bot.coalesce import pack, runs
 from bot.console import Console
-from bot.matrix.adapter import batch_transaction_id, coalesced, merged_notice, transaction_id
+from bot.matrix.messages import batch_transaction_id, coalesced, merged_notice, transaction_id
 from bot.telegram.settings import Limits
 from domain.flood import Bucket, FloodLimit, Verdict, instant
 from handlers.dispatch import Dispatcher

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     BotCommand,
@@ -51,11 +51,11 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
+from telegram.ext import ExtBot
 
 import handlers.commands  # noqa: F401  (registers the commands)
 from bot.clock import real_now
+from bot.telegram.client import make_bot
 from bot.telegram.delivery import Deliverer
 from bot.telegram.keyboards import FormAnswer, parse_callback
 from bot.telegram.settings import TelegramSettings
@@ -79,49 +79,13 @@ from handlers.registry import COMMANDS
 from handlers.rendering import render
 from storage.uow import Database, SqlUnitOfWork
 
+if TYPE_CHECKING:
+    from aiohttp.web import AppRunner
+
 log = logging.getLogger("minga.telegram")
 
 ADMINS_FRESH_FOR = 60.0  # seconds a getChatAdministrators answer is trusted
 RECEIVE_BATCH = 100
-
-
-def make_bot(settings: TelegramSettings) -> ExtBot[Any]:
-    """python-telegram-bot's Bot, unchanged, behind its AIORateLimiter at our limits."""
-    # Opt in to RetryAfter.retry_after as a timedelta (PTB's coming default), which
-    # delivery reads either way; without it every 429 warns of the change.
-    os.environ.setdefault("PTB_TIMEDELTA", "1")
-    limits = settings.limits
-    request = HTTPXRequest(
-        connection_pool_size=settings.concurrency + 4,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        write_timeout=settings.read_timeout,
-        pool_timeout=settings.connect_timeout,
-    )
-    polling = HTTPXRequest(
-        connection_pool_size=1,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        pool_timeout=settings.connect_timeout,
-    )
-    limiter = AIORateLimiter(
-        overall_max_rate=limits.overall_per_second,
-        overall_time_period=1,
-        group_max_rate=limits.group_per_window,
-        group_time_period=limits.group_window,
-        max_retries=0,  # a 429 comes back to the delivery loop, which pauses everything
-    )
-    # With max_retries=0 the limiter logs every 429 as an error with a traceback; the
-    # delivery loop logs it (once, at INFO) and does what it says.
-    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise
-    return ExtBot(
-        settings.token,
-        base_url=settings.base_url or "https://api.telegram.org/bot",
-        request=request,
-        get_updates_request=polling,
-        rate_limiter=limiter,
-    )
 
 
 def command_menu(locale: str, private: bool) -> list[BotCommand]:
@@ -136,6 +100,21 @@ def command_menu(locale: str, private: bool) -> list[BotCommand]:
         description = (lines[1] if len(lines) > 1 else lines[0]).strip()
         commands.append(BotCommand(name, description[:256]))
     return commands
+
+
+async def register_commands(bot: ExtBot[Any]) -> None:
+    """The command menus, for groups and private chats, in every language we have."""
+    scopes = [(BotCommandScopeAllGroupChats(), False), (BotCommandScopeAllPrivateChats(), True)]
+    for locale in locales.SUPPORTED:
+        language = None if locale == locales.DEFAULT else locale
+        for scope, private in scopes:
+            try:
+                await bot.set_my_commands(
+                    command_menu(locale, private), scope=scope, language_code=language
+                )
+            except TelegramError as error:
+                log.warning("telegram: setMyCommands (%s) failed: %s", locale, error)
+                return
 
 
 class TelegramAdapter:
@@ -160,7 +139,7 @@ class TelegramAdapter:
         self.ready = asyncio.Event()  # set once connected and running
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._webhook_runner: Any = None
+        self._webhook_runner: AppRunner | None = None
 
     # plumbing --------------------------------------------------------------------------
     @property
@@ -190,7 +169,7 @@ class TelegramAdapter:
                 log.warning("telegram: cannot reach the Bot API yet (%s)", error)
                 await asyncio.sleep(min(60.0, 2.0 ** min(failures, 6)))
         log.info("telegram: running as @%s", self.username)
-        await self.register_commands()
+        await register_commands(self.bot)
         if self.settings.webhook:
             await self._start_webhook()
         else:
@@ -217,20 +196,6 @@ class TelegramAdapter:
         if self._webhook_runner is not None:
             await self._webhook_runner.cleanup()
         await self.bot.shutdown()
-
-    async def register_commands(self) -> None:
-        """The command menus, for groups and private chats, in every language we have."""
-        scopes = [(BotCommandScopeAllGroupChats(), False), (BotCommandScopeAllPrivateChats(), True)]
-        for locale in locales.SUPPORTED:
-            language = None if locale == locales.DEFAULT else locale
-            for scope, private in scopes:
-                try:
-                    await self.bot.set_my_commands(
-                        command_menu(locale, private), scope=scope, language_code=language
-                    )
-                except TelegramError as error:
-                    log.warning("telegram: setMyCommands (%s) failed: %s", locale, error)
-                    return
 
     # 1-2: receive and confirm ---------------------------------------------------------
     def _store(self, uow: SqlUnitOfWork, updates: list[dict[str, Any]]) -> int:
@@ -287,35 +252,9 @@ class TelegramAdapter:
             offset = updates[-1].update_id + 1
 
     async def _start_webhook(self) -> None:
-        from aiohttp import web
+        from bot.telegram.webhook import start_webhook  # aiohttp's server, only when asked
 
-        async def receive(request: web.Request) -> web.Response:
-            secret = self.settings.webhook_secret
-            if secret and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
-                return web.Response(status=403)
-            raw = await request.json()
-            if not isinstance(raw, dict) or "update_id" not in raw:
-                return web.Response(status=400)
-            await self.store([raw])  # committed before the 200 that confirms it
-            return web.Response(text="ok")
-
-        app = web.Application()
-        app.router.add_post("/telegram", receive)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        host, _, port = self.settings.webhook_listen.rpartition(":")
-        await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
-        self._webhook_runner = runner
-        await self.bot.set_webhook(
-            self.settings.webhook_url or "",
-            secret_token=self.settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        log.info(
-            "telegram: webhook %s, listening on %s",
-            self.settings.webhook_url,
-            self.settings.webhook_listen,
-        )
+        self._webhook_runner = await start_webhook(self.bot, self.settings, self.store)
 
     # 3: process -------------------------------------------------------------------------
     async def _process_forever(self) -> None:

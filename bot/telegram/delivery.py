@@ -20,31 +20,30 @@ What a send can end in, and what happens to the row:
   and never sent again. ``/statement`` shows a statement again on demand.
 - **403 on a private chat** (never pressed Start, or blocked the bot): the row
   waits in the outbox with all later ones to that person; their groups get one
-  short message with a deep link, and the rows go once they open the chat.
+  short message with a deep link (bot/telegram/deeplinks.py), and the rows go
+  once they open the chat.
 - **supergroup migration** (``ChatMigrated``): the commune and the pending rows
   move to the new chat id, and the row is sent there.
 - **anything else** (400 and the like): ``failed``, with Telegram's reason.
 
-The live bond message of each group is edited by the same loop: a delivered
-pledge (or clearing, expiry, withdrawal) marks it dirty, and a dirty message is
-edited with the figures of that moment at most once per ``edit_interval`` and
-within the group's limit, so a burst of pledges becomes one edit.
+The live bond message of each group is edited by the same loop
+(bot/telegram/live.py): a delivered pledge (or clearing, expiry, withdrawal)
+marks it dirty, and a dirty message is edited with the figures of that moment at
+most once per ``edit_interval`` and within the group's limit, so a burst of
+pledges becomes one edit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
-    BadRequest,
     ChatMigrated,
     Forbidden,
     NetworkError,
@@ -55,20 +54,17 @@ from telegram.error import (
 
 from bot import coalesce
 from bot.clock import real_now
+from bot.telegram.deeplinks import notify_blocked
 from bot.telegram.formatting import LIMIT, parsed_length, split_message
-from bot.telegram.keyboards import keyboard_for, pledge_keyboard
-from bot.telegram.limits import Limiter
+from bot.telegram.keyboards import keyboard_for
+from bot.telegram.limits import Limiter, retry_after_seconds
+from bot.telegram.live import LiveBondMessages
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import PLATFORM
 from bot.transactions import committed
-from domain.bonds import IssueStatus
-from handlers.bond_views import issue_view
 from handlers.incoming import BUTTON_ADDRESS_PREFIX
-from handlers.invites import invite_code
-from handlers.outbound import commune_context, to_groups
 from handlers.rendering import render
 from storage.repositories.messaging import PendingMessage
-from storage.repositories.telegram import BondMessage
 from storage.uow import Database, SqlUnitOfWork
 
 log = logging.getLogger("minga.telegram")
@@ -76,17 +72,9 @@ log = logging.getLogger("minga.telegram")
 #: Templates whose delivery means a bond issue changed: its live message needs an edit.
 PROGRESS = frozenset({"pledged", "unpledged", "bond_cleared", "bond_expired", "bond_withdrawn"})
 LEASE = timedelta(minutes=5)  # a send in flight longer than this died with its process
-MAX_NAMES = 10  # names in one deep-link notice; more are counted
 IDLE = 5.0  # seconds between passes when nothing asks for one sooner
 SWEEP_EVERY = 60.0
 ALERT_LIMIT = 200  # characters in a button's answer
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def never_sent(error: Exception) -> bool:
@@ -102,8 +90,40 @@ def _untried(uow: SqlUnitOfWork, outbox_ids: list[int]) -> None:
         uow.telegram.retry_later(outbox_id, now, "not sent: an earlier message failed", now)
 
 
-def _keyboard_json(markup: InlineKeyboardMarkup | None) -> Any:
-    return markup.to_dict() if markup is not None else None
+def _migrated(uow: SqlUnitOfWork, outbox_ids: list[int], old: str, new: str) -> None:
+    uow.telegram.migrate_chat(old, new)
+    for outbox_id in outbox_ids:
+        uow.telegram.retry_later(outbox_id, real_now(), f"moved to {new}", real_now())
+
+
+def _forbidden(uow: SqlUnitOfWork, row: PendingMessage, reason: str) -> None:
+    now = real_now()
+    if row.is_private:
+        uow.telegram.block(row.id, row.address, row.person_id, now)
+    else:  # the bot was removed from the group
+        uow.telegram.finish(row.id, "failed", reason, now)
+
+
+def _delivered(uow: SqlUnitOfWork, row: PendingMessage, message_id: int | None) -> None:
+    now = real_now()
+    uow.telegram.sent(row.id, row.address, message_id, now)
+    issue = row.context.get("issue")
+    if not isinstance(issue, dict) or "number" not in issue:
+        return
+    if row.template == "bond_new" and not row.is_private and message_id is not None:
+        # Dirty from the start: pledges delivered elsewhere before it are caught up.
+        uow.telegram.save_bond_message(
+            row.address, issue["number"], message_id, row.locale, row.context, now, dirty=True
+        )
+    elif row.template in PROGRESS:
+        commune = uow.communes.by_name(str(row.context.get("commune", "")))
+        if commune is not None:
+            chats = [
+                a.address
+                for a in uow.communes.group_addresses(commune.id)
+                if a.platform == PLATFORM
+            ]
+            uow.telegram.bond_progress(chats, issue["number"])
 
 
 class Deliverer:
@@ -119,6 +139,7 @@ class Deliverer:
         self.settings = settings
         self.clock = clock  # the commune's clock (days left on a bond); sends use real time
         self.limiter = Limiter(settings.limits)
+        self.live = LiveBondMessages(database, bot, settings, clock, self.limiter, self._turn)
         self.wake = asyncio.Event()
         self._next_due: float | None = None
         self._last_sweep = 0.0
@@ -180,8 +201,10 @@ class Deliverer:
         chosen = self._choose(messages)
         if chosen:
             await asyncio.gather(*(self._send(run) for run in chosen))
-        await self._edit_bond_messages()
-        if await committed(self.database, self._notify_blocked):
+        wait = await self.live.edit_dirty()
+        if wait is not None:
+            self._due_in(wait)
+        if await committed(self.database, lambda uow: notify_blocked(uow, self.bot.username)):
             self._due_in(0)
         if sum(map(len, chosen)) < len(messages) and self._next_due is None:
             self._due_in(0.05)
@@ -296,14 +319,14 @@ class Deliverer:
             new = str(error.new_chat_id)
             log.info("telegram group %s is now supergroup %s", chat, new)
             await committed(
-                self.database, lambda uow: self._migrated(uow, [r.id for r in rows], chat, new)
+                self.database, lambda uow: _migrated(uow, [r.id for r in rows], chat, new)
             )
             self._due_in(0)
             return False
         except Forbidden as error:
             reason = str(error)
             await committed(
-                self.database, lambda uow: [self._forbidden(uow, row, reason) for row in rows]
+                self.database, lambda uow: [_forbidden(uow, row, reason) for row in rows]
             )
             return False
         except (TimedOut, NetworkError) as error:
@@ -319,7 +342,7 @@ class Deliverer:
             return False
         self._unreachable = 0
         await committed(
-            self.database, lambda uow: [self._delivered(uow, row, message_id) for row in rows]
+            self.database, lambda uow: [_delivered(uow, row, message_id) for row in rows]
         )
         return True
 
@@ -346,39 +369,6 @@ class Deliverer:
             error,
         )
         await self._finish_all(rows, "uncertain", f"{type(error).__name__}: {error}")
-
-    def _migrated(self, uow: SqlUnitOfWork, outbox_ids: list[int], old: str, new: str) -> None:
-        uow.telegram.migrate_chat(old, new)
-        for outbox_id in outbox_ids:
-            uow.telegram.retry_later(outbox_id, real_now(), f"moved to {new}", real_now())
-
-    def _forbidden(self, uow: SqlUnitOfWork, row: PendingMessage, reason: str) -> None:
-        now = real_now()
-        if row.is_private:
-            uow.telegram.block(row.id, row.address, row.person_id, now)
-        else:  # the bot was removed from the group
-            uow.telegram.finish(row.id, "failed", reason, now)
-
-    def _delivered(self, uow: SqlUnitOfWork, row: PendingMessage, message_id: int | None) -> None:
-        now = real_now()
-        uow.telegram.sent(row.id, row.address, message_id, now)
-        issue = row.context.get("issue")
-        if not isinstance(issue, dict) or "number" not in issue:
-            return
-        if row.template == "bond_new" and not row.is_private and message_id is not None:
-            # Dirty from the start: pledges delivered elsewhere before it are caught up.
-            uow.telegram.save_bond_message(
-                row.address, issue["number"], message_id, row.locale, row.context, now, dirty=True
-            )
-        elif row.template in PROGRESS:
-            commune = uow.communes.by_name(str(row.context.get("commune", "")))
-            if commune is not None:
-                chats = [
-                    a.address
-                    for a in uow.communes.group_addresses(commune.id)
-                    if a.platform == PLATFORM
-                ]
-                uow.telegram.bond_progress(chats, issue["number"])
 
     # answering pressed buttons --------------------------------------------------------
     async def _answer_button(self, row: PendingMessage) -> None:
@@ -409,122 +399,3 @@ class Deliverer:
         await committed(
             self.database, lambda uow: uow.telegram.sent(row.id, query_id, None, real_now())
         )
-
-    # live bond messages ---------------------------------------------------------------
-    def _fresh(self, uow: SqlUnitOfWork, message: BondMessage) -> dict[str, Any] | None:
-        chat = uow.communes.chat(PLATFORM, message.chat_id)
-        if chat is None or chat.commune_id is None:
-            return None
-        commune = uow.communes.get(chat.commune_id)
-        issue = uow.bonds.get(commune.id, message.issue_number)
-        if issue is None:
-            return None
-        return {**commune_context(commune), "issue": issue_view(uow, issue, self.clock())}
-
-    async def _edit_bond_messages(self) -> None:
-        dirty = await committed(self.database, lambda uow: uow.telegram.dirty_bond_messages())
-        for message in dirty:
-            chat = message.chat_id
-            since = (real_now() - message.edited_at).total_seconds()
-            wait = max(
-                self.settings.limits.edit_interval - since,
-                self.limiter.delay(chat, True),
-            )
-            if wait > 0:
-                self._due_in(wait)
-                continue
-            fresh = await committed(self.database, lambda uow, m=message: self._fresh(uow, m))
-            if fresh is None:
-                await committed(
-                    self.database, lambda uow, m=message: uow.telegram.forget_bond_message(m.id)
-                )
-                continue
-            shown = PendingMessage(0, PLATFORM, chat, False, None, "bond_live", message.locale, {})
-            old_text = render("bond_live", message.locale, message.context, html=True)
-            new_text = render("bond_live", message.locale, fresh, html=True)
-            old_markup = self._live_keyboard(shown, message.context)
-            new_markup = self._live_keyboard(shown, fresh)
-            if old_text == new_text and _keyboard_json(old_markup) == _keyboard_json(new_markup):
-                await self._bond_edited(message.id, None)
-                continue
-            await self._turn(chat, True)
-            try:
-                await self.bot.edit_message_text(
-                    new_text,
-                    chat_id=int(chat),
-                    message_id=message.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=new_markup,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            except RetryAfter as error:
-                seconds = retry_after_seconds(error)
-                self.limiter.pause(seconds)
-                self._due_in(seconds)
-                continue
-            except BadRequest as error:
-                reason = str(error).lower()
-                if "not modified" not in reason:
-                    log.info("cannot edit bond message in %s: %s", chat, error)
-                    await committed(
-                        self.database, lambda uow, m=message: uow.telegram.forget_bond_message(m.id)
-                    )
-                    continue
-            except (NetworkError, TelegramError) as error:
-                # An edit sent twice shows the same thing: safe to try again later.
-                log.info("editing bond message in %s failed (%s); later", chat, error)
-                self._due_in(self.settings.limits.edit_interval)
-                continue
-            await self._bond_edited(message.id, fresh)
-
-    async def _bond_edited(self, bond_message_id: int, shown: dict[str, Any] | None) -> None:
-        await committed(
-            self.database, lambda uow: uow.telegram.bond_edited(bond_message_id, shown, real_now())
-        )
-
-    @staticmethod
-    def _live_keyboard(
-        shown: PendingMessage, context: dict[str, Any]
-    ) -> InlineKeyboardMarkup | None:
-        issue = context.get("issue") or {}
-        if issue.get("status") != IssueStatus.OPEN.value:
-            return None
-        message = PendingMessage(
-            0, PLATFORM, shown.address, False, None, "bond_live", shown.locale, context
-        )
-        return pledge_keyboard(message, issue)
-
-    # deep links for people the bot may not write to yet -------------------------------
-    def _notify_blocked(self, uow: SqlUnitOfWork) -> int:
-        """One short message per group naming everyone newly blocked, with the link."""
-        blocked = uow.telegram.unnotified()
-        if not blocked:
-            return 0
-        now = real_now()
-        names: dict[int, list[str]] = {}
-        for person in blocked:
-            if person.person_id is None:
-                continue
-            for membership in uow.communes.memberships(person.person_id):
-                names.setdefault(membership.commune_id, []).append(membership.name)
-        username = self.bot.username
-        messages = []
-        for commune_id, listed in names.items():
-            commune = uow.communes.get(commune_id)
-            link = f"https://t.me/{username}?start={invite_code(uow, commune_id)}"
-            shown = listed[:MAX_NAMES]
-            messages += [
-                m
-                for m in to_groups(
-                    uow,
-                    commune,
-                    "dm_start_needed",
-                    names=shown,
-                    more=len(listed) - len(shown),
-                    link=link,
-                )
-                if m.address.platform == PLATFORM
-            ]
-        uow.outbox.add(messages, now)
-        uow.telegram.mark_notified([person.user_id for person in blocked], now)
-        return len(messages)

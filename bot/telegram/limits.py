@@ -11,10 +11,22 @@ stands behind this as a second line for calls made outside the delivery loop.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
+
+from telegram.error import RetryAfter
 
 from bot.telegram.settings import Limits
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """A 429's wait in seconds, whether python-telegram-bot gives a timedelta or a number."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class Limiter:

@@ -1,7 +1,7 @@
 """The Matrix adapter's durable bookkeeping: its sync position and its rooms.
 
 The sync token is saved in the same transaction as the inbox rows of the events
-that sync brought (bot/matrix/adapter.py), never by matrix-nio on its own.
+that sync brought (bot/matrix/receiver.py), never by matrix-nio on its own.
 """
 
 from __future__ import annotations
