@@ -27,13 +27,22 @@ from fake_people import FakeCommunes, Rows
 from fake_tables import EntryRow, OutboxRow, Tables
 
 from domain.audit import Discrepancy
-from domain.clearing import ClearingOutcome, ClearingRecord, LeaseTotal, Recipient
+from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
+from domain.clearing_reads import (
+    CooperativeRent,
+    LeaseLine,
+    MemberHoldings,
+    MemberLine,
+    MemberRange,
+    MemberRedemption,
+    Recipient,
+    YearToDate,
+)
 from domain.due import DueWork
 from domain.flood import Bucket, FloodLimit
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import LedgerSummary
-from domain.ports import MemberRange
 from domain.retries import JobFailure
 
 
@@ -67,7 +76,7 @@ class FakeClearings(_Repository):
 
     def owed_by_lease(
         self, leases: Sequence[LeaseTotal], batch: int = 1000
-    ) -> Iterator[tuple[LeaseTotal, list[int], list[int]]]:
+    ) -> Iterator[LeaseHoldings]:
         _storage_only("the period clearing")
 
     def eligible_count(self, commune_id: int, period_start: datetime) -> int:
@@ -81,42 +90,63 @@ class FakeClearings(_Repository):
     ) -> None:
         _storage_only("the period clearing")
 
-    def recipients(self, clearing_id: int, members: MemberRange | None = None) -> list[Recipient]:
+    def recipients(self, clearing_id: int) -> list[Recipient]:
         _storage_only("the period clearing")
 
-    def cooperative_rents(
-        self, commune_id: int, period: str, cooperative_ids: Collection[int] | None = None
-    ) -> dict[int, tuple[str, int]]:
+    def recipients_among(self, clearing_id: int, members: MemberRange) -> list[Recipient]:
         _storage_only("the period clearing")
 
-    def cooperative_sizes(
-        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int] | None = None
+    def cooperative_rents(self, commune_id: int, period: str) -> dict[int, CooperativeRent]:
+        _storage_only("the period clearing")
+
+    def cooperative_rents_among(
+        self, commune_id: int, period: str, cooperative_ids: Collection[int]
+    ) -> dict[int, CooperativeRent]:
+        _storage_only("the period clearing")
+
+    def cooperative_sizes(self, commune_id: int, clearing_id: int) -> dict[int, int]:
+        _storage_only("the period clearing")
+
+    def cooperative_sizes_among(
+        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int]
     ) -> dict[int, int]:
         _storage_only("the period clearing")
 
-    def year_to_date(
-        self, commune_id: int, first: str, last: str, members: MemberRange | None = None
-    ) -> dict[int, tuple[int, int]]:
+    def year_to_date(self, commune_id: int, first: str, last: str) -> dict[int, YearToDate]:
         _storage_only("the period clearing")
 
-    def lease_lines(self, clearing_id: int) -> list[tuple[int, str, str, int, int, int, int]]:
-        _storage_only("the period clearing")
-
-    def member_lines(self, clearing_id: int) -> list[tuple[int, str, int]]:
-        _storage_only("the period clearing")
-
-    def redemptions_by_member(self, clearing_id: int) -> list[tuple[int, int, int]]:
+    def year_to_date_among(
+        self, commune_id: int, first: str, last: str, members: MemberRange
+    ) -> dict[int, YearToDate]:
         _storage_only("the period clearing")
 
     def holding_lines(
+        self, commune_id: int, clearing_id: int, period: str, period_end: datetime
+    ) -> Iterator[MemberHoldings]:
+        _storage_only("the period clearing")
+
+    def holding_lines_just_cleared(
+        self, commune_id: int, period: str, period_end: datetime, repaid_now: Mapping[int, int]
+    ) -> Iterator[MemberHoldings]:
+        _storage_only("the period clearing")
+
+    def holding_lines_among(
         self,
         commune_id: int,
         clearing_id: int,
         period: str,
         period_end: datetime,
-        members: MemberRange | None = None,
-        repaid_now: Mapping[int, int] | None = None,
-    ) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
+        members: MemberRange,
+    ) -> Iterator[MemberHoldings]:
+        _storage_only("the period clearing")
+
+    def lease_lines(self, clearing_id: int) -> list[LeaseLine]:
+        _storage_only("the period clearing")
+
+    def member_lines(self, clearing_id: int) -> list[MemberLine]:
+        _storage_only("the period clearing")
+
+    def redemptions_by_member(self, clearing_id: int) -> list[MemberRedemption]:
         _storage_only("the period clearing")
 
 
