@@ -70,6 +70,10 @@ def postgres() -> Iterator[ThrowawayPostgres]:
     ids=["sqlite", "postgres"],
 )
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from _database(request, tmp_path)
+
+
+def _database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield _sqlite_url(tmp_path)
         return
@@ -99,6 +103,44 @@ def terra(chat):  # type: ignore[no-untyped-def]
 
     chat.script(TERRA_SETUP)
     return chat
+
+
+# --- rules, in memory -------------------------------------------------------------
+# A test whose point is a rule of the commune, not how storage keeps it, runs once, in
+# memory (tests/memory_chat.py over tests/fakes.py), where ``chat`` would run it on both
+# databases. A file of such tests asks for ``rules_chat`` / ``rules_terra`` (or names
+# them ``chat`` / ``terra`` in its own fixtures), and marks the few that should also
+# prove storage with ``@ALSO_STORED`` (in memory, on SQLite and on PostgreSQL) and
+# those that reach a period's clearing with ``@ONLY_STORED``.
+
+_STORED = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+ALSO_STORED = pytest.mark.parametrize("rules_chat", ["memory", *_STORED], indirect=True)
+#: For a rule that reaches what only storage does (a period's clearing, the audit).
+ONLY_STORED = pytest.mark.parametrize("rules_chat", _STORED, indirect=True)
+
+
+@pytest.fixture(params=["memory"])
+def rules_chat(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """A chat in memory; with ``@ALSO_STORED``, a console chat on each database too."""
+    from harness import ConsoleChat
+    from memory_chat import MemoryChat
+
+    if request.param == "memory":
+        yield MemoryChat()
+        return
+    for url in _database(request, tmp_path):
+        console_chat = ConsoleChat(url)
+        yield console_chat
+        console_chat.close()
+
+
+@pytest.fixture
+def rules_terra(rules_chat):  # type: ignore[no-untyped-def]
+    """``terra``, in memory (and stored, with ``@ALSO_STORED``)."""
+    from harness import TERRA_SETUP
+
+    rules_chat.script(TERRA_SETUP)
+    return rules_chat
 
 
 # --- tallies --------------------------------------------------------------------

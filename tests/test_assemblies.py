@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ONLY_STORED
 from harness import ASSEMBLY_COMMUNE, ConsoleChat
 
 MINGA = Path(sys.executable).parent / "minga"
@@ -15,6 +16,13 @@ MINGA = Path(sys.executable).parent / "minga"
 COMMUNE = ASSEMBLY_COMMUNE
 # Voting on Monday 1 February 2027, 18:00 to 20:00 in Madrid (17:00 to 19:00 UTC).
 SPRING = 'ana@group: /assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%'
+
+
+@pytest.fixture
+def chat(rules_chat: ConsoleChat) -> ConsoleChat:
+    """In memory (tests/memory_chat.py) unless a test is marked ``@ONLY_STORED``: voting
+    opens on 1 February, after January's clearing, which is storage's to run."""
+    return rules_chat
 
 
 @pytest.fixture
@@ -39,6 +47,7 @@ def opened(chat: ConsoleChat) -> list[str]:
     return chat.say(":now 2027-02-01T17:00:00Z")
 
 
+@ONLY_STORED
 def test_setting_up_by_conversation_survives_a_wrong_date_and_a_restart(
     commune: ConsoleChat,
 ) -> None:
@@ -102,6 +111,7 @@ def test_non_admins_cannot_set_up_assemblies(commune: ConsoleChat) -> None:
     assert commune.snapshot() == before
 
 
+@ONLY_STORED
 def test_voting_delegation_and_results(spring: ConsoleChat) -> None:
     assert spring.say("ben@group: /vote 1 yes") == [
         "[group] Voting in Spring assembly opens Mon 1 Feb 2027 18:00. Vote then."
@@ -175,6 +185,7 @@ def test_a_delegate_learns_by_dm_and_refusals(commune: ConsoleChat) -> None:
     )
 
 
+@ONLY_STORED
 def test_a_delegation_cycle_counts_for_nobody(spring: ConsoleChat) -> None:
     spring.say("ben@group: /delegate cai", "cai@group: /delegate ben")
     opened(spring)
@@ -184,6 +195,7 @@ def test_a_delegation_cycle_counts_for_nobody(spring: ConsoleChat) -> None:
     assert results[1] == "[group] 1. Buy a tractor — no quorum: yes 1 · no 0 · abstain 0"
 
 
+@ONLY_STORED
 def test_secret_ballot_by_dm_publishes_only_tallies(commune: ConsoleChat) -> None:
     commune.say(SPRING + " secret", 'ana@group: /motion 1 "Buy a tractor"')
     opened(commune)
@@ -204,6 +216,7 @@ def test_secret_ballot_by_dm_publishes_only_tallies(commune: ConsoleChat) -> Non
     assert not any("ben voted" in line for line in results)
 
 
+@ONLY_STORED
 def test_presence_is_shown_apart_and_can_bind(commune: ConsoleChat) -> None:
     commune.say(SPRING + " binding", 'ana@group: /motion 1 "Buy a tractor"')
     assert commune.say("ana@group: /present ana") == [
@@ -229,6 +242,7 @@ def test_presence_is_shown_apart_and_can_bind(commune: ConsoleChat) -> None:
     ]
 
 
+@ONLY_STORED
 def test_a_repeating_assembly_schedules_the_next_one(commune: ConsoleChat) -> None:
     commune.say(SPRING + " every 2w", 'ana@group: /motion 1 "Weekly accounts"')
     opened(commune)
@@ -242,6 +256,7 @@ def test_a_repeating_assembly_schedules_the_next_one(commune: ConsoleChat) -> No
     assert commune.say(":now 2027-02-15T17:00:00Z")[0] == "[group] 🗳 Assembly #2: Spring assembly"
 
 
+@ONLY_STORED
 def test_reminders_go_only_to_members_whose_vote_does_not_count(spring: ConsoleChat) -> None:
     spring.say("ana@group: /assembly new Evening 2027-02-01T18:00 2027-02-03T18:00")
     spring.say(":now 2027-02-01T17:00:00Z", "dee@group: /delegate ben")
@@ -251,6 +266,7 @@ def test_reminders_go_only_to_members_whose_vote_does_not_count(spring: ConsoleC
     assert reminded == ["[dm ana]", "[dm cai]"]  # ben voted, dee counts through ben
 
 
+@ONLY_STORED
 def test_motions_are_fixed_once_voting_opens(spring: ConsoleChat) -> None:
     opened(spring)
     assert spring.say('ana@group: /motion 1 "Late idea"') == [
@@ -259,6 +275,7 @@ def test_motions_are_fixed_once_voting_opens(spring: ConsoleChat) -> None:
     ]
 
 
+@ONLY_STORED
 def test_assembly_report_prints_the_documented_json(spring: ConsoleChat) -> None:
     spring.say("dee@group: /delegate ben")
     opened(spring)

@@ -18,6 +18,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from conftest import ALSO_STORED, ONLY_STORED
+
+
+@pytest.fixture
+def chat(rules_chat):  # type: ignore[no-untyped-def]
+    """These are rules: in memory (tests/memory_chat.py); ``@ALSO_STORED`` ones on the
+    databases too, proving a refusal's savepoint rolls storage back."""
+    return rules_chat
+
+
+@pytest.fixture
+def terra(rules_terra):  # type: ignore[no-untyped-def]
+    return rules_terra
+
 
 GROUP = "[group]"
 OTHER = "[other]"  # a second group chat, with no commune
@@ -69,6 +83,7 @@ def test_non_member_cannot_pledge(terra) -> None:
     )
 
 
+@ALSO_STORED
 def test_pledge_over_the_remaining_amount_names_what_remains(terra) -> None:
     accepted(terra, "ana@group: /pledge 1 500", "cai@group: /pledge 1 200")
     reply = refused(terra, "dee@group: /pledge 1 400")
@@ -151,6 +166,7 @@ def test_pledge_after_clearing(cleared) -> None:
     )
 
 
+@ONLY_STORED  # the expiry's tick also clears December
 def test_pledge_after_expiry(terra) -> None:
     # The deadline is the end of 2026-12-31 in Madrid, 23:00 UTC: a pledge just before counts.
     accepted(terra, ":now 2026-12-31T22:59:00Z", "ana@group: /pledge 1 500")
@@ -186,6 +202,7 @@ def test_pledge_after_withdrawal(terra) -> None:
     )
 
 
+@ALSO_STORED
 def test_unpledge_with_no_pledge(terra) -> None:
     refused(terra, "dee@group: /unpledge 1", "You have no pledge on bond #1.")
 
@@ -204,6 +221,7 @@ def test_unpledge_or_withdraw_without_a_bond(terra, line: str, phrases) -> None:
     refused(terra, f"ben@group: {line}", *phrases)
 
 
+@ALSO_STORED
 def test_withdraw_by_someone_who_did_not_propose(terra) -> None:
     """Cai neither proposed bond #1 nor is an admin (admins may withdraw any issue)."""
     accepted(terra, "cai@group: /pledge 1 300")
@@ -224,6 +242,7 @@ def test_withdraw_a_cleared_issue(cleared) -> None:
     )
 
 
+@ALSO_STORED
 def test_a_too_large_pledge_that_would_clear_leaks_nothing(terra) -> None:
     """A pledge refused in the middle of a pledging round leaves no trace of a clearing."""
     accepted(terra, "ana@group: /pledge 1 500", "cai@group: /pledge 1 300")
@@ -248,6 +267,7 @@ def test_a_too_large_pledge_that_would_clear_leaks_nothing(terra) -> None:
 # --- rent -----------------------------------------------------------------------
 
 
+@ALSO_STORED
 def test_rent_by_a_non_treasurer(cleared) -> None:
     refused(
         cleared,
@@ -304,6 +324,7 @@ def test_setup_in_a_private_chat(terra) -> None:
     )
 
 
+@ALSO_STORED
 def test_setup_twice_in_the_same_group(terra) -> None:
     refused(
         terra,
@@ -368,6 +389,7 @@ def test_last_admin_cannot_drop_their_own_admin_role(terra) -> None:
     )
 
 
+@ALSO_STORED
 def test_last_admin_cannot_leave(terra) -> None:
     refused(
         terra,
@@ -417,6 +439,7 @@ def test_join_an_unknown_cooperative_when_there_is_none(chat) -> None:
     )
 
 
+@ALSO_STORED
 def test_join_twice(terra) -> None:
     refused(
         terra,
@@ -675,6 +698,7 @@ def test_unbalanced_quotes(terra, line: str) -> None:
 # --- the step-by-step forms -----------------------------------------------------
 
 
+@ALSO_STORED
 def test_a_wrong_answer_in_a_form_asks_again_and_changes_nothing(terra) -> None:
     accepted(terra, "ben@group: /propose", "ben@group: Oven")
     before = terra.snapshot()
@@ -707,6 +731,7 @@ def test_a_refused_command_in_the_middle_of_a_form_keeps_the_form(terra, line: s
     assert out == ["[group] Until which day may members pledge? YYYY-MM-DD, e.g. 2027-03-31"]
 
 
+@ALSO_STORED
 def test_a_taken_commune_name_is_refused_when_the_form_asks_for_it(terra) -> None:
     accepted(terra, ":admin cai other", "cai@other: /setup")
     before = terra.snapshot()

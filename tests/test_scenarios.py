@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from conftest import ONLY_STORED
 from harness import ConsoleChat
 from sqlalchemy import text
+
+
+@pytest.fixture
+def terra(rules_terra: ConsoleChat) -> ConsoleChat:
+    """In memory (tests/memory_chat.py) unless marked ``@ONLY_STORED``: those reach a
+    period's clearing, or read the database itself."""
+    return rules_terra
+
 
 CLEARED = """
 ana@group: /pledge 1 500
@@ -18,6 +28,7 @@ def lines_for(out: list[str], prefix: str) -> list[str]:
     return [line for line in out if line.startswith(prefix)]
 
 
+@ONLY_STORED
 def test_a_statement_asked_in_the_group_goes_by_dm(terra: ConsoleChat) -> None:
     terra.script(CLEARED + ":now 2027-01-15T10:00:00Z\nana@group: /rent 1 333.33")
     terra.say(":now 2027-02-01T09:00:00Z")
@@ -29,6 +40,7 @@ def test_a_statement_asked_in_the_group_goes_by_dm(terra: ConsoleChat) -> None:
     assert "[dm cai] Bond #1 (Tractor): €100.00 repaid to you, €200.00 still owed" in out
 
 
+@ONLY_STORED
 def test_an_older_statement_reads_as_it_did_then(terra: ConsoleChat) -> None:
     terra.script(CLEARED + ":now 2027-01-15T10:00:00Z\nana@group: /rent 1 333.33")
     terra.script(":now 2027-02-15T10:00:00Z\nana@group: /rent 1 333.33\n:now 2027-03-02T00:00Z")
@@ -37,6 +49,7 @@ def test_an_older_statement_reads_as_it_did_then(terra: ConsoleChat) -> None:
     assert "[dm dee] Year to date: dividends €0.00 · repaid €66.67" in out
 
 
+@ONLY_STORED
 def test_expiry_tells_the_group_and_each_pledger(terra: ConsoleChat) -> None:
     terra.say("ana@group: /pledge 1 500", "cai@group: /pledge 1 100")
     out = terra.say(":now 2027-01-01T00:00:00Z")
@@ -51,6 +64,7 @@ def test_expiry_tells_the_group_and_each_pledger(terra: ConsoleChat) -> None:
     assert terra.say("ben@group: /bonds")[0].startswith("[group] No bond issues are open.")
 
 
+@ONLY_STORED
 def test_the_deadline_day_lasts_all_day_in_the_communes_time_zone(terra: ConsoleChat) -> None:
     """31 Dec in Madrid ends at 23:00 UTC: a pledge at 22:59 UTC is still in time."""
     assert terra.say(":now 2026-12-31T22:59:00Z") == []
@@ -174,6 +188,7 @@ def test_leaving_releases_open_pledges_but_keeps_holdings(terra: ConsoleChat) ->
     assert "0 pledgers" in terra.say("ana@group: /bond 1")[2]
 
 
+@ONLY_STORED
 def test_the_ledger_shows_the_open_books(terra: ConsoleChat) -> None:
     terra.script(CLEARED + ":now 2027-01-15T10:00:00Z\nana@group: /rent 1 333.33")
     terra.say(":now 2027-02-01T09:00:00Z")
@@ -203,6 +218,7 @@ def test_help_lists_what_only_admins_may_do_to_admins_only(terra) -> None:
     assert "/coop new <name> · /coop" in admin and "/assembly new" in admin
 
 
+@ONLY_STORED
 def test_a_statement_asked_later_keeps_the_cooperatives_size_of_its_clearing(terra) -> None:
     """The rent per Tierra member is January's, however many join Tierra afterwards;
     a clearing from before sizes were kept (none kept) still counts its members now."""

@@ -1,0 +1,333 @@
+"""An in-memory unit of work, so tests about the commune's rules run without a database.
+
+``FakeUnitOfWork`` implements domain/ports.py's ``UnitOfWork`` over plain dicts
+(tests/fake_tables.py), with the transaction semantics the dispatcher relies on:
+nothing is kept unless ``commit`` is called, and a savepoint left by an exception (a
+refusal) puts everything back as it was. ``MemoryStore`` is the "database": it holds
+what was committed and hands out units of work, like storage.uow.Database.
+
+What handlers do with a bond, an assembly or a member is in memory; the period's
+clearing, the audit, /link and flood control are storage's to test (set-based SQL
+is their point), so their methods here only say so. tests/test_fakes.py keeps every
+fake in step with its port, as tests/test_ports.py does for storage.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import fields, replace
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+
+from fake_bonds import FakeAssemblies, FakeBonds
+from fake_people import FakeCommunes, Rows
+from fake_tables import EntryRow, OutboxRow, Tables
+
+from domain.audit import Discrepancy
+from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
+from domain.clearing_reads import (
+    CooperativeRent,
+    LeaseLine,
+    MemberHoldings,
+    MemberLine,
+    MemberRange,
+    MemberRedemption,
+    Recipient,
+    YearToDate,
+)
+from domain.due import DueWork
+from domain.flood import Bucket, FloodLimit
+from domain.journal import AccountKind, JournalEntry, Posting
+from domain.messages import Outgoing
+from domain.model import LedgerSummary
+from domain.retries import JobFailure
+
+
+def _storage_only(what: str) -> NoReturn:
+    raise NotImplementedError(f"{what} is storage's to test: use the database chat for it")
+
+
+class _Repository:
+    def __init__(self, rows: Rows) -> None:
+        self._rows = rows
+
+    @property
+    def t(self) -> Tables:
+        return self._rows()
+
+
+class FakeClearings(_Repository):
+    """No clearing is ever recorded in memory: a test that reaches one uses a database."""
+
+    def get(self, commune_id: int, period: str) -> ClearingRecord | None:
+        return None
+
+    def latest(self, commune_id: int) -> ClearingRecord | None:
+        return None
+
+    def large(self) -> AbstractContextManager[None]:
+        _storage_only("the period clearing")
+
+    def lease_totals(self, commune_id: int, period: str) -> list[LeaseTotal]:
+        _storage_only("the period clearing")
+
+    def owed_by_lease(
+        self, leases: Sequence[LeaseTotal], batch: int = 1000
+    ) -> Iterator[LeaseHoldings]:
+        _storage_only("the period clearing")
+
+    def eligible_count(self, commune_id: int, period_start: datetime) -> int:
+        _storage_only("the period clearing")
+
+    def record(self, commune_id: int, period: str, now: datetime, outcome: ClearingOutcome) -> int:
+        _storage_only("the period clearing")
+
+    def finish(
+        self, clearing_id: int, entry_id: int, commune_id: int, period_start: datetime
+    ) -> None:
+        _storage_only("the period clearing")
+
+    def recipients(self, clearing_id: int) -> list[Recipient]:
+        _storage_only("the period clearing")
+
+    def recipients_among(self, clearing_id: int, members: MemberRange) -> list[Recipient]:
+        _storage_only("the period clearing")
+
+    def cooperative_rents(self, commune_id: int, period: str) -> dict[int, CooperativeRent]:
+        _storage_only("the period clearing")
+
+    def cooperative_rents_among(
+        self, commune_id: int, period: str, cooperative_ids: Collection[int]
+    ) -> dict[int, CooperativeRent]:
+        _storage_only("the period clearing")
+
+    def cooperative_sizes(self, commune_id: int, clearing_id: int) -> dict[int, int]:
+        _storage_only("the period clearing")
+
+    def cooperative_sizes_among(
+        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int]
+    ) -> dict[int, int]:
+        _storage_only("the period clearing")
+
+    def year_to_date(self, commune_id: int, first: str, last: str) -> dict[int, YearToDate]:
+        _storage_only("the period clearing")
+
+    def year_to_date_among(
+        self, commune_id: int, first: str, last: str, members: MemberRange
+    ) -> dict[int, YearToDate]:
+        _storage_only("the period clearing")
+
+    def holding_lines(
+        self, commune_id: int, clearing_id: int, period: str, period_end: datetime
+    ) -> Iterator[MemberHoldings]:
+        _storage_only("the period clearing")
+
+    def holding_lines_just_cleared(
+        self, commune_id: int, period: str, period_end: datetime, repaid_now: Mapping[int, int]
+    ) -> Iterator[MemberHoldings]:
+        _storage_only("the period clearing")
+
+    def holding_lines_among(
+        self,
+        commune_id: int,
+        clearing_id: int,
+        period: str,
+        period_end: datetime,
+        members: MemberRange,
+    ) -> Iterator[MemberHoldings]:
+        _storage_only("the period clearing")
+
+    def lease_lines(self, clearing_id: int) -> list[LeaseLine]:
+        _storage_only("the period clearing")
+
+    def member_lines(self, clearing_id: int) -> list[MemberLine]:
+        _storage_only("the period clearing")
+
+    def redemptions_by_member(self, clearing_id: int) -> list[MemberRedemption]:
+        _storage_only("the period clearing")
+
+
+class FakeJournal(_Repository):
+    def append(self, commune_id: int, entry: JournalEntry, now: datetime) -> int:
+        entry_id = self.t.next_id("journal_entry")
+        self.t.journal[entry_id] = EntryRow(commune_id, copy.deepcopy(entry), now)
+        return entry_id
+
+    def start_entry(self, commune_id: int, kind: str, ref: str, now: datetime) -> int:
+        _storage_only("the period clearing's entry")
+
+    def add_account_postings(
+        self, entry_id: int, commune_id: int, kind: AccountKind, amounts: Iterable[tuple[int, int]]
+    ) -> None:
+        _storage_only("the period clearing's entry")
+
+    def close_clearing(
+        self, entry_id: int, commune_id: int, clearing_id: int, cash: Posting
+    ) -> None:
+        _storage_only("the period clearing's entry")
+
+    def summary(self, commune_id: int) -> LedgerSummary:
+        entries = [row.entry for row in self.t.journal.values() if row.commune_id == commune_id]
+        balances: dict[str, int] = {}
+        for posting in (p for entry in entries for p in entry.postings):
+            balances[posting.kind.value] = balances.get(posting.kind.value, 0) + posting.amount
+        unbalanced = sum(1 for e in entries if e.postings and sum(p.amount for p in e.postings))
+        return LedgerSummary(len(entries), unbalanced, balances)
+
+
+class FakeAudit(_Repository):
+    def discrepancies(self, commune_id: int | None = None) -> list[Discrepancy]:
+        _storage_only("the audit of the books")
+
+
+class FakeInbox(_Repository):
+    def record(
+        self, platform: str, external_id: str, now: datetime, payload: str | None = None
+    ) -> bool:
+        if (platform, external_id) in self.t.inbox:
+            return False
+        self.t.inbox.add((platform, external_id))
+        return True
+
+
+class FakeOutbox(_Repository):
+    def add(self, messages: list[Outgoing], now: datetime) -> None:
+        keys = {row.message.dedup_key for row in self.t.outbox if row.message.dedup_key}
+        for message in messages:
+            if message.dedup_key is not None and message.dedup_key in keys:
+                continue  # storage's unique dedup key: queued once
+            # Through JSON as storage keeps it: what is not serialisable fails here too.
+            context = json.loads(json.dumps(message.context, sort_keys=True))
+            self.t.outbox.append(
+                OutboxRow(self.t.next_id("outbox"), replace(message, context=context))
+            )
+            if message.dedup_key:
+                keys.add(message.dedup_key)
+
+
+class FakeConversations(_Repository):
+    def get(self, platform: str, chat_id: str, user_id: str) -> tuple[str, dict[str, Any]] | None:
+        found = self.t.conversations.get((platform, chat_id, user_id))
+        return None if found is None else (found[0], json.loads(json.dumps(found[2])))
+
+    def save(
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        name: str,
+        step: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        stored = json.loads(json.dumps(data, sort_keys=True))
+        self.t.conversations[(platform, chat_id, user_id)] = (name, step, stored)
+
+    def end(self, platform: str, chat_id: str, user_id: str) -> bool:
+        return self.t.conversations.pop((platform, chat_id, user_id), None) is not None
+
+
+class FakeSettings(_Repository):
+    def get(self, key: str) -> str | None:
+        return self.t.settings.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self.t.settings[key] = value
+
+
+def _failure_key(work: DueWork) -> tuple[object, ...]:
+    """Storage's primary key: the kind of work and what it is about, not when it was due."""
+    return (type(work), *(getattr(work, f.name) for f in fields(work) if f.name != "when"))
+
+
+class FakeJobFailures(_Repository):
+    def all(self) -> list[JobFailure]:
+        return list(self.t.job_failures.values())
+
+    def get(self, work: DueWork) -> JobFailure | None:
+        return self.t.job_failures.get(_failure_key(work))
+
+    def save(self, failure: JobFailure) -> None:
+        self.t.job_failures[_failure_key(failure.work)] = failure
+
+    def delete(self, work: DueWork) -> bool:
+        return self.t.job_failures.pop(_failure_key(work), None) is not None
+
+
+class FakeLinks(_Repository):
+    def new_code(self, person_id: int, platform: str, now: datetime, ttl: timedelta) -> str:
+        _storage_only("/link")
+
+    def take(self, code: str, now: datetime) -> tuple[int, str] | None:
+        _storage_only("/link")
+
+    def shared_communes(self, one: int, other: int) -> list[str]:
+        _storage_only("/link")
+
+    def merge(self, source: int, target: int) -> None:
+        _storage_only("/link")
+
+
+class FakeFlood(_Repository):
+    def take(
+        self, platform: str, chat_id: str, user_id: str, now: datetime, limit: FloodLimit
+    ) -> Bucket:
+        _storage_only("flood control")
+
+
+class MemoryStore:
+    """What was committed; like storage.uow.Database, it hands out units of work."""
+
+    def __init__(self) -> None:
+        self.tables = Tables()
+
+    def unit_of_work(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+
+class FakeUnitOfWork:
+    """A copy of the store's tables to work on; ``commit`` hands it back."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.tables = copy.deepcopy(store.tables)
+        rows: Rows = lambda: self.tables  # noqa: E731  (the repositories follow a rollback)
+        self.communes = FakeCommunes(rows)
+        self.bonds = FakeBonds(rows)
+        self.assemblies = FakeAssemblies(rows)
+        self.clearings = FakeClearings(rows)
+        self.journal = FakeJournal(rows)
+        self.audit = FakeAudit(rows)
+        self.inbox = FakeInbox(rows)
+        self.outbox = FakeOutbox(rows)
+        self.conversations = FakeConversations(rows)
+        self.settings = FakeSettings(rows)
+        self.links = FakeLinks(rows)
+        self.job_failures = FakeJobFailures(rows)
+        self.flood = FakeFlood(rows)
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.tables = copy.deepcopy(self.store.tables)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.rollback()  # only commit() makes anything durable
+
+    def commit(self) -> None:
+        self.store.tables = copy.deepcopy(self.tables)
+
+    def rollback(self) -> None:
+        self.tables = copy.deepcopy(self.store.tables)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo everything inside on an exception (a refusal changes nothing)."""
+        before = copy.deepcopy(self.tables)
+        try:
+            yield
+        except BaseException:
+            self.tables = before
+            raise
