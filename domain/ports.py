@@ -8,17 +8,21 @@ the inbox of a platform that forgets, bot/telegram's and bot/matrix's bookkeepin
 stays off these ports: bot/ holds the concrete storage.uow.SqlUnitOfWork, is
 allowed to import storage, and its rows (the outbox's PendingMessage) are no
 domain nouns. tests/test_ports.py keeps the storage classes and these in step.
+
+The plumbing's repositories (inbox, outbox, flood control, conversations,
+settings, job failures, links and the audit) are declared in
+domain/plumbing_ports.py; this module offers them too, so ``domain.ports`` stays
+the one place handlers import ports from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
 from domain.assemblies import Assembly, Choice, Motion, Threshold
-from domain.audit import Discrepancy
 from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
 from domain.clearing_reads import (
@@ -31,10 +35,8 @@ from domain.clearing_reads import (
     Recipient,
     YearToDate,
 )
-from domain.due import AssemblyStep, BondDeadline, DueWork
-from domain.flood import Bucket, FloodLimit
+from domain.due import AssemblyStep, BondDeadline
 from domain.journal import AccountKind, JournalEntry, Posting
-from domain.messages import Outgoing
 from domain.model import (
     Account,
     Address,
@@ -47,7 +49,16 @@ from domain.model import (
     Member,
     RentReceipt,
 )
-from domain.retries import JobFailure
+from domain.plumbing_ports import (  # offered here too: see the docstring
+    Audit,
+    Conversations,
+    Flood,
+    Inbox,
+    JobFailures,
+    Links,
+    Outbox,
+    Settings,
+)
 
 
 class Communes(Protocol):
@@ -376,96 +387,6 @@ class Journal(Protocol):
         ...
 
     def summary(self, commune_id: int) -> LedgerSummary: ...
-
-
-class Audit(Protocol):
-    """The books' invariants (domain/audit.py), re-verified from the stored rows."""
-
-    def discrepancies(self, commune_id: int | None = None) -> list[Discrepancy]:
-        """Every broken invariant of the commune, or of all communes when None."""
-        ...
-
-
-class Inbox(Protocol):
-    def record(
-        self, platform: str, external_id: str, now: datetime, payload: str | None = None
-    ) -> bool:
-        """False for a message handled before: redeliveries must not act twice."""
-        ...
-
-
-class Flood(Protocol):
-    """Flood control's token buckets, one per sender and chat (domain/flood.py)."""
-
-    def take(
-        self, platform: str, chat_id: str, user_id: str, now: datetime, limit: FloodLimit
-    ) -> Bucket:
-        """One message's token: ``limit.step`` of the stored bucket, in one statement
-        (a command's hot path gains a single round trip)."""
-        ...
-
-
-class Outbox(Protocol):
-    def add(self, messages: list[Outgoing], now: datetime) -> None:
-        """Queued in the command's transaction: sent only if the command commits."""
-        ...
-
-
-class Conversations(Protocol):
-    """Multi-step commands in progress, one per person per chat: they survive restarts."""
-
-    def get(
-        self, platform: str, chat_id: str, user_id: str
-    ) -> tuple[str, dict[str, Any]] | None: ...
-
-    def save(
-        self,
-        platform: str,
-        chat_id: str,
-        user_id: str,
-        name: str,
-        step: str,
-        data: dict[str, Any],
-        now: datetime,
-    ) -> None: ...
-
-    def end(self, platform: str, chat_id: str, user_id: str) -> bool: ...
-
-
-class Settings(Protocol):
-    def get(self, key: str) -> str | None: ...
-
-    def set(self, key: str, value: str) -> None: ...
-
-
-class JobFailures(Protocol):
-    """Scheduled work that failed and waits for its retry (see domain.retries)."""
-
-    def all(self) -> list[JobFailure]: ...
-
-    def get(self, work: DueWork) -> JobFailure | None: ...
-
-    def save(self, failure: JobFailure) -> None: ...
-
-    def delete(self, work: DueWork) -> bool:
-        """True when there was a failure to forget: the item went through after a streak."""
-        ...
-
-
-class Links(Protocol):
-    """/link: one person, several chat accounts."""
-
-    def new_code(self, person_id: int, platform: str, now: datetime, ttl: timedelta) -> str: ...
-
-    def take(self, code: str, now: datetime) -> tuple[int, str] | None:
-        """(person, platform) of a valid code, used up: a code links once."""
-        ...
-
-    def shared_communes(self, one: int, other: int) -> list[str]:
-        """Two memberships of one commune cannot merge into one person."""
-        ...
-
-    def merge(self, source: int, target: int) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,49 @@ def test_only_the_registry_imports_the_command_modules() -> None:
         if importer != "handlers.commands"
     }
     assert importers - PENDING == set()
+
+
+MODULE_LINES, CLASS_LINES = 500, 300
+
+
+def _oversized(root: Path = REPO) -> list[str]:
+    """Modules over MODULE_LINES and classes over CLASS_LINES lines (migrations aside):
+    past that a module or class does more than one job, and a newcomer gets lost in it."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            where = path.relative_to(root)
+            if where.parts[:3] == ("storage", "migrations", "versions"):
+                continue
+            text = path.read_text()
+            if (lines := len(text.splitlines())) > MODULE_LINES:
+                found.append(f"{where}: {lines} lines")
+            for node in ast.walk(ast.parse(text, str(path))):
+                if isinstance(node, ast.ClassDef) and node.end_lineno is not None:
+                    span = node.end_lineno - min(
+                        [node.lineno, *(d.lineno for d in node.decorator_list)]
+                    )
+                    if span + 1 > CLASS_LINES:
+                        found.append(f"{where}: class {node.name}: {span + 1} lines")
+    return found
+
+
+def test_modules_and_classes_stay_small() -> None:
+    assert _oversized() == []
+
+
+def test_the_size_check_sees_what_is_too_big(tmp_path: Path) -> None:
+    """The check must see a difference, or the test above proves nothing."""
+    for package in PACKAGES:
+        (tmp_path / package).mkdir()
+    (tmp_path / "domain" / "long.py").write_text("x = 1\n" * (MODULE_LINES + 1))
+    body = "".join(f"    a{i} = {i}\n" for i in range(CLASS_LINES - 2))
+    (tmp_path / "bot" / "fits.py").write_text(f"@dataclass\nclass Fits:\n{body}")
+    (tmp_path / "bot" / "big.py").write_text(f"@dataclass\nclass Big:\n{body}    more = 0\n")
+    versions = tmp_path / "storage" / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "0001_long.py").write_text("x = 1\n" * (MODULE_LINES + 1))
+    assert _oversized(tmp_path) == [
+        f"bot/big.py: class Big: {CLASS_LINES + 1} lines",
+        f"domain/long.py: {MODULE_LINES + 1} lines",
+    ]

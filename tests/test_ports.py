@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from domain import ports
+from domain import plumbing_ports, ports
 from domain.clearing import ClearingRecord
 from domain.ports import UnitOfWork
 from storage.uow import Database
@@ -138,12 +138,34 @@ def test_the_unit_of_work_types_every_repository() -> None:
     assert all(_is_protocol(repository) for repository in REPOSITORIES.values())
 
 
+def test_domain_ports_offers_the_plumbing_ports() -> None:
+    """Declared apart, imported from ``domain.ports`` like the rest, and each one a
+    repository of the unit of work (so the checks below cover it)."""
+    plumbing = {
+        name
+        for name, value in vars(plumbing_ports).items()
+        if _is_protocol(value) and value.__module__ == plumbing_ports.__name__
+    }
+    assert plumbing == {
+        "Audit",
+        "Conversations",
+        "Flood",
+        "Inbox",
+        "JobFailures",
+        "Links",
+        "Outbox",
+        "Settings",
+    }
+    assert all(getattr(ports, name) is getattr(plumbing_ports, name) for name in plumbing)
+    assert {getattr(plumbing_ports, name) for name in plumbing} <= set(REPOSITORIES.values())
+
+
 @pytest.mark.parametrize("attribute", sorted(REPOSITORIES))
 def test_storage_implements_the_port(attribute: str, bound: dict[str, type]) -> None:
     protocol, implementation = REPOSITORIES[attribute], bound[attribute]
     assert _mismatches(protocol, implementation) == [], (
         f"uow.{attribute}: {implementation.__module__}.{implementation.__qualname__} "
-        f"and domain.ports.{protocol.__name__} disagree"
+        f"and {protocol.__module__}.{protocol.__name__} disagree"
     )
 
 

@@ -22,10 +22,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
 
 from domain.clearing import CLEARING_ENTRY, clearing_ref
 from domain.journal import AccountKind
+from storage.repositories.parts import SessionPart
 from storage.tables import (
     ClearingMemberRow,
     ClearingRow,
@@ -39,11 +39,8 @@ FETCH = 10_000  # rows per fetchmany when streaming
 Kept = tuple[int, str]  # (clearing id, period) of a clearing whose year-to-date totals are kept
 
 
-class OnSession:
-    """A part of ``ClearingRepository``: all of them run on the unit of work's session."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class OnSession(SessionPart):
+    """A part of ``ClearingRepository``, with what its parts share."""
 
     def entry_of(self, clearing_id: int) -> int | None:
         """The journal entry of a clearing (kind ``clearing``, ref ``period:YYYY-MM``)."""

@@ -1,0 +1,183 @@
+"""Assemblies, when their steps fall due, and their motions and results."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from domain.assemblies import Assembly, AssemblyStatus, Motion, Threshold
+from domain.due import AssemblyClosing, AssemblyOpening, AssemblyReminder, AssemblyStep
+from storage.repositories.parts import SessionPart
+from storage.tables import AssemblyRow, MotionRow
+
+
+def _assembly(row: AssemblyRow) -> Assembly:
+    return Assembly(
+        id=row.id,
+        commune_id=row.commune_id,
+        number=row.number,
+        title=row.title,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        quorum_percent=row.quorum_percent,
+        repeat_weeks=row.repeat_weeks,
+        secret=row.secret,
+        binding_present=row.binding_present,
+        status=AssemblyStatus(row.status),
+        reminded=row.reminded,
+        eligible=row.eligible,
+    )
+
+
+def _motion(row: MotionRow) -> Motion:
+    return Motion(
+        row.id,
+        row.commune_id,
+        row.assembly_id,
+        row.number,
+        row.position,
+        row.text,
+        Threshold(row.threshold),
+    )
+
+
+class AssembliesAndMotions(SessionPart):
+    """A part of ``AssemblyRepository``: the assemblies, their schedule and motions."""
+
+    # assemblies ------------------------------------------------------------------------
+    def add(self, assembly: Assembly) -> Assembly:
+        highest = self.session.execute(
+            select(func.max(AssemblyRow.number)).where(
+                AssemblyRow.commune_id == assembly.commune_id
+            )
+        ).scalar_one()
+        row = AssemblyRow(
+            commune_id=assembly.commune_id,
+            number=(highest or 0) + 1,
+            title=assembly.title,
+            opens_at=assembly.opens_at,
+            closes_at=assembly.closes_at,
+            quorum_percent=assembly.quorum_percent,
+            repeat_weeks=assembly.repeat_weeks,
+            secret=assembly.secret,
+            binding_present=assembly.binding_present,
+            status=assembly.status.value,
+            created_by=assembly.created_by,
+            created_at=assembly.created_at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        assembly.id, assembly.number = row.id, row.number
+        return assembly
+
+    def get(self, commune_id: int, number: int, lock: bool = False) -> Assembly | None:
+        query = select(AssemblyRow).where(
+            AssemblyRow.commune_id == commune_id, AssemblyRow.number == number
+        )
+        if lock:
+            query = query.with_for_update()
+        row = self.session.execute(query).scalar_one_or_none()
+        return _assembly(row) if row else None
+
+    def by_id(self, assembly_id: int, lock: bool = False) -> Assembly:
+        query = select(AssemblyRow).where(AssemblyRow.id == assembly_id)
+        if lock:
+            query = query.with_for_update()
+        return _assembly(self.session.execute(query).scalar_one())
+
+    def all(self, commune_id: int) -> list[Assembly]:
+        rows = self.session.execute(
+            select(AssemblyRow)
+            .where(AssemblyRow.commune_id == commune_id)
+            .order_by(AssemblyRow.opens_at, AssemblyRow.number)
+        ).scalars()
+        return [_assembly(r) for r in rows]
+
+    def save(self, assembly: Assembly) -> None:
+        self.session.execute(
+            update(AssemblyRow)
+            .where(AssemblyRow.id == assembly.id)
+            .values(
+                status=assembly.status.value, reminded=assembly.reminded, eligible=assembly.eligible
+            )
+        )
+
+    def due(self, now: datetime) -> list[AssemblyStep]:
+        """Openings, reminders and closings whose time has come."""
+        items: list[AssemblyStep] = []
+        for row in self.session.execute(
+            select(AssemblyRow).where(
+                AssemblyRow.status != AssemblyStatus.CLOSED.value, AssemblyRow.opens_at <= now
+            )
+        ).scalars():
+            if row.status == AssemblyStatus.SCHEDULED.value:
+                items.append(
+                    AssemblyOpening(commune_id=row.commune_id, number=row.number, when=row.opens_at)
+                )
+            for index, before in enumerate((timedelta(hours=24), timedelta(hours=1))):
+                when = row.closes_at - before
+                if row.reminded <= index and when <= now and when > row.opens_at:
+                    items.append(
+                        AssemblyReminder(
+                            commune_id=row.commune_id, number=row.number, which=index + 1, when=when
+                        )
+                    )
+            if row.closes_at <= now:
+                items.append(
+                    AssemblyClosing(
+                        commune_id=row.commune_id, number=row.number, when=row.closes_at
+                    )
+                )
+        return items
+
+    # motions -------------------------------------------------------------------------
+    def add_motion(self, assembly: Assembly, text: str, threshold: Threshold) -> Motion:
+        highest = self.session.execute(
+            select(func.max(MotionRow.number)).where(MotionRow.commune_id == assembly.commune_id)
+        ).scalar_one()
+        position = self.session.execute(
+            select(func.count()).select_from(MotionRow).where(MotionRow.assembly_id == assembly.id)
+        ).scalar_one()
+        row = MotionRow(
+            commune_id=assembly.commune_id,
+            assembly_id=assembly.id,
+            number=(highest or 0) + 1,
+            position=position + 1,
+            text=text,
+            threshold=threshold.value,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _motion(row)
+
+    def motions(self, assembly_id: int) -> list[Motion]:
+        rows = self.session.execute(
+            select(MotionRow)
+            .where(MotionRow.assembly_id == assembly_id)
+            .order_by(MotionRow.position)
+        ).scalars()
+        return [_motion(r) for r in rows]
+
+    def motion(self, commune_id: int, number: int) -> Motion | None:
+        row = self.session.execute(
+            select(MotionRow).where(MotionRow.commune_id == commune_id, MotionRow.number == number)
+        ).scalar_one_or_none()
+        return _motion(row) if row else None
+
+    def save_result(self, motion_id: int, result: str) -> None:
+        self.session.execute(
+            update(MotionRow).where(MotionRow.id == motion_id).values(result=result)
+        )
+
+    def results(self, assembly_id: int) -> dict[int, str]:
+        return {
+            motion_id: result
+            for motion_id, result in self.session.execute(
+                select(MotionRow.id, MotionRow.result).where(
+                    MotionRow.assembly_id == assembly_id, MotionRow.result.is_not(None)
+                )
+            ).all()
+        }
