@@ -4,20 +4,18 @@ An adapter receives its platform's updates into the handlers and delivers its
 platform's rows of the outbox. Each platform offers a factory that reads the
 settings and returns an adapter, or None when the platform is not configured (no
 token in the environment or the config file). The composition root
-(bot/bootstrap.py) asks every factory once, in the order of ``PLATFORMS``.
-
-Tests may add adapters of their own to a real ``minga run`` process with the
-test-only setting ``MINGA_TEST_ADAPTERS=<module>:<factory>[,...]`` (see
-tests/file_delivery.py); a deployment never sets it.
+(bot/bootstrap.py) asks every factory once, in the order of ``PLATFORMS``, and
+hands each the process's hooks (bot/hooks.py: all None in a deployment). Tests
+add factories of their own through a test plugin (bot/bootstrap.py).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings
+from bot.hooks import NO_HOOKS, Hooks
 from storage.uow import Database
 
 
@@ -31,16 +29,16 @@ class Adapter(Protocol):
         """Stop receiving, finish or release what is in flight."""
 
 
-AdapterFactory = Callable[[Database, Settings], Adapter | None]
+AdapterFactory = Callable[[Database, Settings, Hooks], Adapter | None]
 
 
-def _matrix(database: Database, settings: Settings) -> Adapter | None:
+def _matrix(database: Database, settings: Settings, hooks: Hooks) -> Adapter | None:
     from bot.matrix import from_config  # imports matrix-nio only when asked
 
     return from_config(database)  # reads the process's settings (bot.config.current)
 
 
-def _telegram(database: Database, settings: Settings) -> Adapter | None:
+def _telegram(database: Database, settings: Settings, hooks: Hooks) -> Adapter | None:
     from bot.telegram.settings import telegram_settings
 
     found = telegram_settings(settings)
@@ -48,31 +46,22 @@ def _telegram(database: Database, settings: Settings) -> Adapter | None:
         return None
     from bot.telegram.adapter import from_settings
 
-    return from_settings(database, found)
+    return from_settings(database, found, hooks.after_receive)
 
 
 #: The chat platforms minga knows, in the order they start.
 PLATFORMS: tuple[AdapterFactory, ...] = (_matrix, _telegram)
 
 
-def factories_named(spec: str | None) -> list[AdapterFactory]:
-    """The factories a ``<module>:<name>,...`` setting names (TEST ONLY)."""
-    found: list[AdapterFactory] = []
-    for entry in filter(None, (part.strip() for part in (spec or "").split(","))):
-        module, _, name = entry.partition(":")
-        try:
-            found.append(getattr(importlib.import_module(module), name))
-        except (ImportError, AttributeError) as error:
-            raise ConfigError(f"test_adapters: cannot load {entry!r}: {error}") from None
-    return found
-
-
 def configured_adapters(
-    database: Database, settings: Settings, factories: Iterable[AdapterFactory] = PLATFORMS
+    database: Database,
+    settings: Settings,
+    factories: Iterable[AdapterFactory] = PLATFORMS,
+    hooks: Hooks = NO_HOOKS,
 ) -> list[Adapter]:
     adapters = []
     for factory in factories:
-        adapter = factory(database, settings)
+        adapter = factory(database, settings, hooks)
         if adapter is not None:
             adapters.append(adapter)
     return adapters

@@ -5,24 +5,29 @@ Every ``minga`` subcommand starts here. The settings are read and checked once
 clock, the chat adapters and the scheduler are chosen here and handed to what
 needs them, so no other module reads the environment or the config file to decide
 how the process is wired.
+
+**Test plugins (TEST ONLY).** The one way a test changes a real ``minga`` process
+is the setting ``MINGA_TEST_PLUGINS=<module>:<function>[,...]``, with the module's
+directory on ``PYTHONPATH``. Each function is called once with a ``Plugins`` and
+may add adapter factories (tests/file_delivery.py) and fill the hooks of
+bot/hooks.py (tests/pauses.py). A deployment never sets it; nothing else in
+minga's own code reads a test setting.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from bot import config
-from bot.adapters import PLATFORMS, Adapter, AdapterFactory, configured_adapters, factories_named
+from bot.adapters import PLATFORMS, Adapter, AdapterFactory, configured_adapters
 from bot.clock import real_now
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.hooks import NO_HOOKS, AfterReceive, BeforeCommit, Hooks
 from storage.uow import Database
-
-if TYPE_CHECKING:
-    from domain.due import DueWork
 
 
 @dataclass
@@ -34,6 +39,7 @@ class Root:
     database_url: str
     clock: Callable[[], datetime] = real_now
     factories: tuple[AdapterFactory, ...] = field(default=PLATFORMS)
+    hooks: Hooks = NO_HOOKS
 
     @cached_property
     def database(self) -> Database:
@@ -41,23 +47,58 @@ class Root:
 
     def adapters(self) -> list[Adapter]:
         """The configured chat adapters, built anew (each call is a new connection)."""
-        return configured_adapters(self.database, self.settings, self.factories)
+        return configured_adapters(self.database, self.settings, self.factories, self.hooks)
 
-    def run(
-        self, tick_seconds: float, before_commit: Callable[[DueWork], None] | None = None
-    ) -> int:
+    def run(self, tick_seconds: float) -> int:
         """``minga run``: the scheduler's ticks and the adapters, until a signal."""
         from bot.runner import run_forever  # APScheduler only for the long-running process
 
+        before_commit = self.hooks.before_commit
         return run_forever(self.database, self.adapters, tick_seconds, before_commit, self.clock)
+
+
+class Plugins:
+    """What the test plugins named by ``MINGA_TEST_PLUGINS`` add to one process (TEST ONLY)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.factories: list[AdapterFactory] = []
+        self.hooks = NO_HOOKS
+
+    def adapter(self, factory: AdapterFactory) -> None:
+        """Start this adapter too, after the configured platforms."""
+        self.factories.append(factory)
+
+    def before_commit(self, hook: BeforeCommit) -> None:
+        """Call this just before each item of due work commits (console and ``minga run``)."""
+        self.hooks = replace(self.hooks, before_commit=hook)
+
+    def after_receive(self, hook: AfterReceive) -> None:
+        """Call this right after a chat adapter committed received updates to its inbox."""
+        self.hooks = replace(self.hooks, after_receive=hook)
+
+
+def load_plugins(settings: Settings) -> Plugins:
+    """Call each ``<module>:<function>`` the ``test_plugins`` setting names (TEST ONLY)."""
+    plugins = Plugins(settings)
+    spec = settings.get("test_plugins") or ""
+    for entry in filter(None, (part.strip() for part in spec.split(","))):
+        module, _, name = entry.partition(":")
+        try:
+            register: Callable[[Plugins], None] = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as error:
+            raise ConfigError(f"test_plugins: cannot load {entry!r}: {error}") from None
+        register(plugins)
+    return plugins
 
 
 def bootstrap(database_flag: str | None = None, environ: Mapping[str, str] | None = None) -> Root:
     """The process's root: settings loaded once and made current, the database named.
 
-    ``--db`` wins over MINGA_DATABASE_URL and the file. Test-only adapters named by
-    MINGA_TEST_ADAPTERS join the platforms (bot/adapters.py).
+    ``--db`` wins over MINGA_DATABASE_URL and the file. What test plugins add
+    (``MINGA_TEST_PLUGINS``) joins the platforms and fills the hooks.
     """
     settings = config.use(Settings.load(environ))
-    factories = (*PLATFORMS, *factories_named(settings.get("test_adapters")))
-    return Root(settings, settings.database_url(database_flag), real_now, factories)
+    plugins = load_plugins(settings)
+    url = settings.database_url(database_flag)
+    return Root(settings, url, real_now, (*PLATFORMS, *plugins.factories), plugins.hooks)

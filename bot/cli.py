@@ -9,7 +9,6 @@ from pathlib import Path
 
 from bot.bootstrap import Root, bootstrap
 from bot.config import ConfigError
-from bot.pause_for_tests import pause_before_clearing
 from domain.errors import Refusal
 from storage.uow import Database
 
@@ -23,7 +22,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     script_path = Path(args.script) if args.script else None
     console = Console(
         root.database,
-        before_commit=pause_before_clearing(),
+        before_commit=root.hooks.before_commit,
         flood=root.settings.flood_limit() if args.flood else None,
         script=script_path,
     )
@@ -207,7 +206,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return bootstrap(args.db).run(args.tick, before_commit=pause_before_clearing())
+    return bootstrap(args.db).run(args.tick)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -39,8 +39,8 @@ KNOWN = frozenset(
         "matrix_pickle_key",
         "matrix_allow",
         "matrix_device_name",
-        # TEST ONLY, from the environment: adapters a test adds to ``minga run``.
-        "test_adapters",
+        # TEST ONLY, from the environment: what a test adds to a process (bot/bootstrap.py).
+        "test_plugins",
     }
 )
 #: Settings that must be whole numbers (flood_per_minute = 0 turns flood control off).

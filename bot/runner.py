@@ -20,18 +20,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters import Adapter
 from bot.clock import real_now
-from domain.due import DueWork
+from bot.hooks import BeforeCommit
 from handlers.jobs import run_due
 from storage.uow import Database
-
-BeforeCommit = Callable[[DueWork], None] | None
 
 log = logging.getLogger("minga")
 
 
 def tick(
     database: Database,
-    before_commit: BeforeCommit = None,
+    before_commit: BeforeCommit | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     done = run_due(database.unit_of_work, (clock or real_now)(), before_commit)
@@ -43,7 +41,7 @@ async def _main(
     database: Database,
     make_adapters: Callable[[], list[Adapter]],
     tick_seconds: float,
-    before_commit: BeforeCommit,
+    before_commit: BeforeCommit | None,
     clock: Callable[[], datetime],
 ) -> None:
     stop = asyncio.Event()
@@ -80,7 +78,7 @@ def run_forever(
     database: Database,
     make_adapters: Callable[[], list[Adapter]],
     tick_seconds: float = 30.0,
-    before_commit: BeforeCommit = None,
+    before_commit: BeforeCommit | None = None,
     clock: Callable[[], datetime] = real_now,
 ) -> int:
     """Tick and run the adapters until SIGINT or SIGTERM (bot/bootstrap.py calls it)."""

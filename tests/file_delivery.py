@@ -1,8 +1,8 @@
 """TEST ONLY: deliver one platform's outbox to a file, as a chat adapter would.
 
-A test adds it to a real ``minga run`` process through the environment, with
-``PYTHONPATH=tests`` and ``MINGA_TEST_ADAPTERS=file_delivery:from_environment``
-(bot/adapters.py loads it); it starts only when ``MINGA_TEST_DELIVER`` is set, to
+A test adds it to a real ``minga run`` process as a test plugin, with
+``PYTHONPATH=tests`` and ``MINGA_TEST_PLUGINS=file_delivery:register``
+(bot/bootstrap.py loads it); it starts only when ``MINGA_TEST_DELIVER`` is set, to
 ``<platform>:<file>``. It lets tests/test_multiprocess.py run several real
 processes on one database without a chat platform: each process claims messages
 with ``OutboxRepository.claim`` (``FOR UPDATE SKIP LOCKED`` and a lease), renders
@@ -23,11 +23,16 @@ import os
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import real_now
 from bot.config import Settings
+from bot.hooks import Hooks
 from handlers.rendering import render
 from storage.uow import Database
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Plugins
 
 BATCH = 10
 IDLE = 0.1  # seconds between looks at an empty outbox
@@ -85,8 +90,8 @@ class FileDelivery:
         return len(claimed)
 
 
-def from_environment(database: Database, settings: Settings) -> FileDelivery | None:
-    """The adapter factory (bot/adapters.py's ``AdapterFactory``) a test names."""
+def from_environment(database: Database, settings: Settings, hooks: Hooks) -> FileDelivery | None:
+    """The adapter factory (bot/adapters.py's ``AdapterFactory``)."""
     deliver = settings.get("test_deliver")
     if not deliver:
         return None
@@ -94,3 +99,8 @@ def from_environment(database: Database, settings: Settings) -> FileDelivery | N
     lease = timedelta(seconds=float(settings.get("test_delivery_lease") or "30"))
     pause = settings.get("test_pause_delivery")
     return FileDelivery(database, platform, Path(path), lease, Path(pause) if pause else None)
+
+
+def register(plugins: Plugins) -> None:
+    """The test plugin a test names in ``MINGA_TEST_PLUGINS``."""
+    plugins.adapter(from_environment)

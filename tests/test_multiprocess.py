@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from harness import ConsoleChat
+from pauses import plugins
 from sqlalchemy import text
 
 from bot.clock import real_now
@@ -37,13 +38,8 @@ ana@group: /propose Tractor 100 30 2025-01-31
 ana@group: /pledge 1 100
 """
 
-# Each process loads the test-only adapter from here (bot/adapters.py, factories_named).
-FILE_DELIVERY = {
-    "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
-    ),
-    "MINGA_TEST_ADAPTERS": "file_delivery:from_environment",
-}
+# Each process loads the test-only adapter and pauses from here (bot/bootstrap.py's plugins).
+FILE_DELIVERY = plugins("file_delivery:register", "pauses:register")
 
 pytestmark = pytest.mark.slow
 

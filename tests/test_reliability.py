@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from harness import TERRA_SETUP, ConsoleChat, domain_snapshot, says
+from pauses import pause_clearing
 from sqlalchemy import text
 
 from handlers.dispatch import Dispatcher
@@ -166,7 +167,7 @@ def test_killed_mid_clearing_then_restarted_equals_an_uninterrupted_run(
     assert _run_console(reference, script).wait(120) == 0
 
     marker = tmp_path / "clearing-started"
-    victim = _run_console(database_url, script, {"MINGA_TEST_PAUSE_CLEARING": f"2027-02:{marker}"})
+    victim = _run_console(database_url, script, pause_clearing("2027-02", marker))
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert victim.poll() is None, victim.communicate()

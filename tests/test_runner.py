@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from harness import ConsoleChat
+from pauses import pause_clearing
 from sqlalchemy import text
 
 from storage.uow import Database
@@ -56,7 +57,7 @@ def test_run_clears_missed_periods_and_survives_a_kill(sqlite_url: str, tmp_path
     chat.script(PAST)
     chat.close()
     marker = tmp_path / "paused"
-    worker = start(sqlite_url, MINGA_TEST_PAUSE_CLEARING=f"2025-06:{marker}")
+    worker = start(sqlite_url, **pause_clearing("2025-06", marker))
     wait_for(marker.exists)
     worker.send_signal(signal.SIGKILL)
     worker.wait(10)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fake_telegram import FakeTelegram, LoopThread, TelegramWorld, wait_for
+from pauses import pause_updates
 from sqlalchemy import text
 
 MINGA = Path(sys.executable).parent / "minga"
@@ -100,7 +101,7 @@ def test_killed_between_receiving_and_handling_an_update_a_restart_handles_it_on
 
     update = fake.say(ben, group, "/pledge 1 250")
     marker = tmp_path / "received"
-    worker = _minga_run(sqlite_url, fake, MINGA_TEST_PAUSE_UPDATES=str(marker))
+    worker = _minga_run(sqlite_url, fake, **pause_updates(marker))
     try:
         wait_for(marker.exists, 60)
         worker.send_signal(signal.SIGKILL)

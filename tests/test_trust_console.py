@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from harness import TERRA_SETUP, ConsoleChat, domain_snapshot
+from pauses import pause_clearing
 from sqlalchemy import text
 
 from bench.federation import CLEAR_AT, build
@@ -197,7 +198,7 @@ def test_a_script_killed_mid_clearing_and_run_again_repeats_nothing(
     assert expected[1] == ""
 
     marker = tmp_path / "clearing-started"
-    victim = _run(database_url, script, MINGA_TEST_PAUSE_CLEARING=f"2027-02:{marker}")
+    victim = _run(database_url, script, **pause_clearing("2027-02", marker))
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert victim.poll() is None, victim.communicate()

@@ -28,12 +28,10 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telegram import (
@@ -55,6 +53,7 @@ from telegram.ext import ExtBot
 
 import handlers.commands  # noqa: F401  (registers the commands)
 from bot.clock import real_now
+from bot.hooks import AfterReceive
 from bot.telegram.client import make_bot
 from bot.telegram.delivery import Deliverer
 from bot.telegram.keyboards import FormAnswer, parse_callback
@@ -125,12 +124,12 @@ class TelegramAdapter:
         database: Database,
         settings: TelegramSettings,
         clock: Callable[[], datetime] = real_now,
-        after_receive: Callable[[], None] | None = None,
+        after_receive: AfterReceive | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock
-        self.after_receive = after_receive  # tests: stop between receiving and processing
+        self.after_receive = after_receive  # a test's pause (bot/hooks.py); None in production
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher(database.unit_of_work, clock, settings.flood)
         self.deliverer = Deliverer(database, self.bot, settings, clock)
@@ -410,24 +409,8 @@ class TelegramAdapter:
             log.info("telegram: could not answer a button press: %s", error)
 
 
-def _pause_after_receive() -> Callable[[], None] | None:
-    """For the restart test: ``MINGA_TEST_PAUSE_UPDATES=<file>``.
-
-    Right after the first updates are committed to the inbox (and before any is
-    handled) the process writes <file> and freezes, so a test can SIGKILL it there
-    and check that a restart handles each update exactly once.
-    """
-    marker = os.environ.get("MINGA_TEST_PAUSE_UPDATES")
-    if not marker:
-        return None
-
-    def pause() -> None:
-        Path(marker).write_text("received")
-        time.sleep(3600)
-
-    return pause
-
-
-def from_settings(database: Database, settings: TelegramSettings) -> TelegramAdapter:
+def from_settings(
+    database: Database, settings: TelegramSettings, after_receive: AfterReceive | None = None
+) -> TelegramAdapter:
     """The adapter ``minga run`` starts when MINGA_TELEGRAM_TOKEN (or the file) has a token."""
-    return TelegramAdapter(database, settings, after_receive=_pause_after_receive())
+    return TelegramAdapter(database, settings, after_receive=after_receive)

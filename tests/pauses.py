@@ -1,0 +1,67 @@
+"""TEST ONLY: hold a real ``minga`` process still where a test will SIGKILL it.
+
+A test plugin (bot/bootstrap.py, ``MINGA_TEST_PLUGINS=pauses:register``) that
+fills the seams of bot/hooks.py from two test settings:
+
+- ``MINGA_TEST_PAUSE_CLEARING=<period>:<file>``: just before committing the
+  clearing of <period>, ``minga console`` or ``minga run`` writes <file> and
+  sleeps, so a test can kill it mid-clearing and check that a restart clears once,
+  exactly as an uninterrupted run would (test_runner.py, test_reliability.py,
+  test_multiprocess.py, test_trust_console.py).
+- ``MINGA_TEST_PAUSE_UPDATES=<file>``: right after the Telegram adapter commits
+  its first updates to the inbox (before any is handled), the process writes
+  <file> and sleeps, so a test can check that a restart handles each update
+  exactly once (test_telegram_reliability.py).
+
+``pause_clearing`` and ``pause_updates`` give a test the environment for each.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from domain.due import DueWork, PeriodClearing
+from domain.periods import Period
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Plugins
+
+HERE = Path(__file__).resolve().parent
+
+
+def plugins(*names: str) -> dict[str, str]:
+    """The environment that loads these test plugins (``<module>:<function>``) from tests/."""
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    return {"PYTHONPATH": path, "MINGA_TEST_PLUGINS": ",".join(names)}
+
+
+def pause_clearing(period: str, marker: Path) -> dict[str, str]:
+    return {**plugins("pauses:register"), "MINGA_TEST_PAUSE_CLEARING": f"{period}:{marker}"}
+
+
+def pause_updates(marker: Path) -> dict[str, str]:
+    return {**plugins("pauses:register"), "MINGA_TEST_PAUSE_UPDATES": str(marker)}
+
+
+def _hang(marker: Path, text: str) -> None:
+    marker.write_text(text)
+    time.sleep(3600)
+
+
+def register(found: Plugins) -> None:
+    clearing = found.settings.get("test_pause_clearing")
+    if clearing:
+        period_text, _, marker = clearing.partition(":")
+        period = Period.parse(period_text)
+
+        def before_commit(item: DueWork) -> None:
+            if isinstance(item, PeriodClearing) and item.period == period:
+                _hang(Path(marker), str(item.period))
+
+        found.before_commit(before_commit)
+    updates = found.settings.get("test_pause_updates")
+    if updates:
+        found.after_receive(lambda: _hang(Path(updates), "received"))
