@@ -68,6 +68,8 @@ def test_a_skipped_time_is_refused_with_the_minutes_around_the_gap(
 ) -> None:
     for wall in walls:
         assert gap(datetime(*wall), tz) == (before, after)
+        # A wall time that carries fold=1 (as after arithmetic on a repeated hour) too.
+        assert gap(datetime(*wall, fold=1), tz) == (before, after)
     # The minutes named are valid ones, and mean what they say.
     assert local_moment(datetime.fromisoformat(before).replace(tzinfo=None), tz, "x") == (
         datetime.fromisoformat(before)
