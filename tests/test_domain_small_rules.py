@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.assemblies import Choice, Tally, Threshold, count_motion, threshold_words
-from domain.due import PeriodClearing
+from domain.due import AssemblyReminder, PeriodClearing
+from domain.errors import ECHO_LIMIT, Refusal
 from domain.model import Member
 from domain.periods import Period, end_of_day
 from domain.retries import ERROR_LENGTH, JobFailure, failed_again, pause_after
@@ -110,3 +111,15 @@ def test_period_bounds_are_given_in_utc(tz: str) -> None:
     # In UTC whatever the server's own zone: storage and comparisons rely on it.
     for moment in (Period(2027, 3).starts_at(tz), end_of_day(NOW.date(), tz)):
         assert getattr(moment.tzinfo, "key", None) == "UTC"
+
+
+def test_a_refusal_echoes_text_up_to_the_limit_and_cuts_longer_text_with_an_ellipsis() -> None:
+    assert Refusal("x", text="a" * ECHO_LIMIT).params == {"text": "a" * ECHO_LIMIT}
+    cut = Refusal("x", text="a" * (ECHO_LIMIT + 1), n=10**300).params
+    assert cut == {"text": "a" * (ECHO_LIMIT - 1) + "…", "n": 10**300}
+    assert len(cut["text"]) == ECHO_LIMIT
+
+
+def test_a_reminder_is_logged_with_its_assembly_and_which_reminder() -> None:
+    reminder = AssemblyReminder(commune_id=3, when=NOW, number=7, which=2)
+    assert str(reminder) == "assembly remind for commune 3: #7 (reminder 2)"
