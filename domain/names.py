@@ -88,8 +88,8 @@ def _hidden(text: str, at: int) -> str | None:
     if category in ("Cf", "Cs") or ch in _BLANK:
         return "invisible"
     if _is_variation_selector(ch):
-        before = unicodedata.category(text[at - 1]) if at else "Zs"
-        return None if before[0] == "S" else "invisible"
+        after_symbol = at > 0 and unicodedata.category(text[at - 1]).startswith("S")
+        return None if after_symbol else "invisible"
     return None
 
 

@@ -28,6 +28,7 @@ Behaviour of ``domain.assemblies`` found while writing these tests (pinned below
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -602,3 +603,67 @@ def test_validations_of_schedule_and_quorum():
         with pytest.raises(Refusal) as refused:
             validate_quorum(percent)
         assert refused.value.code == "bad_quorum"
+
+
+# --- a weekly assembly's repeat, across clock changes ---------------------------------
+
+MADRID = "Europe/Madrid"
+
+
+def repeating(opens: str, closes: str, weeks: int | None) -> Assembly:
+    """An assembly between two local Madrid times written with their offsets."""
+    return replace(
+        make_assembly(AssemblyStatus.CLOSED),
+        opens_at=datetime.fromisoformat(opens),
+        closes_at=datetime.fromisoformat(closes),
+        repeat_weeks=weeks,
+    )
+
+
+def repeat(opens: str, closes: str, weeks: int | None) -> tuple[str, str]:
+    return tuple(when.isoformat() for when in repeating(opens, closes, weeks).repeat_times(MADRID))
+
+
+def test_a_repeat_keeps_the_local_wall_clock_times_across_a_clock_change():
+    # 18:00 to 20:00 in winter time, two weeks before summer time: 18:00 to 20:00 again.
+    assert repeat("2027-03-20T18:00+01:00", "2027-03-20T20:00+01:00", 2) == (
+        "2027-04-03T18:00:00+02:00",
+        "2027-04-03T20:00:00+02:00",
+    )
+    assert repeat("2027-03-20T18:00+01:00", "2027-03-20T20:00+01:00", 1) == (
+        "2027-03-27T18:00:00+01:00",
+        "2027-03-27T20:00:00+01:00",
+    )
+
+
+def test_an_assembly_that_does_not_repeat_repeats_at_its_own_times():
+    assert repeat("2027-03-20T18:00+01:00", "2027-03-20T20:00+01:00", None) == (
+        "2027-03-20T18:00:00+01:00",
+        "2027-03-20T20:00:00+01:00",
+    )
+
+
+def test_a_repeat_whose_window_the_skipped_hour_closes_keeps_the_real_length():
+    # 02:00 to 03:00 a week before the gap; on the night of the gap 02:00 moves on to
+    # 03:00 and 03:00 stays, an empty window: it keeps its hour instead.
+    assert repeat("2027-03-21T02:00+01:00", "2027-03-21T03:00+01:00", 1) == (
+        "2027-03-28T03:00:00+02:00",
+        "2027-03-28T04:00:00+02:00",
+    )
+    # 02:15 to 02:45 both move on by the hour: the window stays half an hour.
+    assert repeat("2027-03-21T02:15+01:00", "2027-03-21T02:45+01:00", 1) == (
+        "2027-03-28T03:15:00+02:00",
+        "2027-03-28T03:45:00+02:00",
+    )
+    # 02:30 to 03:10: the opening moves to 03:30, after the closing; 40 minutes kept.
+    assert repeat("2027-03-21T02:30+01:00", "2027-03-21T03:10+01:00", 1) == (
+        "2027-03-28T03:30:00+02:00",
+        "2027-03-28T04:10:00+02:00",
+    )
+
+
+def test_a_repeat_on_the_repeated_hour_opens_at_its_first_occurrence():
+    assert repeat("2027-10-24T02:30+02:00", "2027-10-24T03:30+02:00", 1) == (
+        "2027-10-31T02:30:00+02:00",
+        "2027-10-31T03:30:00+01:00",
+    )

@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.assemblies import Choice, Tally, Threshold, count_motion, threshold_words
+from domain.due import AssemblyReminder, PeriodClearing
+from domain.errors import ECHO_LIMIT, Refusal
 from domain.model import Member
 from domain.periods import Period, end_of_day
 from domain.retries import ERROR_LENGTH, JobFailure, failed_again, pause_after
 
 NOW = datetime(2027, 2, 1, 0, 0, tzinfo=UTC)
-JOB = (1, "clearing", "2027-01")
+JOB = PeriodClearing(commune_id=1, when=NOW - timedelta(seconds=5), period=Period(2027, 1))
 
 
 @pytest.mark.parametrize(
@@ -35,25 +37,21 @@ def test_a_pause_needs_a_failure(failures: int) -> None:
 
 
 def test_a_first_failure_starts_a_streak() -> None:
-    due = NOW - timedelta(seconds=5)
-    first = failed_again(None, JOB, due, NOW, "boom")
+    first = failed_again(None, JOB, NOW, "boom")
     assert first == JobFailure(
-        commune_id=1,
-        what="clearing",
-        key="2027-01",
-        due_at=due,
+        work=JOB,
         failures=1,
         first_failed_at=NOW,
         retry_at=NOW + timedelta(minutes=1),
         error="boom",
     )
-    assert first.job == JOB
+    assert first.due_at == NOW - timedelta(seconds=5)
 
 
 def test_a_failure_again_lengthens_the_streak_and_keeps_its_start() -> None:
-    first = failed_again(None, JOB, NOW, NOW, "boom")
+    first = failed_again(None, JOB, NOW, "boom")
     later = NOW + timedelta(minutes=1)
-    second = failed_again(first, JOB, NOW, later, "x" * (ERROR_LENGTH + 1))
+    second = failed_again(first, JOB, later, "x" * (ERROR_LENGTH + 1))
     assert (second.failures, second.first_failed_at, second.retry_at) == (
         2,
         NOW,
@@ -63,7 +61,7 @@ def test_a_failure_again_lengthens_the_streak_and_keeps_its_start() -> None:
 
 
 def test_a_failed_job_waits_until_its_retry_time() -> None:
-    failure = failed_again(None, JOB, NOW, NOW, "boom")
+    failure = failed_again(None, JOB, NOW, "boom")
     assert failure.waits(failure.retry_at - timedelta(microseconds=1))
     assert not failure.waits(failure.retry_at)
 
@@ -113,3 +111,15 @@ def test_period_bounds_are_given_in_utc(tz: str) -> None:
     # In UTC whatever the server's own zone: storage and comparisons rely on it.
     for moment in (Period(2027, 3).starts_at(tz), end_of_day(NOW.date(), tz)):
         assert getattr(moment.tzinfo, "key", None) == "UTC"
+
+
+def test_a_refusal_echoes_text_up_to_the_limit_and_cuts_longer_text_with_an_ellipsis() -> None:
+    assert Refusal("x", text="a" * ECHO_LIMIT).params == {"text": "a" * ECHO_LIMIT}
+    cut = Refusal("x", text="a" * (ECHO_LIMIT + 1), n=10**300).params
+    assert cut == {"text": "a" * (ECHO_LIMIT - 1) + "…", "n": 10**300}
+    assert len(cut["text"]) == ECHO_LIMIT
+
+
+def test_a_reminder_is_logged_with_its_assembly_and_which_reminder() -> None:
+    reminder = AssemblyReminder(commune_id=3, when=NOW, number=7, which=2)
+    assert str(reminder) == "assembly remind for commune 3: #7 (reminder 2)"
