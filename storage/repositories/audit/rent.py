@@ -154,7 +154,11 @@ class RentChecks(Scope):
             .join(
                 e,
                 and_(
-                    e.commune_id == r.commune_id,
+                    # ``+ 0``: from each receipt to its entry by the entry's (commune,
+                    # kind, ref) index. Without statistics SQLite otherwise went from
+                    # each entry's postings to the commune's receipts, matching every
+                    # one's ref: 21 s of a 26 s check at federation size.
+                    e.commune_id == r.commune_id + 0,
                     e.kind == "rent",
                     e.ref == ref_key("receipt:", r.id),
                 ),
