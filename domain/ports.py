@@ -141,6 +141,11 @@ class Communes(Protocol):
         """By name key, former members included (``save_member`` keeps keys unique)."""
         ...
 
+    def names_taken(self, commune_id: int, names: Sequence[str], member_id: int) -> set[str]:
+        """Which of ``names`` (by key) another member than ``member_id`` holds, former
+        members included: a newcomer's name is chosen in one query, not one per try."""
+        ...
+
     def memberships(self, person_id: int) -> list[Member]: ...
 
     def former_bondholders(self, person_id: int) -> list[Member]:

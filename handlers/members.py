@@ -15,11 +15,11 @@ _MOST_NAMESAKES = 1000
 def distinct_name(uow: UnitOfWork, member: Member, wanted: str, user_id: str) -> str:
     """``wanted`` if no other member of the commune has that name (by key), else the
     first free "eve (2)", "eve (3)"…: a newcomer never looks like someone else."""
-    for n in range(1, _MOST_NAMESAKES + 1):
-        name = wanted if n == 1 else names.numbered(wanted, n)
-        holder = uow.communes.member_by_name(member.commune_id, name)
-        if holder is None or holder.id == member.id:
-            return name
+    tries = [wanted, *(names.numbered(wanted, n) for n in range(2, _MOST_NAMESAKES + 1))]
+    taken = uow.communes.names_taken(member.commune_id, tries, member.id)
+    free = next((name for name in tries if name not in taken), None)
+    if free is not None:
+        return free
     return names.numbered(names.member_name(user_id, user_id), member.person_id)
 
 

@@ -6,7 +6,7 @@ dicts instead of SQL (tests/test_fakes.py checks the signatures against the port
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -197,6 +197,11 @@ class FakeCommunes:
         named = [m for m in self._members(commune_id=commune_id) if name_key(m.name) == key]
         named.sort(key=lambda m: (m.left_at is not None, m.id))
         return named[0] if named else None
+
+    def names_taken(self, commune_id: int, names: Sequence[str], member_id: int) -> set[str]:
+        keys = {name_key(name): name for name in names}
+        held = {name_key(m.name) for m in self._members(commune_id=commune_id) if m.id != member_id}
+        return {name for key, name in keys.items() if key in held}
 
     def memberships(self, person_id: int) -> list[Member]:
         active = [m for m in self._members(person_id=person_id) if m.left_at is None]

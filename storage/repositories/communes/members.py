@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import bindparam, func, select
 
 from domain.model import Cooperative, Member
@@ -85,6 +87,17 @@ class Members(SessionPart):
             .first()
         )
         return _member(rows) if rows else None
+
+    def names_taken(self, commune_id: int, names: Sequence[str], member_id: int) -> set[str]:
+        keys = {name_key(name): name for name in names}
+        held = self.session.execute(
+            select(MemberRow.name_key).where(
+                MemberRow.commune_id == commune_id,
+                MemberRow.name_key.in_(sorted(keys)),
+                MemberRow.id != member_id,
+            )
+        ).scalars()
+        return {keys[key] for key in held}
 
     def memberships(self, person_id: int) -> list[Member]:
         """Active memberships, the most recently joined first."""
