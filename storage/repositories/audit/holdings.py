@@ -61,35 +61,26 @@ class HoldingChecks(Scope):
     def holding_members(self) -> Select[Any]:
         """No member holds or pledges to another commune's bond."""
         i, m = BondIssueRow, MemberRow
-        held = (
-            shape(
-                "holding_member",
-                commune=i.commune_id,
-                holding=HoldingRow.id,
-                issue=i.id,
-                member=m.id,
-                expected=i.commune_id,
-                found=m.commune_id,
+
+        def foreign(row: Any, **ids: Any) -> Select[Any]:
+            """``row``'s holders (a holding or a pledge) who are another commune's members."""
+            return (
+                shape(
+                    "holding_member",
+                    commune=i.commune_id,
+                    issue=i.id,
+                    member=m.id,
+                    expected=i.commune_id,
+                    found=m.commune_id,
+                    **ids,
+                )
+                .select_from(row)
+                .join(i, i.id == row.issue_id)
+                .join(m, m.id == row.member_id)
+                .where(self.of(i.commune_id), m.commune_id != i.commune_id)
             )
-            .select_from(HoldingRow)
-            .join(i, i.id == HoldingRow.issue_id)
-            .join(m, m.id == HoldingRow.member_id)
-            .where(self.of(i.commune_id), m.commune_id != i.commune_id)
-        )
-        pledged = (
-            shape(
-                "holding_member",
-                commune=i.commune_id,
-                issue=i.id,
-                member=m.id,
-                expected=i.commune_id,
-                found=m.commune_id,
-            )
-            .select_from(PledgeRow)
-            .join(i, i.id == PledgeRow.issue_id)
-            .join(m, m.id == PledgeRow.member_id)
-            .where(self.of(i.commune_id), m.commune_id != i.commune_id)
-        )
+
+        held, pledged = foreign(HoldingRow, holding=HoldingRow.id), foreign(PledgeRow)
         return select(union_all(held, pledged).subquery())
 
     def holding_postings(self) -> Select[Any]:
