@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.actions import Action, ChangePolicy, ChangeRole
 from domain.errors import Refusal
 from domain.local_time import later, real_length, weeks_later
 
@@ -82,6 +83,21 @@ _THRESHOLDS = {
     "consenso": Threshold.CONSENSUS,
     "consens": Threshold.CONSENSUS,
 }
+
+
+STRICTNESS = {Threshold.MAJORITY: 0, Threshold.TWO_THIRDS: 1, Threshold.CONSENSUS: 2}
+
+
+def least_threshold(action: Action | None) -> Threshold:
+    """Policy and role motions need two-thirds at least; the others a majority."""
+    if isinstance(action, ChangeRole | ChangePolicy):
+        return Threshold.TWO_THIRDS
+    return Threshold.MAJORITY
+
+
+def at_least(asked: Threshold, action: Action | None) -> bool:
+    """A motion may ask for more than its action's least threshold, never less."""
+    return STRICTNESS[asked] >= STRICTNESS[least_threshold(action)]
 
 
 def threshold_words() -> dict[str, Threshold]:
@@ -284,6 +300,7 @@ class Motion:
     position: int
     text: str
     threshold: Threshold
+    action: Action | None = None  # what carrying it does; None: a text motion
 
 
 def validate_opening(opens_at: datetime, now: datetime) -> None:

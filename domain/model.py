@@ -129,3 +129,19 @@ class Contact:
     address: Address
     chosen_locale: str | None
     reported_locale: str | None
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One decision that changed what is not money: a policy, a role, a lease's rent
+    or end, a bond's approval. ``member_id`` made it directly, or ``motion_id``
+    carried it in an assembly (``before``/``after`` as the commune reads them)."""
+
+    commune_id: int
+    at: datetime
+    kind: str
+    subject: str
+    before: str
+    after: str
+    member_id: int | None = None
+    motion_id: int | None = None

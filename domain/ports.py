@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from domain.actions import Action
 from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
@@ -40,6 +41,7 @@ from domain.journal import AccountKind, JournalEntry, Posting
 from domain.model import (
     Account,
     Address,
+    ChangeRecord,
     Chat,
     Commune,
     Contact,
@@ -230,7 +232,13 @@ class Assemblies(Protocol):
         """Openings, reminders and closings whose time has come."""
         ...
 
-    def add_motion(self, assembly: Assembly, text: str, threshold: Threshold) -> Motion: ...
+    def add_motion(
+        self,
+        assembly: Assembly,
+        text: str,
+        threshold: Threshold,
+        action: Action | None = None,
+    ) -> Motion: ...
 
     def motions(self, assembly_id: int) -> list[Motion]: ...
 
@@ -394,6 +402,24 @@ class Journal(Protocol):
     def summary(self, commune_id: int) -> LedgerSummary: ...
 
 
+class Policies(Protocol):
+    """A commune's policies (domain/policies.py) and the record of its decisions."""
+
+    def stored(self, commune_id: int) -> dict[str, str]:
+        """The policies set so far, by name; an unset one has its default."""
+        ...
+
+    def put(self, commune_id: int, name: str, value: str, at: datetime) -> None: ...
+
+    def record(self, change: ChangeRecord) -> None:
+        """Append to the record of decisions (never updated or deleted)."""
+        ...
+
+    def records(self, commune_id: int) -> list[ChangeRecord]:
+        """The commune's decisions, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction with its repositories (see storage.uow.SqlUnitOfWork).
 
@@ -412,6 +438,8 @@ class UnitOfWork(Protocol):
     def clearings(self) -> Clearings: ...
     @property
     def journal(self) -> Journal: ...
+    @property
+    def policies(self) -> Policies: ...
     @property
     def audit(self) -> Audit: ...
     @property

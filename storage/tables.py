@@ -326,6 +326,8 @@ class MotionRow(SQLModel, table=True):
     text: str = Field(max_length=500)
     threshold: str = Field(max_length=16)
     result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What carrying it does (domain.actions, as JSON; migration 0014); NULL: text only.
+    action: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class AssemblyVoterRow(SQLModel, table=True):

@@ -31,6 +31,7 @@ from storage.repositories.messaging import (
     OutboxRepository,
     SettingRepository,
 )
+from storage.repositories.policies import PolicyRepository
 from storage.repositories.telegram import TelegramRepository
 from storage.writer_lock import FairLock
 
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.assemblies = AssemblyRepository(self.session)
         self.clearings = ClearingRepository(self.session)
         self.journal = JournalRepository(self.session)
+        self.policies = PolicyRepository(self.session)  # policies, record of decisions
         self.audit = AuditRepository(self.session)  # minga check: the books' invariants
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from fake_people import Rows
 from fake_tables import Tables
 
+from domain.actions import Action
 from domain.assemblies import Assembly, AssemblyStatus, Choice, Motion, Threshold
 from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.due import (
@@ -216,7 +217,13 @@ class FakeAssemblies:
         return items
 
     # motions -------------------------------------------------------------------------
-    def add_motion(self, assembly: Assembly, text: str, threshold: Threshold) -> Motion:
+    def add_motion(
+        self,
+        assembly: Assembly,
+        text: str,
+        threshold: Threshold,
+        action: Action | None = None,
+    ) -> Motion:
         motions = self.t.motions.values()
         number = max((m.number for m in motions if m.commune_id == assembly.commune_id), default=0)
         position = sum(1 for m in motions if m.assembly_id == assembly.id)
@@ -228,6 +235,7 @@ class FakeAssemblies:
             position + 1,
             text,
             threshold,
+            action,
         )
         self.t.motions[motion.id] = motion
         return replace(motion)

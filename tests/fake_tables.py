@@ -17,7 +17,7 @@ from domain.assemblies import Assembly, Choice, Motion
 from domain.bonds import BondIssue, Pledge
 from domain.journal import JournalEntry
 from domain.messages import Outgoing
-from domain.model import Commune, Cooperative, Holding, Member, RentReceipt
+from domain.model import ChangeRecord, Commune, Cooperative, Holding, Member, RentReceipt
 from domain.retries import JobFailure
 
 
@@ -81,6 +81,8 @@ class Tables:
     inbox: set[tuple[str, str]] = field(default_factory=set)
     outbox: list[OutboxRow] = field(default_factory=list)
     job_failures: dict[tuple[object, ...], JobFailure] = field(default_factory=dict)
+    policies: dict[tuple[int, str], str] = field(default_factory=dict)  # (commune, name)
+    changes: list[ChangeRecord] = field(default_factory=list)
 
     def next_id(self, table: str) -> int:
         """Ids as a sequence hands them out: never reused, even after a delete."""
@@ -117,4 +119,5 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "assembly_voter": "voters",
     "vote": "votes",
     "delegation": "delegations",
+    "policy": "policies",
 }

@@ -42,7 +42,7 @@ from domain.due import DueWork
 from domain.flood import Bucket, FloodLimit
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
-from domain.model import LedgerSummary
+from domain.model import ChangeRecord, LedgerSummary
 from domain.retries import JobFailure
 
 
@@ -278,6 +278,24 @@ class FakeFlood(_Repository):
         _storage_only("flood control")
 
 
+class FakePolicies(_Repository):
+    def stored(self, commune_id: int) -> dict[str, str]:
+        return {
+            name: value
+            for (commune, name), value in self.t.policies.items()
+            if commune == commune_id
+        }
+
+    def put(self, commune_id: int, name: str, value: str, at: datetime) -> None:
+        self.t.policies[(commune_id, name)] = value
+
+    def record(self, change: ChangeRecord) -> None:
+        self.t.changes.append(change)
+
+    def records(self, commune_id: int) -> list[ChangeRecord]:
+        return [change for change in self.t.changes if change.commune_id == commune_id]
+
+
 class MemoryStore:
     """What was committed; like storage.uow.Database, it hands out units of work."""
 
@@ -300,6 +318,7 @@ class FakeUnitOfWork:
         self.assemblies = FakeAssemblies(rows)
         self.clearings = FakeClearings(rows)
         self.journal = FakeJournal(rows)
+        self.policies = FakePolicies(rows)
         self.audit = FakeAudit(rows)
         self.inbox = FakeInbox(rows)
         self.outbox = FakeOutbox(rows)

@@ -38,6 +38,8 @@ DOMAIN_TABLES = (
     "assembly_voter",
     "vote",
     "delegation",
+    "policy",
+    "change_record",
 )
 
 

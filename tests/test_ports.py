@@ -126,6 +126,7 @@ def test_the_unit_of_work_types_every_repository() -> None:
         "assemblies",
         "clearings",
         "journal",
+        "policies",
         "audit",
         "inbox",
         "outbox",

@@ -449,6 +449,31 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"number": 1, "title": "Spring assembly", "opens": ASSEMBLY["opens"]}
     ],
     "refusal/unknown_assembly": [{"number": 9}],
+    "policies": [
+        {
+            "policies": [
+                {"name": "decide", "value": decide, "default": "admins"},
+                {"name": "approval", "value": approval, "default": "none"},
+                {"name": "support", "value": support, "default": "3"},
+            ],
+            "by_assembly": decide == "assembly",
+        }
+        for decide, approval, support in [
+            ("admins", "none", "3"),
+            ("assembly", "assembly", "25%"),
+            ("admins", "none", "1"),
+        ]
+    ],
+    "policy_changed": [
+        {"name": "support", "before": "3", "value": "25%", "by": "ana"},
+        {"name": "decide", "before": "admins", "value": "assembly", "by": "ana"},
+    ],
+    "refusal/unknown_policy": [{"name": "quorum", "known": "decide, approval, support"}],
+    "refusal/bad_policy_value": [
+        {"name": "approval", "text": "maybe", "allowed": "none, assembly"}
+    ],
+    "refusal/policy_by_assembly": [{"name": "approval", "value": "assembly"}],
+    "refusal/policy_unchanged": [{"name": "decide", "value": "admins"}],
     "refusal/unknown_motion": [{"number": 9}],
     "refusal/vote_by_dm": [{"number": 1}],
     "refusal/voting_closed": [{"number": 1, "title": "Spring assembly"}],

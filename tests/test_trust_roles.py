@@ -95,6 +95,8 @@ PROBES: dict[tuple[str, str | None], str] = {
     ("link", None): "/link ZZZZ9999",
     ("motion", None): "/motion 99 Something",
     ("pledge", None): "/pledge 99 1",
+    ("policy", None): "/policy nothing 1",
+    ("policy", BARE): "/policy",
     ("present", None): "/present 99 nobody",
     ("propose", None): "/propose Van 0 1 2030-01-31",
     ("rent", None): "/rent 99 1",

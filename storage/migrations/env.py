@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.tables  # noqa: F401  (registers the tables on the metadata)
+import storage.decision_tables
+import storage.tables  # noqa: F401
 from storage.engine import make_engine
 
 config = context.config

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import orjson
 from sqlalchemy import func, select, update
 
+from domain import actions
+from domain.actions import Action
 from domain.assemblies import Assembly, AssemblyStatus, Motion, Threshold
 from domain.due import AssemblyClosing, AssemblyOpening, AssemblyReminder, AssemblyStep
 from storage.repositories.parts import SessionPart
@@ -41,6 +44,7 @@ def _motion(row: MotionRow) -> Motion:
         row.position,
         row.text,
         Threshold(row.threshold),
+        actions.from_stored(orjson.loads(row.action)) if row.action else None,
     )
 
 
@@ -134,7 +138,13 @@ class AssembliesAndMotions(SessionPart):
         return items
 
     # motions -------------------------------------------------------------------------
-    def add_motion(self, assembly: Assembly, text: str, threshold: Threshold) -> Motion:
+    def add_motion(
+        self,
+        assembly: Assembly,
+        text: str,
+        threshold: Threshold,
+        action: Action | None = None,
+    ) -> Motion:
         highest = self.session.execute(
             select(func.max(MotionRow.number)).where(MotionRow.commune_id == assembly.commune_id)
         ).scalar_one()
@@ -148,6 +158,7 @@ class AssembliesAndMotions(SessionPart):
             position=position + 1,
             text=text,
             threshold=threshold.value,
+            action=orjson.dumps(actions.stored(action)).decode() if action else None,
         )
         self.session.add(row)
         self.session.flush()

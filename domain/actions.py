@@ -1,0 +1,82 @@
+"""What a carried motion does to the commune: the actions an assembly can decide.
+
+A motion is text, or text with one of these (domain.assemblies.least_threshold says
+what each needs to carry). Each has one stored form, a small JSON object, so a
+motion reads back exactly as it was put. Money is minor units here; the report
+shows it as a decimal string in the commune's currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.model import Role
+
+
+@dataclass(frozen=True)
+class ApproveBond:
+    """Open a bond's pledges (it was awaiting the commune's approval)."""
+
+    bond: int
+    kind = "approve_bond"
+
+
+@dataclass(frozen=True)
+class ChangeRent:
+    """Bond ``bond``'s lease pays ``amount`` (minor units) from the next period."""
+
+    bond: int
+    amount: int
+    kind = "rent"
+
+
+@dataclass(frozen=True)
+class EndLease:
+    """Bond ``bond``'s lease ends with the current period."""
+
+    bond: int
+    kind = "end_lease"
+
+
+@dataclass(frozen=True)
+class ChangeRole:
+    member: str
+    role: Role
+    kind = "role"
+
+
+@dataclass(frozen=True)
+class ChangePolicy:
+    name: str
+    value: str
+    kind = "policy"
+
+
+Action = ApproveBond | ChangeRent | EndLease | ChangeRole | ChangePolicy
+
+
+def stored(action: Action) -> dict[str, Any]:
+    """The stored form: ``kind`` and the action's fields (money in minor units)."""
+    if isinstance(action, ApproveBond | EndLease):
+        return {"kind": action.kind, "bond": action.bond}
+    if isinstance(action, ChangeRent):
+        return {"kind": action.kind, "bond": action.bond, "amount": action.amount}
+    if isinstance(action, ChangeRole):
+        return {"kind": action.kind, "member": action.member, "role": action.role.value}
+    return {"kind": action.kind, "name": action.name, "value": action.value}
+
+
+def from_stored(data: dict[str, Any]) -> Action:
+    kind = data["kind"]
+    if kind == ApproveBond.kind:
+        return ApproveBond(int(data["bond"]))
+    if kind == ChangeRent.kind:
+        return ChangeRent(int(data["bond"]), int(data["amount"]))
+    if kind == EndLease.kind:
+        return EndLease(int(data["bond"]))
+    if kind == ChangeRole.kind:
+        return ChangeRole(str(data["member"]), Role(data["role"]))
+    if kind == ChangePolicy.kind:
+        return ChangePolicy(str(data["name"]), str(data["value"]))
+    raise ValueError(f"unknown action kind {kind!r}")

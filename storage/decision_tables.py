@@ -1,0 +1,39 @@
+"""What the commune decides that is not money: its policies and the record of its
+decisions (migration 0014). Kept apart from storage/tables.py, which holds the books."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class PolicyRow(SQLModel, table=True):
+    """A policy a commune has set (migration 0014); a policy without a row has its
+    default (domain.policies)."""
+
+    __tablename__ = "policy"
+    commune_id: int = Field(
+        foreign_key="commune.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    name: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=32)
+    changed_at: datetime
+
+
+class ChangeRecordRow(SQLModel, table=True):
+    """Append-only: each decision that changed a commune's rules or its bonds, and who
+    or which motion made it (migration 0014). Money moves are in the journal; this is
+    the record for what is not money (a policy, a role, a lease's rent or end, a bond's
+    approval)."""
+
+    __tablename__ = "change_record"
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    at: datetime
+    kind: str = Field(max_length=32)
+    subject: str = Field(max_length=255)
+    before: str = Field(max_length=255)
+    after: str = Field(max_length=255)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    motion_id: int | None = Field(default=None, foreign_key="motion.id")
