@@ -10,9 +10,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.assemblies import Assembly, AssemblyStatus
+from domain.assemblies import Assembly, AssemblyStatus, Outcome
 from domain.ports import UnitOfWork
 from handlers.assembly_results import assembly_view, count, motion_view, results_values
+from handlers.motion_actions import settle
 from handlers.outbound import to_groups, to_members
 
 
@@ -57,7 +58,11 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
     commune = uow.communes.get(assembly.commune_id)
     results = count(uow, assembly)
     for motion, result in results:
-        uow.assemblies.save_result(motion.id, json.dumps(motion_view(motion, result)))
+        view = motion_view(motion, result)
+        done = settle(uow, commune, motion, result.outcome is Outcome.CARRIED, when)
+        if done is not None:
+            view.update(done.as_json())
+        uow.assemblies.save_result(motion.id, json.dumps(view))
     assembly.status = AssemblyStatus.CLOSED
     uow.assemblies.save(assembly)
     messages = to_groups(
