@@ -51,6 +51,9 @@ class BondIssue:
     pledged: int = 0  # the sum of the pledges
     pledgers: int = 0  # how many members have a pledge
     last_seq: int = 0  # the newest pledger's place in the queue
+    # The cooperative's name, when storage read it with the issue: the messages about
+    # a pledge name it, and a lookup of its own would be one more query per pledge.
+    cooperative_name: str | None = None
 
     @property
     def remaining(self) -> int:

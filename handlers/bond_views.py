@@ -18,12 +18,14 @@ from handlers.turn import Turn
 
 def issue_view(uow: UnitOfWork, issue: BondIssue, now: datetime) -> dict[str, Any]:
     """What templates show of an issue: JSON-serialisable values only."""
-    cooperative = uow.communes.cooperative(issue.cooperative_id)
+    cooperative = issue.cooperative_name
+    if cooperative is None:
+        cooperative = uow.communes.cooperative(issue.cooperative_id).name
     days_left = max(0, (issue.deadline - now).days)
     return {
         "number": issue.number,
         "asset": issue.asset,
-        "cooperative": cooperative.name,
+        "cooperative": cooperative,
         "price": issue.price,
         "rent": issue.rent,
         "pledged": issue.pledged,

@@ -12,17 +12,31 @@ from domain.bonds import BondIssue, IssueStatus, Pledge
 from domain.due import BondDeadline
 from domain.model import Holding, RentReceipt
 from storage.connection import connection_of
-from storage.tables import BondIssueRow, HoldingRow, PledgeRow, RentReceiptRow
+from storage.tables import BondIssueRow, CooperativeRow, HoldingRow, PledgeRow, RentReceiptRow
 
 _ISSUE = BondIssueRow.__table__
 _PLEDGE = PledgeRow.__table__
+_COOPERATIVE = CooperativeRow.__table__
 
+# Every message about an issue names its cooperative: read the name with the issue, not
+# in a statement of its own. A subquery, not a join, so FOR UPDATE locks the issue alone.
+_COOPERATIVE_NAME = (
+    select(_COOPERATIVE.c.name)
+    .where(_COOPERATIVE.c.id == _ISSUE.c.cooperative_id)
+    .scalar_subquery()
+    .label("cooperative_name")
+)
 # Built once: a pledge is the hot path, and building a statement costs more than running it.
-_BY_NUMBER = select(_ISSUE).where(
+_BY_NUMBER = select(_ISSUE, _COOPERATIVE_NAME).where(
     _ISSUE.c.commune_id == bindparam("commune_id"), _ISSUE.c.number == bindparam("number")
 )
 _WITH_MY_PLEDGE = (
-    select(_ISSUE, _PLEDGE.c.amount.label("my_amount"), _PLEDGE.c.seq.label("my_seq"))
+    select(
+        _ISSUE,
+        _COOPERATIVE_NAME,
+        _PLEDGE.c.amount.label("my_amount"),
+        _PLEDGE.c.seq.label("my_seq"),
+    )
     .outerjoin(
         _PLEDGE,
         (_PLEDGE.c.issue_id == _ISSUE.c.id) & (_PLEDGE.c.member_id == bindparam("member_id")),
@@ -83,6 +97,7 @@ def _issue(row) -> BondIssue:  # type: ignore[no-untyped-def]
         pledged=row.pledged,
         pledgers=row.pledgers,
         last_seq=row.last_seq,
+        cooperative_name=getattr(row, "cooperative_name", None),
     )
 
 
