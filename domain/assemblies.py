@@ -152,10 +152,16 @@ class MotionResult:
     turnout: int
     quorum_met: bool
     outcome: Outcome
+    remote_weight: int = 100  # percent of a vote in the room that a remote vote weighs
 
     @property
     def counted_members(self) -> frozenset[int]:
         return frozenset(v.member_id for v in self.counted)
+
+    @property
+    def weighted(self) -> Tally:
+        """Yes, no and abstain weighted, in hundredths of a vote cast in the room."""
+        return weigh(self.present, self.remote, self.remote_weight)
 
 
 def resolve(
@@ -187,6 +193,22 @@ def resolve(
     return counted
 
 
+def weigh(present: Tally, remote: Tally, remote_weight: int) -> Tally:
+    """The room's votes count 100 hundredths each, a remote one ``remote_weight``:
+    integers throughout, so the weighted totals compare exactly."""
+    return Tally(
+        100 * present.yes + remote_weight * remote.yes,
+        100 * present.no + remote_weight * remote.no,
+        100 * present.abstain + remote_weight * remote.abstain,
+    )
+
+
+def hundredths(amount: int) -> str:
+    """A count of hundredths as a decimal: 150 -> "1.5", 100 -> "1", 25 -> "0.25"."""
+    whole, part = divmod(amount, 100)
+    return str(whole) if part == 0 else f"{whole}.{part:02d}".rstrip("0")
+
+
 def holds(threshold: Threshold, tally: Tally) -> bool:
     if threshold is Threshold.MAJORITY:
         return tally.yes > tally.no
@@ -210,8 +232,15 @@ def count_motion(
     present: Iterable[int] = (),
     quorum_percent: int | None = None,
     binding_present: bool = False,
+    remote_weight: int = 100,
 ) -> MotionResult:
-    """Count one motion. With ``binding_present`` only members present decide."""
+    """Count one motion: a remote vote weighs ``remote_weight`` percent of one cast by a
+    member present. ``binding_present`` is the same as a weight of 0: only members
+    present decide, and only their turnout meets the quorum. Otherwise the quorum
+    counts people, whatever their votes weigh, and the threshold compares the weighted
+    yes and no. A vote through a delegation is present or remote as the member whose
+    vote it is (the delegator), not as the delegate who cast it."""
+    weight = 0 if binding_present else remote_weight
     voters = list(dict.fromkeys(eligible))
     here = set(present)
     counted = resolve(voters, direct, delegations)
@@ -224,13 +253,12 @@ def count_motion(
             in_room = in_room.plus(vote.choice)
         else:
             remote = remote.plus(vote.choice)
-    deciding, deciding_turnout = (
-        (in_room, in_room.total) if binding_present else (total, total.total)
-    )
+    deciding_turnout = in_room.total if weight == 0 else total.total
     met = quorum_met(deciding_turnout, len(voters), quorum_percent)
     if not met:
         outcome = Outcome.NO_QUORUM
     else:
+        deciding = weigh(in_room, remote, weight)
         outcome = Outcome.CARRIED if holds(threshold, deciding) else Outcome.REJECTED
     return MotionResult(
         threshold,
@@ -243,6 +271,7 @@ def count_motion(
         total.total,
         met,
         outcome,
+        weight,
     )
 
 
@@ -259,10 +288,15 @@ class Assembly:
     quorum_percent: int | None = None
     repeat_weeks: int | None = None
     secret: bool = False
-    binding_present: bool = False
+    remote_weight: int = 100  # percent of a vote in the room; 0 is binding presence
     status: AssemblyStatus = AssemblyStatus.SCHEDULED
     reminded: int = 0
     eligible: int | None = None
+
+    @property
+    def binding_present(self) -> bool:
+        """Only the members present decide: remote votes weigh nothing."""
+        return self.remote_weight == 0
 
     def require_open(self, now: datetime) -> None:
         """Votes count only between opening and closing."""
@@ -318,6 +352,11 @@ def validate_schedule(opens_at: datetime, closes_at: datetime, now: datetime) ->
         raise Refusal("closes_before_opening")
     if length > timedelta(days=62):
         raise Refusal("voting_too_long")
+
+
+def validate_remote_weight(percent: int) -> None:
+    if not 0 <= percent <= 100:
+        raise Refusal("bad_remote_weight", text=f"{percent}%")
 
 
 def validate_quorum(percent: int | None) -> None:

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.assemblies import Assembly, Motion, MotionResult, count_motion
+from domain.assemblies import (
+    Assembly,
+    Motion,
+    MotionResult,
+    Tally,
+    count_motion,
+    hundredths,
+    weigh,
+)
 from domain.ports import UnitOfWork
 
 
@@ -28,7 +36,7 @@ def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Motion, MotionResul
                 delegations,
                 present,
                 assembly.quorum_percent,
-                assembly.binding_present,
+                remote_weight=assembly.remote_weight,
             ),
         )
         for motion in uow.assemblies.motions(assembly.id)
@@ -47,8 +55,26 @@ def motion_view(motion: Motion, result: MotionResult) -> dict[str, Any]:
         "turnout": result.turnout,
         "delegated": result.delegated.as_dict(),
         "present": result.present.as_dict(),
+        "weighted": _weighted(result.weighted),
         "outcome": result.outcome.value,
     }
+
+
+def _weighted(tally: Tally) -> dict[str, str]:
+    """Weighted yes and no (hundredths of a vote in the room) as decimal strings."""
+    return {"yes": hundredths(tally.yes), "no": hundredths(tally.no)}
+
+
+def _stored(assembly: Assembly, result: str) -> dict[str, Any]:
+    """A result frozen at closing. Those frozen before remote votes had a weight have no
+    weighted totals; their assembly's weight was 0 (binding) or 100, so they are the
+    room's yes and no, or everyone's."""
+    view: dict[str, Any] = json.loads(result)
+    if "weighted" not in view:
+        here = Tally(**view["present"])
+        away = Tally(view["yes"] - here.yes, view["no"] - here.no, view["abstain"] - here.abstain)
+        view = {**view, "weighted": _weighted(weigh(here, away, assembly.remote_weight))}
+    return view
 
 
 def stored_or_counted(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any]]:
@@ -57,7 +83,9 @@ def stored_or_counted(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any
     views = []
     for motion, result in count(uow, assembly):
         views.append(
-            json.loads(stored[motion.id]) if motion.id in stored else motion_view(motion, result)
+            _stored(assembly, stored[motion.id])
+            if motion.id in stored
+            else motion_view(motion, result)
         )
     return views
 
@@ -80,6 +108,7 @@ def assembly_view(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
         "repeat_weeks": assembly.repeat_weeks,
         "secret": assembly.secret,
         "binding_present": assembly.binding_present,
+        "remote_weight": assembly.remote_weight,
         "status": assembly.status.value,
         "eligible": assembly.eligible,
         "motions": [
@@ -99,6 +128,7 @@ def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
         "title": assembly.title,
         "status": assembly.status.value,
         "quorum": f"{assembly.quorum_percent}%" if assembly.quorum_percent else "none",
+        "remote_weight": f"{assembly.remote_weight}%",
         "eligible": eligible,
         "motions": [
             view if assembly.status.value == "closed" else {**view, "outcome": "pending"}

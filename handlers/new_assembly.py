@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import names
-from domain.assemblies import Assembly, Threshold, validate_schedule
+from domain.assemblies import Assembly, Threshold, validate_remote_weight, validate_schedule
 from handlers.assembly_results import assembly_view
 from handlers.turn import Turn
 
@@ -25,12 +25,16 @@ def create_assembly(
     secret: bool,
     binding: bool,
     motions: list[tuple[str, Threshold]],
+    remote_weight: int | None = None,
 ) -> Assembly:
-    """Schedule an assembly and announce it to the group."""
+    """Schedule an assembly and announce it to the group. ``binding`` is a remote
+    weight of 0; without either, a remote vote weighs as much as one in the room."""
     admin = turn.speaker
     commune = turn.require_commune()
     title = names.clean(title, names.TITLE)
     validate_schedule(opens_at, closes_at, turn.now)
+    weight = 0 if binding else 100 if remote_weight is None else remote_weight
+    validate_remote_weight(weight)
     assembly = turn.uow.assemblies.add(
         Assembly(
             id=0,
@@ -44,7 +48,7 @@ def create_assembly(
             quorum_percent=quorum,
             repeat_weeks=repeat,
             secret=secret,
-            binding_present=binding,
+            remote_weight=weight,
         )
     )
     for text, threshold in motions:

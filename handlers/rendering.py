@@ -13,6 +13,7 @@ from __future__ import annotations
 import html as html_escaping
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from babel.dates import (
 )
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 import templates
@@ -69,6 +71,12 @@ def _money(context: jinja2.runtime.Context, amount: int, currency: str | None = 
 def _number(context: jinja2.runtime.Context, amount: int) -> str:
     """An amount as the reader would type it back: no currency symbol."""
     return format_number_plain(int(amount), context["currency"], context["locale"])
+
+
+@jinja2.pass_context
+def _votes(context: jinja2.runtime.Context, amount: str) -> str:
+    """A weighted count of votes ("1.5", a decimal string) as the reader writes it: 1,5."""
+    return format_decimal(Decimal(amount), locale=_cldr(context["locale"]))
 
 
 # How templates name a date: a style, not a pattern, so each language gets its own word
@@ -190,6 +198,7 @@ def environment(locale: str) -> jinja2.Environment:
         month=_month,
         bar=_bar,
         percent=_percent,
+        votes=_votes,
     )
     return env
 

@@ -109,6 +109,14 @@ def parse_quorum(text: str) -> int | None:
     return int(match.group(1))
 
 
+def parse_remote_weight(text: str) -> int:
+    """'50%': how much a remote vote weighs, as a percent of one cast in the room."""
+    match = _QUORUM.match(text.strip())
+    if match is None or not 0 <= int(match.group(1)) <= 100:
+        raise Refusal("bad_remote_weight", text=text)
+    return int(match.group(1))
+
+
 _EVERY = re.compile(r"^(?:every|cada)\s+(?:([0-9]{1,2})\s+)?(weeks?|semanas?|setmanes?|setmana)$")
 _EVERY_SHORT = re.compile(r"^(?:every\s+)?([0-9]{1,2})w$")
 

@@ -307,7 +307,7 @@ class AssemblyRow(SQLModel, table=True):
     quorum_percent: int | None = None
     repeat_weeks: int | None = None
     secret: bool = False
-    binding_present: bool = False
+    remote_weight: int = 100  # percent of a vote in the room; 0: those present decide
     status: str = Field(default="scheduled", max_length=16)
     created_by: int = Field(foreign_key="member.id")
     created_at: datetime

@@ -74,6 +74,7 @@ def test_setting_up_by_conversation_survives_a_wrong_date_and_a_restart(
         "ana@group: every 2 weeks",
         "ana@group: no",
         "ana@group: no",
+        "ana@group: 100%",
         "ana@group: Buy a tractor",
         "ana@group: Adopt the charter — consensus",
     )
@@ -300,11 +301,14 @@ def test_assembly_report_prints_the_documented_json(spring: ConsoleChat) -> None
         timeout=60,
     )
     report = json.loads(result.stdout)
-    assert {k: report[k] for k in ("assembly", "title", "status", "quorum", "eligible")} == {
+    assert {
+        k: report[k] for k in ("assembly", "title", "status", "quorum", "remote_weight", "eligible")
+    } == {
         "assembly": 1,
         "title": "Spring assembly",
         "status": "closed",
         "quorum": "50%",
+        "remote_weight": "100%",
         "eligible": 4,
     }
     assert report["motions"][0] == {
@@ -317,6 +321,7 @@ def test_assembly_report_prints_the_documented_json(spring: ConsoleChat) -> None
         "turnout": 4,
         "delegated": {"yes": 0, "no": 1, "abstain": 0},
         "present": {"yes": 1, "no": 0, "abstain": 0},
+        "weighted": {"yes": "2", "no": "2"},
         "outcome": "rejected",
     }
     assert report["motions"][1]["outcome"] == "no quorum"

@@ -62,7 +62,7 @@ def test_an_assembly_form_saved_beside_its_step_carries_on(chat: ConsoleChat) ->
         },
     )
     state = _waiting(chat)
-    assert state is not None and (state.form.name, state.position) == ("assembly", 8)
+    assert state is not None and (state.form.name, state.position) == ("assembly", 9)
     assert chat.say("ana@group: Adopt the charter — consensus") == [
         "[group] Motion 2 noted. Next motion, or done."
     ]
@@ -90,17 +90,18 @@ def test_the_position_a_button_carries_is_where_the_form_waits(chat: ConsoleChat
         "ana@group: no",
         "ana@group: no",
         "ana@group: no",
+        "ana@group: 100%",
         "ana@group: Buy a tractor",
     )
     state = _waiting(chat)
     assert state is not None and (state.position, state.items()) == (
-        8,
+        9,
         [["Buy a tractor", "majority"]],
     )
     chat.say("ana@group: done")
     state = _waiting(chat)
-    assert state is not None and (state.position, state.key) == (9, "confirm")
-    assert state.form.questions == 9
+    assert state is not None and (state.position, state.key) == (10, "confirm")
+    assert state.form.questions == 10
 
 
 def test_the_forms_declare_the_quick_answers_the_buttons_offer() -> None:
@@ -111,6 +112,7 @@ def test_the_forms_declare_the_quick_answers_the_buttons_offer() -> None:
         "ask_assembly_repeat": ("no",),
         "ask_assembly_secret": ("yes", "no"),
         "ask_assembly_binding": ("yes", "no"),
+        "ask_assembly_remote": ("100%", "50%", "0%"),
         "ask_motion": ("done",),
         "motion_noted": ("done",),
         "assembly_summary": ("yes", "no"),

@@ -66,8 +66,8 @@ def test_the_three_forms_by_replies_and_buttons_on_telegram(world: TelegramWorld
     summary = fake.last(group)
     assert summary.text.startswith("🗳 Spring assembly")
     assert [data for _, data in summary.buttons()][:2] == [
-        f"f:{ana['id']}:assembly:9:yes",
-        f"f:{ana['id']}:assembly:9:no",
+        f"f:{ana['id']}:assembly:10:yes",
+        f"f:{ana['id']}:assembly:10:no",
     ]
     _press(world, ana, summary, "yes")
     assert any(t.startswith("🗳 Assembly #1: Spring assembly") for t in fake.texts(group)[-2:])
@@ -114,7 +114,8 @@ def test_the_three_forms_by_replies_on_matrix(homeserver: Homeserver, tmp_path: 
             await says("!propose", "Bread oven", "4000", "90", "2027-03-31")
             await ana.wait_notice("Bond #1 — Bread oven", room_id=room)
             await says("!assembly", "Spring assembly", "2027-02-01T18:00", "2h", "50%")
-            await says("no", "no", "no", "Buy a tractor", "done")
+            await says("no", "no", "no", "50%", "Buy a tractor", "done")
+            await ana.wait_notice("a remote vote weighs 50%", room_id=room)
             await ana.wait_notice("Is this right?", room_id=room)
             await says("yes")
             await ana.wait_notice("Assembly #1: Spring assembly", room_id=room)

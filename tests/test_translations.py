@@ -30,7 +30,14 @@ from handlers.forms.model import DONE as DONE_WORDS
 from handlers.locales import DEFAULT, SUPPORTED
 from handlers.registry import COMMANDS
 from handlers.rendering import render
-from handlers.when import parse_duration, parse_moment, parse_quorum, parse_repeat, parse_yes_no
+from handlers.when import (
+    parse_duration,
+    parse_moment,
+    parse_quorum,
+    parse_remote_weight,
+    parse_repeat,
+    parse_yes_no,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -130,12 +137,20 @@ ASSEMBLY = {
     "repeat_weeks": None,
     "secret": False,
     "binding_present": False,
+    "remote_weight": 100,
     "status": "scheduled",
     "eligible": None,
     "motions": MOTIONS,
 }
 # Every option shown, and a bare one: no quorum, no motions yet.
-SECRET_ASSEMBLY = {**ASSEMBLY, "repeat_weeks": 2, "secret": True, "binding_present": True}
+SECRET_ASSEMBLY = {
+    **ASSEMBLY,
+    "repeat_weeks": 2,
+    "secret": True,
+    "binding_present": True,
+    "remote_weight": 0,
+}
+WEIGHTED_ASSEMBLY = {**ASSEMBLY, "remote_weight": 50}
 BARE_ASSEMBLY = {**ASSEMBLY, "quorum": None, "repeat_weeks": 1, "motions": []}
 OPEN_ASSEMBLY = {**ASSEMBLY, "status": "open", "eligible": 4}
 CLOSED_ASSEMBLY = {**ASSEMBLY, "status": "closed", "eligible": 4}
@@ -151,6 +166,7 @@ RESULTS = [
         "turnout": 4,
         "delegated": {"yes": 1, "no": 0, "abstain": 0},
         "present": {"yes": 2, "no": 1, "abstain": 0},
+        "weighted": {"yes": "2.5", "no": "1"},
         "outcome": "carried",
     },
     {
@@ -163,6 +179,7 @@ RESULTS = [
         "turnout": 4,
         "delegated": NONE_EACH,
         "present": {"yes": 1, "no": 1, "abstain": 0},
+        "weighted": {"yes": "1.5", "no": "1.5"},
         "outcome": "rejected",
     },
     {
@@ -175,6 +192,7 @@ RESULTS = [
         "turnout": 1,
         "delegated": NONE_EACH,
         "present": NONE_EACH,
+        "weighted": {"yes": "0.5", "no": "0"},
         "outcome": "no quorum",
     },
 ]
@@ -186,6 +204,7 @@ SUMMARY = {  # as handlers.forms.assembly._summary makes it
     "repeat_weeks": None,
     "secret": False,
     "binding_present": False,
+    "remote_weight": 100,
     "motions": [{"text": m["text"], "threshold": m["threshold"]} for m in MOTIONS],
 }
 VOTE = {"number": 1, "text": "Buy a tractor", "choice": "yes", "changed": False, "name": "ben"}
@@ -205,7 +224,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"assembly": OPEN_ASSEMBLY},
         {"assembly": {**OPEN_ASSEMBLY, "secret": True}},
     ],
-    "assembly_created": [{"assembly": SECRET_ASSEMBLY}, {"assembly": BARE_ASSEMBLY}],
+    "assembly_created": [
+        {"assembly": SECRET_ASSEMBLY},
+        {"assembly": BARE_ASSEMBLY},
+        {"assembly": WEIGHTED_ASSEMBLY},
+    ],
     "assembly_open": [
         {"assembly": OPEN_ASSEMBLY},
         {"assembly": {**SECRET_ASSEMBLY, "status": "open", "eligible": 1, "motions": []}},
@@ -225,7 +248,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "published": True,
         },
         {
-            "assembly": {**CLOSED_ASSEMBLY, "secret": True, "binding_present": True},
+            "assembly": {
+                **CLOSED_ASSEMBLY,
+                "secret": True,
+                "binding_present": True,
+                "remote_weight": 0,
+            },
             "results": RESULTS,
             "participants": ["ana", "ben", "cai", "dee"],
             "took_part": 4,
@@ -240,6 +268,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "presence": False,
             "published": False,
         },
+        {
+            "assembly": {**CLOSED_ASSEMBLY, "remote_weight": 25},
+            "results": RESULTS,
+            "participants": None,
+            "took_part": 4,
+            "presence": False,
+            "published": True,
+        },
     ],
     "assembly_summary": [
         {"summary": SUMMARY},
@@ -250,11 +286,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 "repeat_weeks": 1,
                 "secret": True,
                 "binding_present": True,
+                "remote_weight": 0,
             }
         },
-        {"summary": {**SUMMARY, "repeat_weeks": 2}},
+        {"summary": {**SUMMARY, "repeat_weeks": 2, "remote_weight": 50}},
     ],
     "ask_assembly_binding": [{}],
+    "ask_assembly_remote": [{}],
     "ask_assembly_closes": [{"opens": ASSEMBLY["opens"]}],
     "ask_assembly_opens": [{}],
     "ask_assembly_quorum": [{"opens": ASSEMBLY["opens"], "closes": ASSEMBLY["closes"]}],
@@ -427,6 +465,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/bad_motion_number": [{"text": "x"}],
     "refusal/bad_motion_text": [{}],
     "refusal/bad_quorum": [{"text": "150%"}],
+    "refusal/bad_remote_weight": [{"text": "150%"}],
+    "refusal/binding_and_remote": [{"weight": 50}],
+    "refusal/no_remote_weight": [{}],
     "refusal/bad_repeat": [{"text": "sometimes"}],
     "refusal/bad_threshold": [{"text": "unanimity"}],
     "refusal/bad_yes_no": [{"text": "maybe"}],
@@ -786,6 +827,7 @@ def _reads(parse: Callable[[str, str], object]) -> Reads:
 
 moment = _reads(lambda word, locale: parse_moment(word, BASE["tz"], locale, NOW))
 quorum = _reads(lambda word, _locale: parse_quorum(word))
+remote = _reads(lambda word, _locale: parse_remote_weight(word))
 repeat = _reads(lambda word, _locale: parse_repeat(word))
 yes_no = _reads(lambda word, _locale: parse_yes_no(word))
 choice = _reads(lambda word, _locale: parse_choice(word))
@@ -822,6 +864,7 @@ REPEATS = {
     "ca": ["cada 2 setmanes", "no"],
 }
 YES_NO = {"en": ["yes", "no"], "es": ["sí", "no"], "ca": ["sí", "no"]}
+WEIGHTS = {locale: ["100%", "50%"] for locale in SUPPORTED}
 DONE = {"en": ["done"], "es": ["listo"], "ca": ["fet"]}
 OPENS_CLOSES = {"opens": ASSEMBLY["opens"], "closes": ASSEMBLY["closes"]}
 # Each prompt or refusal of the assembly form and /vote, what reads the answer, and the
@@ -846,6 +889,8 @@ SUGGESTIONS: list[tuple[str, dict[str, Any], Reads, dict[str, list[str]]]] = [
     ),
     ("ask_assembly_secret", {}, yes_no, YES_NO),
     ("ask_assembly_binding", {}, yes_no, YES_NO),
+    ("ask_assembly_remote", {}, remote, WEIGHTS),
+    ("refusal/bad_remote_weight", {"text": "150%"}, remote, WEIGHTS),
     ("assembly_summary", {"summary": SUMMARY}, yes_no, YES_NO),
     ("refusal/bad_yes_no", {"text": "x"}, yes_no, YES_NO),
     (
@@ -1150,6 +1195,7 @@ def test_an_assembly_in_spanish_set_up_and_voted_with_the_words_the_prompts_sugg
     chat.say(
         "ana@group: no",
         "ana@group: no",
+        "ana@group: 100%",
         "ana@group: Comprar un tractor",
         "ana@group: Aprobar los estatutos — consenso",
     )

@@ -86,6 +86,7 @@ def test_a_leaver_stops_deciding_and_the_quorum_follows_the_smaller_count(
         "turnout": 2,
         "delegated": {"yes": 0, "no": 0, "abstain": 0},
         "present": {"yes": 0, "no": 0, "abstain": 0},
+        "weighted": {"yes": "2", "no": "0"},
         "outcome": "pending",
     }
     assert "[group] 3 members may vote. /delegate <member> lets someone vote for you." in (
@@ -264,7 +265,7 @@ def test_the_form_refuses_the_gap_in_words_and_shows_the_folds_offset(
         "What quorum, as a share of members? e.g. 50%, or none"
     )
     commune.say("ana@group: none", "ana@group: no", "ana@group: no", "ana@group: no")
-    commune.say("ana@group: Stay up")
+    commune.say("ana@group: 100%", "ana@group: Stay up")
     summary = commune.say("ana@group: done")
     assert summary[1] == (
         "[group] Votes open Sun 31 Oct 2027 02:30 (UTC+02:00), close Sun 31 Oct 2027 04:30"

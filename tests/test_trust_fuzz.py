@@ -464,7 +464,9 @@ COMMAND_NAME = st.one_of(st.sampled_from(sorted(COMMANDS)), TEXT)
 CODE = st.one_of(st.sampled_from(["ABCDEF", "123456", "0"]), TEXT)
 ASSEMBLY_OPTIONS = st.lists(
     st.one_of(
-        st.sampled_from(["quorum", "50%", "every", "2", "weeks", "secret", "binding", "101%"]),
+        st.sampled_from(
+            ["quorum", "50%", "every", "2", "weeks", "secret", "binding", "101%", "remote", "0%"]
+        ),
         TEXT,
     ),
     max_size=4,

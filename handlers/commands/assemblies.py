@@ -18,7 +18,13 @@ from handlers.new_assembly import create_assembly
 from handlers.parsing import parse_issue_number
 from handlers.registry import BARE, command
 from handlers.turn import Turn
-from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat
+from handlers.when import (
+    parse_closing,
+    parse_moment,
+    parse_quorum,
+    parse_remote_weight,
+    parse_repeat,
+)
 
 NEW_EXAMPLE = '/assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%'
 
@@ -46,7 +52,7 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
     title, opens_text, closes_text, *options = args
     opens_at = parse_moment(opens_text, commune.timezone, turn.locale, turn.now)
     closes_at = parse_closing(closes_text, opens_at, commune.timezone, turn.locale, turn.now)
-    quorum = repeat = None
+    quorum = repeat = weight = None
     secret = binding = False
     words = list(options)
     while words:
@@ -62,9 +68,15 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
             secret = True
         elif word == "binding":
             binding = True
+        elif word == "remote":
+            if not words:
+                raise Refusal("no_remote_weight")
+            weight = parse_remote_weight(words.pop(0))
         else:
             raise Refusal("usage", command="assembly", example=NEW_EXAMPLE)
-    create_assembly(turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [])
+    if binding and weight:
+        raise Refusal("binding_and_remote", weight=weight)
+    create_assembly(turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [], weight)
 
 
 @command(

@@ -22,7 +22,14 @@ from domain.assemblies import (
 from handlers.forms.model import Answer, Answers, Confirm, Context, Form, Repeat, Step
 from handlers.new_assembly import create_assembly
 from handlers.turn import Turn
-from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat, parse_yes_no
+from handlers.when import (
+    parse_closing,
+    parse_moment,
+    parse_quorum,
+    parse_remote_weight,
+    parse_repeat,
+    parse_yes_no,
+)
 
 _THRESHOLD_WORDS = threshold_words()
 
@@ -76,6 +83,21 @@ def _yes_no(turn: Turn, text: str, answers: Answers) -> bool:
     return parse_yes_no(text)
 
 
+def _remote(turn: Turn, text: str, answers: Answers) -> int:
+    return parse_remote_weight(text)
+
+
+def _not_binding(answers: Answers) -> bool:
+    """How much a remote vote weighs is asked only when those present do not decide."""
+    return answers["binding"] is not True
+
+
+def _weight(answers: Answers) -> int:
+    """0 when binding; 100 from a form saved before the question was asked."""
+    remote = answers.get("remote")
+    return 0 if answers["binding"] is True else remote if isinstance(remote, int) else 100
+
+
 def _motion(turn: Turn, text: str, answers: Answers) -> list[Answer]:
     motion, threshold = parse_motion(text)
     return [motion, threshold.value]
@@ -94,7 +116,8 @@ def _summary(answers: Answers) -> Mapping[str, object]:
         "quorum": answers["quorum"],
         "repeat_weeks": answers["repeat"],
         "secret": answers["secret"],
-        "binding_present": answers["binding"],
+        "binding_present": _weight(answers) == 0,
+        "remote_weight": _weight(answers),
         "motions": [{"text": t, "threshold": h} for t, h in _motions(answers)],
     }
 
@@ -111,6 +134,7 @@ def _schedule(turn: Turn, answers: Answers) -> None:
         answers["secret"] is True,
         answers["binding"] is True,
         [(t, Threshold(h)) for t, h in _motions(answers)],
+        _weight(answers),
     )
 
 
@@ -136,6 +160,13 @@ ASSEMBLY = Form(
         Step("repeat", "ask_assembly_repeat", _repeat, quick=("no",)),
         Step("secret", "ask_assembly_secret", _yes_no, quick=("yes", "no")),
         Step("binding", "ask_assembly_binding", _yes_no, quick=("yes", "no")),
+        Step(
+            "remote",
+            "ask_assembly_remote",
+            _remote,
+            quick=("100%", "50%", "0%"),
+            asked=_not_binding,
+        ),
         Step(
             "motions",
             "ask_motion",

@@ -166,6 +166,9 @@ def _take(turn: Turn, state: State, text: str) -> _Progress:
     elif not state.items():
         raise Refusal(question.repeat.empty)
     state.step += 1
+    while state.question is not None and not state.question.asked(state.answers):
+        state.answers[state.question.key] = None
+        state.step += 1
     last = state.step == len(state.form.steps) and state.form.confirm is None
     return _Progress.COMPLETE if last else _Progress.NEXT
 

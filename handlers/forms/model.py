@@ -28,6 +28,10 @@ def _no_context(answers: Answers) -> Mapping[str, object]:
     return {}
 
 
+def _always(answers: Answers) -> bool:
+    return True
+
+
 def _nothing_more(turn: Turn) -> None:
     """The dispatcher has checked the command's rule; nothing else to check first."""
 
@@ -52,6 +56,7 @@ class Step:
     context: Context = _no_context  # what the prompt shows of earlier answers
     quick: tuple[str, ...] = ()  # answers worth a button, where an adapter has them
     repeat: Repeat | None = None
+    asked: Callable[[Answers], bool] = _always  # False: skipped, its answer None
 
 
 @dataclass(frozen=True)
