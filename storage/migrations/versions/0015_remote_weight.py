@@ -13,7 +13,7 @@ The column is added with a server default of 100 (SQLite cannot add a NOT NULL
 column without one); PostgreSQL drops it again at once, as in 0012.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-02 11:00:00
 """
 from alembic import op
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
