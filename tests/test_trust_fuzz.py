@@ -527,6 +527,9 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
     "undelegate": args(),
     "present": st.one_of(args(NUMBER, NAME), args(NAME), args(NUMBER, NAME, NAME)),
     "absent": st.one_of(args(NUMBER, NAME), args(NAME), args(NUMBER, NAME, NAME)),
+    "policy": st.one_of(
+        args(), args(st.sampled_from(["decide", "approval", "support", "quorum"]), TEXT)
+    ),
 }
 SPEAKERS = st.builds(
     Speaker,
@@ -698,6 +701,7 @@ VALID = {
     "undelegate": (Speaker("dee", "group"), []),
     "present": (Speaker("ana", "group"), ["1", "ben", "cai"]),
     "absent": (Speaker("ana", "group"), ["1", "ben"]),
+    "policy": (Speaker("ana", "group"), ["support", "25%"]),
 }
 
 

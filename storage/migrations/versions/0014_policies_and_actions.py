@@ -46,13 +46,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index(op.f('ix_change_record_commune_id'), 'change_record', ['commune_id'], unique=False)
-    with op.batch_alter_table('motion') as batch:
-        batch.add_column(sa.Column('action', sa.Text(), nullable=True))
+    op.add_column('motion', sa.Column('action', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('motion') as batch:
-        batch.drop_column('action')
+    # Not a batch copy: votes reference motion, and SQLite (>= 3.35) drops a column in place.
+    op.execute('ALTER TABLE motion DROP COLUMN action')
     op.drop_index(op.f('ix_change_record_commune_id'), table_name='change_record')
     op.drop_table('change_record')
     op.drop_table('policy')
