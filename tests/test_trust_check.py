@@ -612,4 +612,3 @@ def test_pg_dump_is_found_on_path_or_in_debian_s_directory(monkeypatch: pytest.M
     monkeypatch.setattr(shutil, "which", lambda name: None)
     found = backup_module.find_pg_dump()
     assert found is None or found.startswith("/usr/lib/postgresql/")
-
