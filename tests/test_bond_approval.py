@@ -5,7 +5,13 @@ carry closes the bond as not approved."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +20,13 @@ from harness import TERRA_SETUP, ConsoleChat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from memory_chat import MemoryChat
+from pauses import pause_closing
+from sqlalchemy import text
 
 from domain.actions import ApproveBond
 from domain.bonds import BondIssue, IssueStatus
 from domain.model import ChangeRecord
+from storage.uow import Database
 
 APPROVAL = """
 ana@group: /policy approval assembly
@@ -363,3 +372,76 @@ def test_the_action_of_an_approval_motion_is_stored(terra: Any) -> None:
         assert commune is not None
         motion = uow.assemblies.motion(commune.id, 1)
     assert motion is not None and motion.action == ApproveBond(2)
+
+
+# killed at the close, restarted ------------------------------------------------------
+
+MINGA = Path(sys.executable).parent / "minga"
+KILLED_SCRIPT = "\n".join(
+    [
+        TERRA_SETUP.strip(),
+        APPROVAL.strip(),
+        WINTER,
+        OVEN,
+        OPENS,
+        "ben@group: /vote 1 yes",
+        "cai@group: /vote 1 yes",
+        CLOSES,
+    ]
+)
+
+
+def _console(url: str, script: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(MINGA), "console", "--db", url, "--script", str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _approval_trace(url: str) -> tuple[list[tuple], list[tuple], int]:
+    """Bond #2's row, the approval's change records and its announcements, without ids."""
+    database = Database(url)
+    with database.engine.connect() as connection:
+        issue = connection.execute(
+            text("SELECT status, deadline, closed_at FROM bond_issue WHERE number = 2")
+        ).all()
+        records = connection.execute(
+            text("SELECT kind, subject, before, after FROM change_record WHERE kind = :k"),
+            {"k": "approve_bond"},
+        ).all()
+        announced = connection.execute(
+            text("SELECT count(*) FROM outbox WHERE template = 'bond_new' AND context LIKE :c"),
+            {"c": "%approved_by%"},
+        ).scalar_one()
+    database.dispose()
+    return [tuple(r) for r in issue], [tuple(r) for r in records], int(announced)
+
+
+@pytest.mark.slow
+def test_killed_at_the_close_the_restart_approves_the_bond_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "approval.txt"
+    script.write_text(KILLED_SCRIPT + "\n")
+    marker = tmp_path / "closing"
+    victim = _console(database_url, script, pause_closing(1, marker))
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert victim.poll() is None, victim.communicate()
+        assert time.monotonic() < deadline, "the close never started"
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(30)
+    issue, records, announced = _approval_trace(database_url)
+    assert [row[0] for row in issue] == ["awaiting"] and records == [] and announced == 0
+
+    resume = tmp_path / "resume.txt"
+    resume.write_text(":advance 1s\n:advance 7d\n")
+    assert _console(database_url, resume).wait(120) == 0
+    issue, records, announced = _approval_trace(database_url)
+    assert [row[0] for row in issue] == ["open"]
+    assert [r[3] for r in records] == ["open until 2027-01-12T23:00:00+00:00"]
+    assert announced == 1
