@@ -40,6 +40,7 @@ INVARIANTS: dict[str, str] = {
     "(principal owed at the bond's clearing, less the redemptions)",
     "holding_member": "a holding and a pledge belong to a member of the issue's commune",
     "issue_overpledged": "an open issue is never pledged past its price",
+    "issue_unopened_pledged": "an issue awaiting approval, or not approved, has no pledges",
     "issue_pledged": "an issue's running total is the sum of its pledges",
     "issue_pledgers": "an issue's pledger count is the number of its pledges",
     "pledge_amount": "a pledge is positive",

@@ -1,5 +1,10 @@
 """Bond issues: floated by a cooperative, pledged by members, cleared or expired.
 
+Where the commune's ``approval`` policy is ``assembly``, an issue starts awaiting an
+assembly's approval: no pledges until an ``approve bond`` motion carries, and then it
+is open for as many days as it had left when proposed (``approval_deadline``); a
+motion that does not carry closes it as not approved.
+
 The issue is the aggregate: every pledge rule is checked here against the issue's
 running totals, which storage loads under a lock, so two pledges racing for the
 last euro cannot both pass. The issue carries its totals (pledged, pledgers, the
@@ -12,12 +17,14 @@ which later decides who gets a tied cent of redemption.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from domain import names
 from domain.errors import Refusal
 from domain.limits import check_pledge
+from domain.periods import end_of_day
 
 
 class IssueStatus(StrEnum):
@@ -25,6 +32,8 @@ class IssueStatus(StrEnum):
     CLEARED = "cleared"
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+    AWAITING = "awaiting"  # awaiting an assembly's approval: no pledges yet
+    NOT_APPROVED = "not_approved"  # the approval motion did not carry
 
 
 @dataclass(frozen=True)
@@ -103,10 +112,11 @@ class BondIssue:
         return mine.amount
 
     def withdraw(self, member_id: int, now: datetime, by_admin: bool = False) -> None:
-        """The proposer (or an admin) takes an open issue back; pledges are released."""
+        """The proposer (or an admin) takes an open issue (or one awaiting approval)
+        back; pledges are released."""
         if member_id != self.proposer_id and not by_admin:
             raise Refusal("not_proposer", number=self.number)
-        if self.status is not IssueStatus.OPEN:
+        if self.status not in (IssueStatus.OPEN, IssueStatus.AWAITING):
             raise Refusal(f"issue_{self.status.value}", number=self.number, asset=self.asset)
         self.status = IssueStatus.WITHDRAWN
         self.closed_at = now
@@ -117,6 +127,34 @@ class BondIssue:
             return
         self.status = IssueStatus.EXPIRED
         self.closed_at = now
+
+    def days_to_pledge(self, tz: str) -> int:
+        """The days it had left when proposed: from the day it was proposed to its last
+        day, in the commune's local days (0 when it was due the day it was proposed)."""
+        zone = ZoneInfo(tz)
+        last_day = (self.deadline - timedelta(microseconds=1)).astimezone(zone).date()
+        return max(0, (last_day - self.created_at.astimezone(zone).date()).days)
+
+    def approve(self, when: datetime, tz: str) -> None:
+        """Open an issue awaiting approval for pledges: see ``approval_deadline``."""
+        if self.status is not IssueStatus.AWAITING:
+            raise Refusal(f"issue_{self.status.value}", number=self.number, asset=self.asset)
+        self.deadline = approval_deadline(self.days_to_pledge(tz), when, tz)
+        self.status = IssueStatus.OPEN
+
+    def not_approved(self, when: datetime) -> None:
+        """The approval motion was rejected or had no quorum: the issue closes."""
+        if self.status is not IssueStatus.AWAITING:
+            raise Refusal(f"issue_{self.status.value}", number=self.number, asset=self.asset)
+        self.status = IssueStatus.NOT_APPROVED
+        self.closed_at = when
+
+
+def approval_deadline(days: int, when: datetime, tz: str) -> datetime:
+    """An issue approved at ``when`` takes pledges for the rest of that local day and
+    ``days`` more whole days: it closes at the end of the local day ``days`` after the
+    approval, as a deadline typed in /propose closes at the end of its day."""
+    return end_of_day(when.astimezone(ZoneInfo(tz)).date() + timedelta(days=days), tz)
 
 
 def clean_asset(text: str) -> str:

@@ -10,9 +10,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.actions import ApproveBond
 from domain.assemblies import Assembly, AssemblyStatus, Outcome
 from domain.ports import UnitOfWork
 from handlers.assembly_results import assembly_view, count, motion_view, results_values
+from handlers.bond_approval import attach_awaiting
 from handlers.motion_actions import settle
 from handlers.outbound import to_groups, to_members
 
@@ -84,7 +86,10 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
             )
         )
         for motion in uow.assemblies.motions(assembly.id):
+            if isinstance(motion.action, ApproveBond):
+                continue  # decided now: a bond is approved once
             uow.assemblies.add_motion(following, motion.text, motion.threshold)
+        attach_awaiting(uow, following)
         messages += to_groups(
             uow, commune, "assembly_created", assembly=assembly_view(uow, following)
         )

@@ -12,6 +12,7 @@ from datetime import datetime
 from domain import names
 from domain.assemblies import Assembly, Threshold, validate_remote_weight, validate_schedule
 from handlers.assembly_results import assembly_view
+from handlers.bond_approval import attach_awaiting
 from handlers.turn import Turn
 
 
@@ -53,5 +54,6 @@ def create_assembly(
     )
     for text, threshold in motions:
         turn.uow.assemblies.add_motion(assembly, text, threshold)
+    attach_awaiting(turn.uow, assembly)
     turn.announce("assembly_created", assembly=assembly_view(turn.uow, assembly))
     return assembly

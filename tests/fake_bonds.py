@@ -62,6 +62,7 @@ class FakeBonds:
         self.t.issues[issue.id] = replace(
             stored,
             status=issue.status,
+            deadline=issue.deadline,
             closed_at=issue.closed_at,
             pledged=issue.pledged,
             pledgers=issue.pledgers,
@@ -135,7 +136,11 @@ class FakeBonds:
         )
 
     def principal_outstanding(self, commune_id: int) -> int:
-        open_prices = sum(i.price for i in self.issues(commune_id, IssueStatus.OPEN))
+        open_prices = sum(
+            i.price
+            for i in self._of(commune_id)
+            if i.status in (IssueStatus.OPEN, IssueStatus.AWAITING)
+        )
         return open_prices + self.owed(commune_id)[0]
 
     def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]:

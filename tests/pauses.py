@@ -8,12 +8,15 @@ fills the seams of bot/hooks.py from two test settings:
   sleeps, so a test can kill it mid-clearing and check that a restart clears once,
   exactly as an uninterrupted run would (test_runner.py, test_reliability.py,
   test_multiprocess.py, test_trust_console.py).
+- ``MINGA_TEST_PAUSE_CLOSING=<assembly number>:<file>``: just before committing
+  that assembly's close (its results and the actions its motions carry), the
+  process writes <file> and sleeps (test_bond_approval.py).
 - ``MINGA_TEST_PAUSE_UPDATES=<file>``: right after the Telegram adapter commits
   its first updates to the inbox (before any is handled), the process writes
   <file> and sleeps, so a test can check that a restart handles each update
   exactly once (test_telegram_reliability.py).
 
-``pause_clearing`` and ``pause_updates`` give a test the environment for each.
+``pause_clearing``, ``pause_closing`` and ``pause_updates`` give a test the environment for each.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from domain.due import DueWork, PeriodClearing
+from domain.due import AssemblyClosing, DueWork, PeriodClearing
 from domain.periods import Period
 
 if TYPE_CHECKING:
@@ -40,6 +43,10 @@ def plugins(*names: str) -> dict[str, str]:
 
 def pause_clearing(period: str, marker: Path) -> dict[str, str]:
     return {**plugins("pauses:register"), "MINGA_TEST_PAUSE_CLEARING": f"{period}:{marker}"}
+
+
+def pause_closing(assembly: int, marker: Path) -> dict[str, str]:
+    return {**plugins("pauses:register"), "MINGA_TEST_PAUSE_CLOSING": f"{assembly}:{marker}"}
 
 
 def pause_updates(marker: Path) -> dict[str, str]:
@@ -62,6 +69,15 @@ def register(found: Plugins) -> None:
                 _hang(Path(marker), str(item.period))
 
         found.before_commit(before_commit)
+    closing = found.settings.get("test_pause_closing")
+    if closing:
+        number_text, _, closing_marker = closing.partition(":")
+
+        def before_closing(item: DueWork) -> None:
+            if isinstance(item, AssemblyClosing) and item.number == int(number_text):
+                _hang(Path(closing_marker), f"assembly {item.number}")
+
+        found.before_commit(before_closing)
     updates = found.settings.get("test_pause_updates")
     if updates:
         found.after_receive(lambda: _hang(Path(updates), "received"))

@@ -72,6 +72,21 @@ CLEARED_ISSUE = {  # /bond adds these once the issue cleared
     "arrears": 333,
     "lease_from": "2027-01",
 }
+APPROVAL_AT = {  # the assembly that votes on a bond awaiting approval
+    "number": 1,
+    "title": "Spring assembly",
+    "opens": "2027-02-01T17:00:00+00:00",
+    "closes": "2027-02-01T19:00:00+00:00",
+}
+AWAITING_ISSUE = {  # as handlers.bond_approval.awaiting_view makes it
+    **OPEN_ISSUE,
+    "pledged": 0,
+    "remaining": 100000,
+    "pledgers": 0,
+    "status": "awaiting",
+    "assembly": APPROVAL_AT,
+}
+UNSCHEDULED_ISSUE = {**AWAITING_ISSUE, "assembly": None, "days_left": 1}
 OVEN = {**OPEN_ISSUE, "number": 2, "asset": "Bread oven", "cooperative": "Pan", "pledgers": 1}
 
 CLEARING = {
@@ -312,7 +327,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": CLEARED_ISSUE},
         {"issue": {**OPEN_ISSUE, "status": "expired"}},
         {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
+        {"issue": AWAITING_ISSUE},
+        {"issue": UNSCHEDULED_ISSUE},
+        {"issue": {**OPEN_ISSUE, "status": "not_approved"}},
     ],
+    "bond_awaiting": [
+        {"issue": AWAITING_ISSUE, "proposer": "cai"},
+        {"issue": UNSCHEDULED_ISSUE, "proposer": "cai"},
+    ],
+    "bond_needs_assembly": [{"issue": UNSCHEDULED_ISSUE}],
+    "bond_not_approved": [{"issue": {**OPEN_ISSUE, "status": "not_approved"}}],
     "bond_cleared": [{"issue": FILLED_ISSUE, "holders": 3, "lease_from": "2027-01"}],
     "bond_expired": [{"issue": {**OPEN_ISSUE, "status": "expired"}}],
     "bond_live": [  # the Telegram group's bond message, edited as pledges arrive
@@ -321,9 +345,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": {**OPEN_ISSUE, "status": "expired"}},
         {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
     ],
-    "bond_new": [{"issue": {**OPEN_ISSUE, "pledged": 0, "pledgers": 0}, "proposer": "ben"}],
+    "bond_new": [
+        {"issue": {**OPEN_ISSUE, "pledged": 0, "pledgers": 0}, "proposer": "ben"},
+        {"issue": {**OPEN_ISSUE, "pledged": 0, "pledgers": 0}, "approved_by": "Spring assembly"},
+    ],
     "bond_withdrawn": [{"issue": {**OPEN_ISSUE, "status": "withdrawn"}}],
-    "bonds": [{"issues": [OPEN_ISSUE, {**OVEN, "days_left": 1}]}, {"issues": []}],
+    "bonds": [
+        {"issues": [OPEN_ISSUE, {**OVEN, "days_left": 1}], "awaiting": []},
+        {"issues": [], "awaiting": []},
+        {"issues": [OPEN_ISSUE], "awaiting": [AWAITING_ISSUE, UNSCHEDULED_ISSUE]},
+    ],
     "button_done": [{}],
     "button_expired": [{}],
     "button_label": [
@@ -553,6 +584,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/issue_expired": [{"number": 1, "asset": "Tractor"}],
     "refusal/issue_past_deadline": [{"number": 1, "asset": "Tractor"}],
     "refusal/issue_withdrawn": [{"number": 1, "asset": "Tractor"}],
+    "refusal/issue_awaiting": [
+        {"number": 1, "asset": "Tractor", "assembly": APPROVAL_AT},
+        {"number": 1, "asset": "Tractor", "assembly": None},
+    ],
+    "refusal/issue_not_approved": [{"number": 1, "asset": "Tractor"}],
     "refusal/last_admin": [{}],
     "refusal/last_admin_leave": [{}],
     "refusal/link_bad_code": [{"text": "NOPE1234"}],

@@ -456,6 +456,16 @@ def test_an_outbox_message_delivered_before_it_was_written(books) -> None:  # ty
     reported(found, "outbox_delivery", outbox=outbox)
 
 
+def test_an_issue_awaiting_approval_with_pledges(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    at = ids(database)
+    for status in ("awaiting", "not_approved"):
+        found = broken(
+            database, f"UPDATE bond_issue SET status = '{status}' WHERE id = {at['seeder']}"
+        )
+        reported(found, "issue_unopened_pledged", issue=at["seeder"], expected=0, found=15000)
+
+
 def test_every_invariant_has_a_test_that_breaks_it() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     untested = [code for code in INVARIANTS if f'"{code}"' not in source.split("# one test per")[1]]

@@ -7,10 +7,13 @@ from domain.errors import Refusal
 from domain.journal import bond_cleared
 from domain.limits import check_principal
 from domain.periods import Period, end_of_day
+from domain.policies import needs_approval
 from handlers.access import Rule, Who
+from handlers.bond_approval import awaiting_refusal, awaiting_view, request_approval
 from handlers.bond_views import issue_view, load_issue
 from handlers.money import parse_amount
 from handlers.parsing import parse_day, parse_issue_number
+from handlers.policy_changes import policies_of
 from handlers.registry import command
 from handlers.turn import Turn
 
@@ -44,6 +47,11 @@ def propose(turn: Turn, args: list[str]) -> None:
         deadline=deadline,
         created_at=turn.now,
     )
+    if needs_approval(policies_of(turn.uow, commune.id)):
+        issue.status = IssueStatus.AWAITING
+        turn.uow.bonds.add(issue)
+        request_approval(turn, issue)
+        return
     turn.uow.bonds.add(issue)
     turn.announce("bond_new", issue=issue_view(turn.uow, issue, turn.now), proposer=member.name)
 
@@ -60,6 +68,8 @@ def pledge(turn: Turn, args: list[str]) -> None:
     if found is None:
         raise Refusal("unknown_issue", number=number)
     issue, mine = found
+    if issue.status is IssueStatus.AWAITING:
+        raise awaiting_refusal(turn.uow, issue)
     pledge_now, cleared = issue.pledge(mine, member.id, amount, turn.now)
     turn.uow.bonds.save_pledge(issue, pledge_now)
     turn.post(
@@ -103,6 +113,8 @@ def unpledge(turn: Turn, args: list[str]) -> None:
     if found is None:
         raise Refusal("unknown_issue", number=number)
     issue, mine = found
+    if issue.status is IssueStatus.AWAITING:
+        raise awaiting_refusal(turn.uow, issue)
     released = issue.unpledge(mine, turn.now)
     turn.uow.bonds.remove_pledge(issue, member.id)
     turn.post(
@@ -133,7 +145,12 @@ def withdraw(turn: Turn, args: list[str]) -> None:
 def bonds(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     open_issues = turn.uow.bonds.issues(commune.id, IssueStatus.OPEN)
-    turn.reply("bonds", issues=[issue_view(turn.uow, i, turn.now) for i in open_issues])
+    awaiting = turn.uow.bonds.issues(commune.id, IssueStatus.AWAITING)
+    turn.reply(
+        "bonds",
+        issues=[issue_view(turn.uow, i, turn.now) for i in open_issues],
+        awaiting=[awaiting_view(turn.uow, i, commune.timezone) for i in awaiting],
+    )
 
 
 @command("bond", Rule(Who.PUBLIC))
@@ -143,6 +160,8 @@ def bond(turn: Turn, args: list[str]) -> None:
         raise Refusal("usage", command="bond", example="/bond 1")
     issue = load_issue(turn, args[0])
     view = issue_view(turn.uow, issue, turn.now)
+    if issue.status is IssueStatus.AWAITING:
+        view = awaiting_view(turn.uow, issue, commune.timezone)
     if issue.status is IssueStatus.CLEARED:
         assert issue.closed_at is not None
         first = Period.containing(issue.closed_at, commune.timezone).next()

@@ -51,6 +51,7 @@ _SAVE_ISSUE = (
     .where(_ISSUE.c.id == bindparam("issue_id"))
     .values(
         status=bindparam("status"),
+        deadline=bindparam("deadline"),
         closed_at=bindparam("closed_at"),
         pledged=bindparam("pledged"),
         pledgers=bindparam("pledgers"),
@@ -172,12 +173,14 @@ class BondRepository:
         return _issue(row), pledge
 
     def save(self, issue: BondIssue) -> None:
-        """Write back the issue's status and its running totals."""
+        """Write back the issue's status, deadline (set anew by its approval) and its
+        running totals."""
         connection_of(self.session).execute(
             _SAVE_ISSUE,
             {
                 "issue_id": issue.id,
                 "status": issue.status.value,
+                "deadline": issue.deadline,
                 "closed_at": issue.closed_at,
                 "pledged": issue.pledged,
                 "pledgers": issue.pledgers,
@@ -299,12 +302,12 @@ class BondRepository:
         )
 
     def principal_outstanding(self, commune_id: int) -> int:
-        """What the commune's bonds stand for: open issues' prices and what holdings
-        are still owed (domain.limits bounds it)."""
+        """What the commune's bonds stand for: open issues' prices (and those awaiting
+        approval) and what holdings are still owed (domain.limits bounds it)."""
         open_prices = self.session.execute(
             select(func.coalesce(func.sum(BondIssueRow.price), 0)).where(
                 BondIssueRow.commune_id == commune_id,
-                BondIssueRow.status == IssueStatus.OPEN.value,
+                BondIssueRow.status.in_((IssueStatus.OPEN.value, IssueStatus.AWAITING.value)),
             )
         ).scalar_one()
         return int(open_prices) + self.owed(commune_id)[0]

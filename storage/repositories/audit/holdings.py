@@ -11,6 +11,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal,
     or_,
     select,
     union_all,
@@ -21,6 +22,7 @@ from storage.repositories.audit.shape import (
     CLEARED,
     HOLDING,
     OPEN,
+    UNOPENED,
     Scope,
     expected_sum,
     found_sum,
@@ -134,6 +136,13 @@ class HoldingChecks(Scope):
                 expected=i.price,
                 found=i.pledged,
                 where=and_(self.of(i.commune_id), i.status == OPEN, i.pledged > i.price),
+            ),
+            shape(
+                "issue_unopened_pledged",
+                **ids,
+                expected=literal(0),
+                found=i.pledged,
+                where=and_(self.of(i.commune_id), i.status.in_(UNOPENED), i.pledged != 0),
             ),
             shape("issue_pledged", **ids, expected=i.pledged, found=amount)
             .outerjoin(pledges, pledges.c.issue_id == i.id)

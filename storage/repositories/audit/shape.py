@@ -28,6 +28,7 @@ from domain.journal import AccountKind
 COLUMNS = ("code", *ID_FIELDS, "expected", "found")
 CLEARED = IssueStatus.CLEARED.value
 OPEN = IssueStatus.OPEN.value
+UNOPENED = (IssueStatus.AWAITING.value, IssueStatus.NOT_APPROVED.value)  # never pledged
 HOLDING = AccountKind.HOLDING.value
 DIVIDEND = AccountKind.DIVIDEND.value
 CASH = AccountKind.CASH.value
