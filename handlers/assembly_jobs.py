@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.assemblies import Assembly, AssemblyStatus, Outcome
 from domain.ports import UnitOfWork
+from handlers import carried_actions  # noqa: F401  (registers rent, lease, role, policy)
 from handlers.assembly_results import assembly_view, count, motion_view, results_values
 from handlers.motion_actions import settle
 from handlers.outbound import to_groups, to_members
@@ -44,8 +45,8 @@ def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now:
     still_to_count: dict[int, dict[str, Any]] = {}
     for member_id in uow.assemblies.voters(assembly.id):
         missing = [
-            {"number": motion.number, "text": motion.text}
-            for motion, result in results
+            shown
+            for shown, (_, result) in zip(view["motions"], results, strict=True)
             if member_id not in result.counted_members
         ]
         if missing:
@@ -84,7 +85,8 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
             )
         )
         for motion in uow.assemblies.motions(assembly.id):
-            uow.assemblies.add_motion(following, motion.text, motion.threshold)
+            if motion.action is None:  # an action is decided once, not every time
+                uow.assemblies.add_motion(following, motion.text, motion.threshold)
         messages += to_groups(
             uow, commune, "assembly_created", assembly=assembly_view(uow, following)
         )
