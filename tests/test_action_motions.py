@@ -272,6 +272,9 @@ def test_a_text_motion_is_written_as_before(leased: ConsoleChat) -> None:
     ]
 
 
+REPORT = ("--assembly", "1", "--json")
+
+
 @ONLY_STORED
 def test_the_report_names_each_action_and_whether_it_was_carried_out(
     leased: ConsoleChat,
@@ -290,8 +293,7 @@ def test_the_report_names_each_action_and_whether_it_was_carried_out(
     leased.say(CLOSES)
     report = json.loads(
         subprocess.run(
-            [str(MINGA), "assembly-report", "--db", leased.url, "--commune", "Terra"]
-            + ["--assembly", "1", "--json"],
+            [str(MINGA), "assembly-report", "--db", leased.url, "--commune", "Terra", *REPORT],
             capture_output=True,
             text=True,
             check=True,

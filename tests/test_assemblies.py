@@ -310,6 +310,7 @@ def test_assembly_report_prints_the_documented_json(spring: ConsoleChat) -> None
     assert report["motions"][0] == {
         "motion": 1,
         "text": "Buy a tractor",
+        "action": None,
         "threshold": "majority",
         "yes": 2,
         "no": 2,
@@ -318,5 +319,6 @@ def test_assembly_report_prints_the_documented_json(spring: ConsoleChat) -> None
         "delegated": {"yes": 0, "no": 1, "abstain": 0},
         "present": {"yes": 1, "no": 0, "abstain": 0},
         "outcome": "rejected",
+        "executed": False,
     }
     assert report["motions"][1]["outcome"] == "no quorum"
