@@ -8,6 +8,10 @@ fills the seams of bot/hooks.py from two test settings:
   sleeps, so a test can kill it mid-clearing and check that a restart clears once,
   exactly as an uninterrupted run would (test_runner.py, test_reliability.py,
   test_multiprocess.py, test_trust_console.py).
+- ``MINGA_TEST_PAUSE_CLOSING=<assembly number>:<file>``: just before committing an
+  assembly's close (its results and the actions its motions carried), the process
+  writes <file> and sleeps, so a test can check that a restart carries each action
+  out exactly once (test_action_motion_reliability.py).
 - ``MINGA_TEST_PAUSE_UPDATES=<file>``: right after the Telegram adapter commits
   its first updates to the inbox (before any is handled), the process writes
   <file> and sleeps, so a test can check that a restart handles each update
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from domain.due import DueWork, PeriodClearing
+from domain.due import AssemblyClosing, DueWork, PeriodClearing
 from domain.periods import Period
 
 if TYPE_CHECKING:
@@ -40,6 +44,10 @@ def plugins(*names: str) -> dict[str, str]:
 
 def pause_clearing(period: str, marker: Path) -> dict[str, str]:
     return {**plugins("pauses:register"), "MINGA_TEST_PAUSE_CLEARING": f"{period}:{marker}"}
+
+
+def pause_closing(number: int, marker: Path) -> dict[str, str]:
+    return {**plugins("pauses:register"), "MINGA_TEST_PAUSE_CLOSING": f"{number}:{marker}"}
 
 
 def pause_updates(marker: Path) -> dict[str, str]:
@@ -62,6 +70,15 @@ def register(found: Plugins) -> None:
                 _hang(Path(marker), str(item.period))
 
         found.before_commit(before_commit)
+    closing = found.settings.get("test_pause_closing")
+    if closing:
+        number_text, _, closing_marker = closing.partition(":")
+
+        def before_close(item: DueWork) -> None:
+            if isinstance(item, AssemblyClosing) and item.number == int(number_text):
+                _hang(Path(closing_marker), f"assembly #{item.number}")
+
+        found.before_commit(before_close)
     updates = found.settings.get("test_pause_updates")
     if updates:
         found.after_receive(lambda: _hang(Path(updates), "received"))
