@@ -100,7 +100,9 @@ def test_an_action_is_carried_out_exactly_once_and_only_when_carried(
     chat.script(LEASED)
     chat.say(*MOTIONS, OPENS)
     for n, ballot in enumerate(ballots, start=1):
-        chat.say(*(f"{who}@group: /vote {n} {c}" for who, c in zip(VOTERS, ballot) if c))
+        chat.say(
+            *(f"{who}@group: /vote {n} {c}" for who, c in zip(VOTERS, ballot, strict=True) if c)
+        )
     results = chat.say(CLOSES)
     outcome = {
         int(line.split(".")[0].removeprefix("[group] ")): "CARRIED" in line
@@ -111,8 +113,8 @@ def test_an_action_is_carried_out_exactly_once_and_only_when_carried(
         motions = {m.id: m.number for m in uow.assemblies.motions(1)}
     done = [motions[r.motion_id] for r in records(chat) if r.motion_id is not None]
     assert sorted(done) == sorted(set(done))  # at most once each
-    # Carried: done, except an end of lease after a carried rent change is still
-    # possible (nothing ended it before), so every carried action here is carried out.
+    # Each of these actions is possible at the close (the rent changes before the lease
+    # ends), so exactly the carried motions are carried out.
     assert sorted(done) == [n for n, passed in sorted(outcome.items()) if passed]
     chat.say(":now 2026-12-10T19:30:00Z")  # the close is not run twice
     assert len(records(chat)) == len(done)
