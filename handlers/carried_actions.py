@@ -66,6 +66,10 @@ def _end_lease(
     if refused is not None or issue is None:
         return refused or Done(False, "not_leased", {"number": action.bond})
     last = closing_period(uow, uow.assemblies.by_id(motion.assembly_id))
+    if uow.bonds.rent_total(issue.id, str(last.next())) > 0:
+        # Rent already booked into the next period (a lease's first, waiting for it):
+        # the lease ends after that period, so no receipt falls after the end.
+        last = last.next()
     uow.bonds.add_lease_term(commune.id, issue.id, LeaseTerm(str(last.next()), None), motion.id)
     _record(uow, commune, motion, when, "end_lease", f"#{issue.number}", "running", str(last))
     return Done(

@@ -19,6 +19,7 @@ from test_assemblies import MINGA
 
 from domain.model import ChangeRecord
 from domain.ports import UnitOfWork
+from handlers.check import find_discrepancies
 
 # Bond #1 (the Tractor, for Tierra) clears on 1 December 2026 and is leased from
 # January; the December assembly votes on the 10th, 18:00-20:00 in Madrid.
@@ -125,6 +126,20 @@ def test_an_end_lease_motion_ends_the_lease_with_the_closing_period(leased: Cons
     assert leased.snapshot() == before
     (record,) = records(leased)
     assert (record.kind, record.after) == ("end_lease", "2026-12")
+
+
+@ONLY_STORED
+def test_a_lease_ended_after_rent_was_booked_for_its_first_month_keeps_that_month(
+    leased: ConsoleChat,
+) -> None:
+    leased.say("ana@group: /role ana treasurer", "ana@group: /rent 1 300")  # into January
+    leased.say("ana@group: /motion 1 end lease 1")
+    assert carried(leased, 1)[2] == (
+        "[group] → carried out: the Tractor's lease ends with January 2027; no rent is due after it"
+    )
+    leased.say(":now 2027-02-02T09:00:00Z")  # January cleared with its rent
+    with unit_of_work(leased) as uow:
+        assert find_discrepancies(uow) == []
 
 
 def test_a_role_motion_gives_the_role(leased: ConsoleChat) -> None:
@@ -291,6 +306,8 @@ def test_the_report_names_each_action_and_whether_it_was_carried_out(
         leased.say(*(line.format(n=n) for line in ALL_YES))
     leased.say("ana@group: /vote 3 no")
     leased.say(CLOSES)
+    with unit_of_work(leased) as uow:
+        assert find_discrepancies(uow) == []  # minga check: the books still hold
     report = json.loads(
         subprocess.run(
             [str(MINGA), "assembly-report", "--db", leased.url, "--commune", "Terra", *REPORT],
