@@ -84,6 +84,10 @@ def test_a_rent_motion_changes_what_the_lease_pays_from_the_next_period(
         "[group] → carried out: from January 2027 the Tractor's lease pays €350.00 a month",
     ]
     assert leased.say("ben@group: /assembly 1")[1:3] == results[1:3]
+    assert leased.say("ben@group: /bond 1")[1:2] + leased.say("ben@group: /bond 1")[-1:] == [
+        "[group] Price €1,000.00 · rent €300.00/month",
+        "[group] From January 2027 the rent is €350.00/month.",
+    ]
     (record,) = records(leased)
     assert (record.kind, record.subject, record.before, record.after) == (
         "rent",

@@ -337,6 +337,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": OPEN_ISSUE},
         {"issue": CLEARED_ISSUE},
         {"issue": {**CLEARED_ISSUE, "lease_last": "2027-02"}},
+        {"issue": {**CLEARED_ISSUE, "rent_changes": [{"month": "2027-03", "rent": 35000}]}},
         {"issue": {**OPEN_ISSUE, "status": "expired"}},
         {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
     ],

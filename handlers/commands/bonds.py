@@ -169,5 +169,10 @@ def bond(turn: Turn, args: list[str]) -> None:
             lease_from=str(first),
             rent=rent_in(issue.rent, terms, str(current)) or issue.rent,
             lease_last=str(Period.parse(ended).previous()) if ended else None,
+            rent_changes=[
+                {"month": term.from_period, "rent": term.rent}
+                for term in terms
+                if term.rent is not None and term.from_period > str(current)
+            ],
         )
     turn.reply("bond", issue=view)
