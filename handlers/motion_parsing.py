@@ -22,8 +22,8 @@ from handlers.bond_views import load_issue
 from handlers.money import parse_amount
 from handlers.turn import Turn
 
-#: first word -> (how many words follow it, the parser of those words)
 Parser = Callable[[Turn, list[str]], Action]
+#: first word -> (how many words follow it, the parser of those words, a usage example)
 PARSERS: dict[str, tuple[int, Parser, str]] = {}
 
 
