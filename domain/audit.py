@@ -35,6 +35,8 @@ INVARIANTS: dict[str, str] = {
     "receipt_entry": "each rent receipt has its journal entry: cash in, the lease's rent out",
     "receipt_lease": "a rent receipt is positive, for a leased issue of its commune, "
     "received after the lease began",
+    "lease_term": "a lease's rent change or end is for a leased issue of its commune, and "
+    "no rent is booked into a period after its lease ended",
     "holding_overredeemed": "a holding's principal is positive and it is never repaid past it",
     "holding_postings": "a holding's journal balance is what is still owed on it "
     "(principal owed at the bond's clearing, less the redemptions)",

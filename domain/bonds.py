@@ -16,6 +16,7 @@ which later decides who gets a tied cent of redemption.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -176,3 +177,27 @@ def validate_new_issue(
     if price <= 0 or rent <= 0:
         raise Refusal("amount_not_positive")
     check_deadline(deadline, now)
+
+
+@dataclass(frozen=True)
+class LeaseTerm:
+    """From ``from_period`` ("YYYY-MM") on, the lease pays ``rent`` a period; None: the
+    lease has ended, and nothing is due from then on. Decided by a carried motion."""
+
+    from_period: str
+    rent: int | None
+
+
+def rent_in(rent: int, terms: Sequence[LeaseTerm], period: str) -> int | None:
+    """What a lease owes for ``period``: the latest term (oldest first) from then or
+    before, else the bond's ``rent``; None once the lease has ended."""
+    owed: int | None = rent
+    for term in terms:
+        if term.from_period <= period:
+            owed = term.rent
+    return owed
+
+
+def ended_from(terms: Sequence[LeaseTerm]) -> str | None:
+    """The first period after the lease ended, or None while it runs."""
+    return next((term.from_period for term in terms if term.rent is None), None)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from domain.actions import Action
 from domain.assemblies import Assembly, Choice, Motion, Threshold
-from domain.bonds import BondIssue, IssueStatus, Pledge
+from domain.bonds import BondIssue, IssueStatus, LeaseTerm, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
 from domain.clearing_reads import (
     CooperativeRent,
@@ -210,7 +210,16 @@ class Bonds(Protocol):
         """Open issues' prices plus what holdings are still owed: what limits checks."""
         ...
 
-    def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]: ...
+    def rents_due(self, commune_id: int, period: str, period_start: datetime) -> dict[int, int]:
+        """{issue id: rent} of the leases running through the whole period, at the rent
+        their latest lease term sets for it (an ended lease owes nothing)."""
+        ...
+
+    def lease_terms(self, issue_id: int) -> list[LeaseTerm]: ...
+
+    def add_lease_term(
+        self, commune_id: int, issue_id: int, term: LeaseTerm, motion_id: int | None
+    ) -> None: ...
 
     def labels(self, commune_id: int) -> dict[int, tuple[int, str]]: ...
 

@@ -10,9 +10,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.actions import ApproveBond
 from domain.assemblies import Assembly, AssemblyStatus, Outcome
 from domain.ports import UnitOfWork
+from handlers import carried_actions  # noqa: F401  (registers rent, lease, role, policy)
 from handlers.assembly_results import assembly_view, count, motion_view, results_values
 from handlers.bond_approval import attach_awaiting
 from handlers.motion_actions import settle
@@ -46,8 +46,8 @@ def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now:
     still_to_count: dict[int, dict[str, Any]] = {}
     for member_id in uow.assemblies.voters(assembly.id):
         missing = [
-            {"number": motion.number, "text": motion.text}
-            for motion, result in results
+            shown
+            for shown, (_, result) in zip(view["motions"], results, strict=True)
             if member_id not in result.counted_members
         ]
         if missing:
@@ -86,9 +86,8 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
             )
         )
         for motion in uow.assemblies.motions(assembly.id):
-            if isinstance(motion.action, ApproveBond):
-                continue  # decided now: a bond is approved once
-            uow.assemblies.add_motion(following, motion.text, motion.threshold)
+            if motion.action is None:  # an action is decided once, not every time
+                uow.assemblies.add_motion(following, motion.text, motion.threshold)
         attach_awaiting(uow, following)
         messages += to_groups(
             uow, commune, "assembly_created", assembly=assembly_view(uow, following)

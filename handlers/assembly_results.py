@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from domain.actions import from_stored, stored
 from domain.assemblies import (
     Assembly,
     Motion,
@@ -19,6 +20,8 @@ from domain.assemblies import (
     weigh,
 )
 from domain.ports import UnitOfWork
+from handlers.action_views import action_view, reported
+from handlers.rendering import render
 
 
 def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Motion, MotionResult]]:
@@ -48,6 +51,7 @@ def motion_view(motion: Motion, result: MotionResult) -> dict[str, Any]:
     return {
         "motion": motion.number,
         "text": motion.text,
+        "action": stored(motion.action) if motion.action else None,
         "threshold": motion.threshold.value,
         "yes": result.total.yes,
         "no": result.total.no,
@@ -112,7 +116,12 @@ def assembly_view(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
         "status": assembly.status.value,
         "eligible": assembly.eligible,
         "motions": [
-            {"number": m.number, "text": m.text, "threshold": m.threshold.value}
+            {
+                "number": m.number,
+                "text": m.text,
+                "threshold": m.threshold.value,
+                "action": action_view(uow, assembly, m.action),
+            }
             for m in uow.assemblies.motions(assembly.id)
         ],
     }
@@ -120,6 +129,7 @@ def assembly_view(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
 
 def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
     """``minga assembly-report --json``."""
+    commune = uow.communes.get(assembly.commune_id)
     eligible = assembly.eligible
     if eligible is None:
         eligible = len(uow.assemblies.voters(assembly.id))
@@ -131,15 +141,35 @@ def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
         "remote_weight": f"{assembly.remote_weight}%",
         "eligible": eligible,
         "motions": [
-            view if assembly.status.value == "closed" else {**view, "outcome": "pending"}
+            _reported(uow, assembly, view, commune.currency)
             for view in stored_or_counted(uow, assembly)
         ],
     }
 
 
+def _reported(
+    uow: UnitOfWork, assembly: Assembly, view: dict[str, Any], currency: str
+) -> dict[str, Any]:
+    """A motion in the report: its action in the report's form, and whether it was
+    carried out; an action motion's text is written from its action, in English."""
+    action = view.get("action")
+    shown = {**view, "action": reported(action, currency), "executed": view.get("executed", False)}
+    if action is not None:
+        motion = {"text": view["text"], "action": action_view(uow, assembly, from_stored(action))}
+        shown["text"] = render("motion_text", "en", {"m": motion, "currency": currency})
+    if assembly.status.value != "closed":
+        shown["outcome"] = "pending"
+    return shown
+
+
 def results_values(uow: UnitOfWork, assembly: Assembly, published: bool) -> dict[str, Any]:
     """What the results message shows, the same when posted and when asked for later."""
-    views = stored_or_counted(uow, assembly)
+    views = [
+        {**view, "action": action_view(uow, assembly, from_stored(view["action"]))}
+        if view.get("action")
+        else {**view, "action": None}
+        for view in stored_or_counted(uow, assembly)
+    ]
     return {
         "assembly": assembly_view(uow, assembly),
         "results": views,

@@ -8,8 +8,9 @@ a carried motion opens the bond for pledges for as many days as it had left when
 proposed (domain.bonds.approval_deadline); one that did not carry closes it as not
 approved and tells the proposer. Both leave a change record naming the motion.
 
-The motion's stored text is a readable English fallback, "Approve bond #3 (Oven
-for Pan)"; the action itself (``ApproveBond``) is what counts.
+The motion stores no text of its own: like every action motion, it reads "Approve
+bond #3 (Oven for Pan)" in each reader's language, written from the action
+(templates/_action.j2).
 """
 
 from __future__ import annotations
@@ -54,9 +55,7 @@ def next_scheduled(uow: UnitOfWork, commune_id: int, now: datetime) -> Assembly 
 
 
 def _add_approval(uow: UnitOfWork, assembly: Assembly, issue: BondIssue) -> Motion:
-    cooperative = uow.communes.cooperative(issue.cooperative_id).name
-    text = f"Approve bond #{issue.number} ({issue.asset} for {cooperative})"
-    return uow.assemblies.add_motion(assembly, text, Threshold.MAJORITY, ApproveBond(issue.number))
+    return uow.assemblies.add_motion(assembly, "", Threshold.MAJORITY, ApproveBond(issue.number))
 
 
 def request_approval(turn: Turn, issue: BondIssue) -> None:

@@ -116,7 +116,7 @@ def _summary(uow: UnitOfWork, commune: Commune, period: Period, outcome: Clearin
     received = {lease.issue_id: lease.rent_received for lease in outcome.leases}
     arrears = sum(
         max(0, rent - received.get(issue_id, 0))
-        for issue_id, rent in uow.bonds.rents_due(commune.id, start).items()
+        for issue_id, rent in uow.bonds.rents_due(commune.id, str(period), start).items()
     )
     repaid_now = [lease for lease in outcome.leases if lease.outstanding_before > 0]
     repaid_now = [lease for lease in repaid_now if lease.outstanding_after == 0]

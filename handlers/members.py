@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain import names
 from domain.errors import Refusal
-from domain.model import Member
+from domain.model import Member, Role
 from domain.ports import UnitOfWork
 from handlers.turn import Turn
 
@@ -71,3 +71,27 @@ def leave_assemblies(turn: Turn, member: Member) -> None:
     delegators = turn.uow.assemblies.end_delegations(member.commune_id, member.id)
     turn.uow.assemblies.withdraw_voter(member.commune_id, member.id, turn.now)
     turn.tell_members("delegation_ended", {m: {"name": member.name} for m in delegators})
+
+
+def set_role(uow: UnitOfWork, commune_id: int, target: Member, wanted: Role) -> None:
+    """/role and a carried role motion: admin and treasurer add a role, member takes
+    both away (never from the last admin)."""
+    if wanted is Role.MEMBER:
+        if target.is_admin and uow.communes.count_admins(commune_id) == 1:
+            raise Refusal("last_admin")
+        target.is_admin = target.is_treasurer = False
+    elif wanted is Role.ADMIN:
+        target.is_admin = True
+    else:
+        target.is_treasurer = True
+    uow.communes.save_member(target)
+
+
+def roles_of(member: Member) -> str:
+    """A member's roles as the change record writes them."""
+    held = [
+        r.value
+        for r, has in ((Role.ADMIN, member.is_admin), (Role.TREASURER, member.is_treasurer))
+        if has
+    ]
+    return ", ".join(held) or Role.MEMBER.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -36,4 +37,19 @@ class ChangeRecordRow(SQLModel, table=True):
     before: str = Field(max_length=255)
     after: str = Field(max_length=255)
     member_id: int | None = Field(default=None, foreign_key="member.id")
+    motion_id: int | None = Field(default=None, foreign_key="motion.id")
+
+
+class LeaseTermRow(SQLModel, table=True):
+    """A lease's rent from a period on, or its end (``rent`` None: no rent is due from
+    ``from_period`` on), decided by a carried motion (migration 0016). A lease without
+    a row pays its bond's ``rent`` for as long as it runs; the latest row up to a
+    period says what that period owes."""
+
+    __tablename__ = "lease_term"
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    issue_id: int = Field(foreign_key="bond_issue.id", index=True)
+    from_period: str = Field(max_length=7)
+    rent: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     motion_id: int | None = Field(default=None, foreign_key="motion.id")

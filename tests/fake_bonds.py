@@ -10,7 +10,7 @@ from fake_tables import Tables
 
 from domain.actions import Action
 from domain.assemblies import Assembly, AssemblyStatus, Choice, Motion, Threshold
-from domain.bonds import BondIssue, IssueStatus, Pledge
+from domain.bonds import BondIssue, IssueStatus, LeaseTerm, Pledge, rent_in
 from domain.due import (
     AssemblyClosing,
     AssemblyOpening,
@@ -143,12 +143,22 @@ class FakeBonds:
         )
         return open_prices + self.owed(commune_id)[0]
 
-    def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]:
-        return {
-            i.id: i.rent
+    def rents_due(self, commune_id: int, period: str, period_start: datetime) -> dict[int, int]:
+        due = {
+            i.id: rent_in(i.rent, self.lease_terms(i.id), period)
             for i in self.issues(commune_id, IssueStatus.CLEARED)
             if i.closed_at is not None and i.closed_at < period_start
         }
+        return {issue_id: rent for issue_id, rent in due.items() if rent is not None}
+
+    def lease_terms(self, issue_id: int) -> list[LeaseTerm]:
+        terms = [self.t.lease_terms[key] for key in sorted(self.t.lease_terms)]
+        return [term for (i, term, _) in terms if i == issue_id]
+
+    def add_lease_term(
+        self, commune_id: int, issue_id: int, term: LeaseTerm, motion_id: int | None
+    ) -> None:
+        self.t.lease_terms[self.t.next_id("lease_term")] = (issue_id, term, motion_id)
 
     def labels(self, commune_id: int) -> dict[int, tuple[int, str]]:
         return {i.id: (i.number, i.asset) for i in self._of(commune_id)}

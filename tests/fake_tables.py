@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.assemblies import Assembly, Choice, Motion
-from domain.bonds import BondIssue, Pledge
+from domain.bonds import BondIssue, LeaseTerm, Pledge
 from domain.journal import JournalEntry
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, Commune, Cooperative, Holding, Member, RentReceipt
@@ -83,6 +83,8 @@ class Tables:
     job_failures: dict[tuple[object, ...], JobFailure] = field(default_factory=dict)
     policies: dict[tuple[int, str], str] = field(default_factory=dict)  # (commune, name)
     changes: list[ChangeRecord] = field(default_factory=list)
+    # id: (issue id, term, motion id)
+    lease_terms: dict[int, tuple[int, LeaseTerm, int | None]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
         """Ids as a sequence hands them out: never reused, even after a delete."""
@@ -120,4 +122,5 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "vote": "votes",
     "delegation": "delegations",
     "policy": "policies",
+    "lease_term": "lease_terms",
 }

@@ -40,6 +40,7 @@ DOMAIN_TABLES = (
     "delegation",
     "policy",
     "change_record",
+    "lease_term",
 )
 
 

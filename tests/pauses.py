@@ -8,9 +8,10 @@ fills the seams of bot/hooks.py from two test settings:
   sleeps, so a test can kill it mid-clearing and check that a restart clears once,
   exactly as an uninterrupted run would (test_runner.py, test_reliability.py,
   test_multiprocess.py, test_trust_console.py).
-- ``MINGA_TEST_PAUSE_CLOSING=<assembly number>:<file>``: just before committing
-  that assembly's close (its results and the actions its motions carry), the
-  process writes <file> and sleeps (test_bond_approval.py).
+- ``MINGA_TEST_PAUSE_CLOSING=<assembly number>:<file>``: just before committing an
+  assembly's close (its results and the actions its motions carried), the process
+  writes <file> and sleeps, so a test can check that a restart carries each action
+  out exactly once (test_action_motion_reliability.py, test_bond_approval.py).
 - ``MINGA_TEST_PAUSE_UPDATES=<file>``: right after the Telegram adapter commits
   its first updates to the inbox (before any is handled), the process writes
   <file> and sleeps, so a test can check that a restart handles each update

@@ -314,6 +314,7 @@ def test_assembly_report_prints_the_documented_json(spring: ConsoleChat) -> None
     assert report["motions"][0] == {
         "motion": 1,
         "text": "Buy a tractor",
+        "action": None,
         "threshold": "majority",
         "yes": 2,
         "no": 2,
@@ -323,5 +324,6 @@ def test_assembly_report_prints_the_documented_json(spring: ConsoleChat) -> None
         "present": {"yes": 1, "no": 0, "abstain": 0},
         "weighted": {"yes": "2", "no": "2"},
         "outcome": "rejected",
+        "executed": False,
     }
     assert report["motions"][1]["outcome"] == "no quorum"

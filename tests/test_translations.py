@@ -138,10 +138,51 @@ STATEMENT = {
     "ytd_repaid": 17000,
 }
 # Assemblies: as handlers.assembly_results.assembly_view and motion_view make them.
+BOND = {
+    "bond": 1,
+    "asset": "Tractor",
+    "cooperative": "Tierra",
+    "from": "2027-03",
+    "last": "2027-02",
+}
+ACTIONS = [  # as handlers.action_views.action_view makes them: every kind, every role
+    {**BOND, "kind": "approve_bond"},
+    {"kind": "approve_bond", "bond": 9, "from": "2027-03", "last": "2027-02"},
+    {**BOND, "kind": "rent", "amount": 35000},
+    {**BOND, "kind": "end_lease"},
+    *({"kind": "role", "member": "ben", "role": role} for role in ("admin", "treasurer", "member")),
+    {"kind": "policy", "name": "approval", "value": "assembly"},
+]
 MOTIONS = [
-    {"number": 1, "text": "Buy a tractor", "threshold": "majority"},
-    {"number": 2, "text": "Raise rent to 350", "threshold": "two-thirds"},
-    {"number": 3, "text": "Adopt the charter", "threshold": "consensus"},
+    {"number": 1, "text": "Buy a tractor", "threshold": "majority", "action": None},
+    {"number": 2, "text": "Raise rent to 350", "threshold": "two-thirds", "action": None},
+    {"number": 3, "text": "Adopt the charter", "threshold": "consensus", "action": None},
+    *(
+        {
+            "number": 4 + n,
+            "text": "It is time" if n % 2 else "",
+            "threshold": "two-thirds",
+            "action": a,
+        }
+        for n, a in enumerate(ACTIONS)
+    ),
+]
+NOTES = [  # handlers/carried_actions.py's notes and their values
+    ("rent_changed", {"number": 1, "asset": "Tractor", "amount": 35000, "month": "2027-03"}),
+    ("lease_ended", {"number": 1, "asset": "Tractor", "month": "2027-02"}),
+    ("role_set", {"member": "ben", "role": "treasurer"}),
+    ("role_unchanged", {"member": "ben", "role": "admin"}),
+    ("policy_set", {"name": "approval", "value": "assembly", "before": "none"}),
+    ("not_leased", {"number": 1}),
+    ("lease_already_ended", {"number": 1}),
+    ("member_gone", {"member": "ben", "role": "admin"}),
+    ("last_admin", {"member": "ben", "role": "member"}),
+    ("role_unchanged", {"member": "ben", "role": "member"}),
+    ("policy_unchanged", {"name": "approval", "value": "assembly"}),
+    ("bond_approved", {"number": 3, "asset": "Oven", "deadline": "2027-03-12T22:59:59+00:00"}),
+    ("bond_not_approved", {"number": 3, "asset": "Oven"}),
+    ("bond_not_awaiting", {"number": 3, "asset": "Oven", "status": "withdrawn"}),
+    ("bond_unknown", {"number": 3}),
 ]
 ASSEMBLY = {
     "number": 1,
@@ -210,7 +251,28 @@ RESULTS = [
         "weighted": {"yes": "0.5", "no": "0"},
         "outcome": "no quorum",
     },
+    *(
+        {
+            "motion": 4 + n,
+            "text": "",
+            "action": ACTIONS[2],
+            "threshold": "majority",
+            "yes": 3,
+            "no": 0,
+            "abstain": 0,
+            "turnout": 3,
+            "delegated": NONE_EACH,
+            "present": NONE_EACH,
+            "weighted": {"yes": "3", "no": "0"},
+            "outcome": "carried",
+            "executed": note.endswith(("_changed", "_ended", "_set", "_approved")),
+            "note": note,
+            "note_values": values,
+        }
+        for n, (note, values) in enumerate(NOTES)
+    ),
 ]
+RESULTS = [{"action": None, **result} for result in RESULTS]  # text motions' is None
 SUMMARY = {  # as handlers.forms.assembly._summary makes it
     "title": "Spring assembly",
     "opens": ASSEMBLY["opens"],
@@ -222,7 +284,14 @@ SUMMARY = {  # as handlers.forms.assembly._summary makes it
     "remote_weight": 100,
     "motions": [{"text": m["text"], "threshold": m["threshold"]} for m in MOTIONS],
 }
-VOTE = {"number": 1, "text": "Buy a tractor", "choice": "yes", "changed": False, "name": "ben"}
+VOTE = {
+    "number": 1,
+    "text": "Buy a tractor",
+    "action": None,
+    "choice": "yes",
+    "changed": False,
+    "name": "ben",
+}
 
 HELP_NAMES = sorted(COMMANDS)  # /help lists command names; _usage.j2 gives each its line
 STEP = {"step": 1, "steps": 4}
@@ -325,6 +394,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "bond": [
         {"issue": OPEN_ISSUE},
         {"issue": CLEARED_ISSUE},
+        {"issue": {**CLEARED_ISSUE, "lease_last": "2027-02"}},
+        {"issue": {**CLEARED_ISSUE, "rent_changes": [{"month": "2027-03", "rent": 35000}]}},
         {"issue": {**OPEN_ISSUE, "status": "expired"}},
         {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
         {"issue": AWAITING_ISSUE},
@@ -422,10 +493,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"title": "Spring assembly", "names": ["ana", "ben"], "present": 3, "eligible": 4}
     ],
     "motion_added": [
-        {"assembly": ASSEMBLY, "number": 4, "text": "Plant an orchard", "threshold": threshold}
+        {
+            "assembly": ASSEMBLY,
+            "number": 4,
+            "text": "Plant an orchard",
+            "threshold": threshold,
+            "action": None,
+        }
         for threshold in ("majority", "two-thirds", "consensus")
     ],
     "motion_noted": [{"count": 1}],
+    "motion_text": [{"m": m} for m in MOTIONS],
     "no_statement": [{"period": "2027-01"}],
     "nothing_to_cancel": [{}],
     "pledge_released": [
@@ -466,7 +544,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**VOTE, "choice": choice, "changed": changed}
         for choice, changed in [("yes", False), ("no", True), ("abstain", False)]
     ],
-    "vote_secret_recorded": [{**VOTE, "choice": choice} for choice in ("yes", "no", "abstain")],
+    "vote_secret_recorded": [{**VOTE, "choice": choice} for choice in ("yes", "no", "abstain")]
+    + [{**VOTE, "action": ACTIONS[2]}],
+    "refusal/threshold_too_low": [{"asked": "majority", "least": "two-thirds"}],
+    "refusal/lease_ended": [{"number": 1, "asset": "Tractor", "last": "2027-02"}],
     # refusals: the parameters of the Refusal(code, **params) that names them
     "refusal/already_in_cooperative": [{"cooperative": "Tierra"}],
     "refusal/already_member": [{"commune": "Terra"}],
@@ -540,6 +621,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"name": "support", "before": "3", "value": "25%", "by": "ana"},
         {"name": "decide", "before": "admins", "value": "assembly", "by": "ana"},
     ],
+    "refusal/not_awaiting_approval": [{"number": 3, "asset": "Oven"}],
     "refusal/unknown_policy": [{"name": "quorum", "known": "decide, approval, support"}],
     "refusal/bad_policy_value": [
         {"name": "approval", "text": "maybe", "allowed": "none, assembly"}

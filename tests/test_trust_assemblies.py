@@ -79,6 +79,7 @@ def test_a_leaver_stops_deciding_and_the_quorum_follows_the_smaller_count(
     assert after["motions"][0] == {
         "motion": 1,
         "text": "Buy a tractor",
+        "action": None,
         "threshold": "majority",
         "yes": 2,
         "no": 0,
@@ -88,6 +89,7 @@ def test_a_leaver_stops_deciding_and_the_quorum_follows_the_smaller_count(
         "present": {"yes": 0, "no": 0, "abstain": 0},
         "weighted": {"yes": "2", "no": "0"},
         "outcome": "pending",
+        "executed": False,
     }
     assert "[group] 3 members may vote. /delegate <member> lets someone vote for you." in (
         commune.say("ben@group: /assembly 1")

@@ -333,6 +333,29 @@ def test_rent_on_a_bond_not_leased(books) -> None:  # type: ignore[no-untyped-de
     reported(found, "receipt_entry", receipt=at["receipt"])
 
 
+def test_rent_booked_after_the_lease_ended(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    at = ids(database)
+    found = broken(
+        database,
+        "INSERT INTO lease_term (commune_id, issue_id, from_period, rent) "
+        f"VALUES ({at['commune']}, {at['tractor']}, '2026-01', NULL)",
+    )
+    assert reported(found, "lease_term", issue=at["tractor"]).found
+    assert [d.code for d in found] == ["lease_term"]
+
+
+def test_a_lease_term_for_a_bond_not_leased(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    at = ids(database)
+    found = broken(
+        database,
+        "INSERT INTO lease_term (commune_id, issue_id, from_period, rent) "
+        f"VALUES ({at['commune']}, {at['seeder']}, '2027-06', 100)",
+    )
+    reported(found, "lease_term", issue=at["seeder"], found=0)
+
+
 def test_rent_received_before_the_lease(books) -> None:  # type: ignore[no-untyped-def]
     _, database = books
     at = ids(database)

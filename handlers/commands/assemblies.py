@@ -13,7 +13,9 @@ from domain.assemblies import (
 from domain.errors import Refusal
 from domain.model import Member
 from handlers.access import Rule, Who
+from handlers.action_views import action_view
 from handlers.assembly_results import assembly_view, results_values
+from handlers.motion_parsing import is_action, parse_action
 from handlers.new_assembly import create_assembly
 from handlers.parsing import parse_issue_number
 from handlers.registry import BARE, command
@@ -112,20 +114,27 @@ def assemblies(turn: Turn, args: list[str]) -> None:
 
 @command("motion", Rule(Who.ADMIN))
 def motion(turn: Turn, args: list[str]) -> None:
-    if len(args) not in (2, 3):
+    acting = is_action(args[1:])
+    if len(args) not in (2, 3) and not acting:
         raise Refusal("usage", command="motion", example='/motion 1 "Buy a tractor" majority')
     found = load_assembly(turn, args[0], lock=True)
     if found.status is not AssemblyStatus.SCHEDULED:
         raise Refusal("motion_after_opening", number=found.number, title=found.title)
-    text = names.clean(args[1], names.MOTION)
-    threshold = parse_threshold(args[2]) if len(args) == 3 else Threshold.MAJORITY
-    added = turn.uow.assemblies.add_motion(found, text, threshold)
+    action = None
+    if acting:  # the text is the reason; minga writes the rest from the action
+        action, text, threshold = parse_action(turn, args[1:])
+    else:
+        text = names.clean(args[1], names.MOTION)
+        threshold = parse_threshold(args[2]) if len(args) == 3 else Threshold.MAJORITY
+    added = turn.uow.assemblies.add_motion(found, text, threshold, action)
+    view = assembly_view(turn.uow, found)
     turn.post(
         "motion_added",
-        assembly=assembly_view(turn.uow, found),
+        assembly=view,
         number=added.number,
         text=added.text,
         threshold=added.threshold.value,
+        action=next(m["action"] for m in view["motions"] if m["number"] == added.number),
     )
 
 
@@ -152,6 +161,7 @@ def vote(turn: Turn, args: list[str]) -> None:
     values = {
         "number": number,
         "text": found.text,
+        "action": action_view(turn.uow, held, found.action),
         "choice": choice.value,
         "changed": changed,
         "name": member.name,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from domain.bonds import BondIssue, IssueStatus, clean_asset, validate_new_issue
+from domain.bonds import (
+    BondIssue,
+    IssueStatus,
+    clean_asset,
+    ended_from,
+    rent_in,
+    validate_new_issue,
+)
 from domain.errors import Refusal
 from domain.journal import bond_cleared
 from domain.limits import check_principal
@@ -166,16 +173,25 @@ def bond(turn: Turn, args: list[str]) -> None:
         assert issue.closed_at is not None
         first = Period.containing(issue.closed_at, commune.timezone).next()
         current = Period.containing(turn.now, commune.timezone)
-        periods_due = 0
+        terms = turn.uow.bonds.lease_terms(issue.id)
+        due = 0
         period = first
         while period < current:
-            periods_due += 1
+            due += rent_in(issue.rent, terms, str(period)) or 0
             period = period.next()
         received = turn.uow.bonds.rent_total(issue.id)
+        ended = ended_from(terms)
         view.update(
             outstanding=turn.uow.bonds.outstanding(issue.id),
             rent_received=received,
-            arrears=max(0, periods_due * issue.rent - received),
+            arrears=max(0, due - received),
             lease_from=str(first),
+            rent=rent_in(issue.rent, terms, str(current)) or issue.rent,
+            lease_last=str(Period.parse(ended).previous()) if ended else None,
+            rent_changes=[
+                {"month": term.from_period, "rent": term.rent}
+                for term in terms
+                if term.rent is not None and term.from_period > str(current)
+            ],
         )
     turn.reply("bond", issue=view)

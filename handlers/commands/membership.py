@@ -65,15 +65,7 @@ def role(turn: Turn, args: list[str]) -> None:
     target = turn.uow.communes.member_by_name(commune.id, args[0].lstrip("@"))
     if target is None or not target.active:
         raise Refusal("unknown_member", name=args[0])
-    if wanted is Role.MEMBER:
-        if target.is_admin and turn.uow.communes.count_admins(commune.id) == 1:
-            raise Refusal("last_admin")
-        target.is_admin = target.is_treasurer = False
-    elif wanted is Role.ADMIN:
-        target.is_admin = True
-    else:
-        target.is_treasurer = True
-    turn.uow.communes.save_member(target)
+    members.set_role(turn.uow, commune.id, target, wanted)
     turn.post(
         "role_set",
         name=target.name,

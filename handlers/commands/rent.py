@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain import limits
-from domain.bonds import IssueStatus
+from domain.bonds import IssueStatus, ended_from
 from domain.clearing import ClearingRecord
 from domain.errors import Refusal
 from domain.journal import rent_received
@@ -37,6 +37,10 @@ def rent(turn: Turn, args: list[str]) -> None:
         open_period(latest.period if latest else None, commune.created_at, commune.timezone),
         lease_starts(issue.closed_at, commune.timezone),
     )
+    ended = ended_from(turn.uow.bonds.lease_terms(issue.id))
+    if ended is not None and str(period) >= ended:
+        last = str(Period.parse(ended).previous())
+        raise Refusal("lease_ended", number=issue.number, asset=issue.asset, last=last)
     _check_limits(turn, issue.id, period, amount, latest)
     receipt = turn.uow.bonds.add_rent(
         RentReceipt(0, issue.id, amount, turn.now, str(period), treasurer.id), commune.id

@@ -8,10 +8,11 @@ from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from domain.bonds import BondIssue, IssueStatus, Pledge
+from domain.bonds import BondIssue, IssueStatus, LeaseTerm, Pledge
 from domain.due import BondDeadline
 from domain.model import Holding, RentReceipt
 from storage.connection import connection_of
+from storage.decision_tables import LeaseTermRow
 from storage.tables import BondIssueRow, CooperativeRow, HoldingRow, PledgeRow, RentReceiptRow
 
 _ISSUE = BondIssueRow.__table__
@@ -312,18 +313,51 @@ class BondRepository:
         ).scalar_one()
         return int(open_prices) + self.owed(commune_id)[0]
 
-    def rents_due(self, commune_id: int, period_start: datetime) -> dict[int, int]:
+    def rents_due(self, commune_id: int, period: str, period_start: datetime) -> dict[int, int]:
         """{issue id: rent per period} of the leases running through a whole period."""
+        t = LeaseTermRow
+        latest = (
+            select(func.max(t.id))
+            .where(t.issue_id == BondIssueRow.id, t.from_period <= period)
+            .correlate(BondIssueRow)
+            .scalar_subquery()
+        )
+        rows = self.session.execute(
+            select(BondIssueRow.id, BondIssueRow.rent, t.id, t.rent)
+            .outerjoin(t, t.id == latest)
+            .where(
+                BondIssueRow.commune_id == commune_id,
+                BondIssueRow.status == IssueStatus.CLEARED.value,
+                BondIssueRow.closed_at < period_start,
+            )
+        ).all()
         return {
-            issue_id: rent
-            for issue_id, rent in self.session.execute(
-                select(BondIssueRow.id, BondIssueRow.rent).where(
-                    BondIssueRow.commune_id == commune_id,
-                    BondIssueRow.status == IssueStatus.CLEARED.value,
-                    BondIssueRow.closed_at < period_start,
-                )
-            ).all()
+            issue_id: rent if term_id is None else term_rent
+            for issue_id, rent, term_id, term_rent in rows
+            if term_id is None or term_rent is not None
         }
+
+    def lease_terms(self, issue_id: int) -> list[LeaseTerm]:
+        rows = self.session.execute(
+            select(LeaseTermRow.from_period, LeaseTermRow.rent)
+            .where(LeaseTermRow.issue_id == issue_id)
+            .order_by(LeaseTermRow.id)
+        ).all()
+        return [LeaseTerm(from_period, rent) for from_period, rent in rows]
+
+    def add_lease_term(
+        self, commune_id: int, issue_id: int, term: LeaseTerm, motion_id: int | None
+    ) -> None:
+        self.session.add(
+            LeaseTermRow(
+                commune_id=commune_id,
+                issue_id=issue_id,
+                from_period=term.from_period,
+                rent=term.rent,
+                motion_id=motion_id,
+            )
+        )
+        self.session.flush()
 
     def labels(self, commune_id: int) -> dict[int, tuple[int, str]]:
         """{issue id: (number, asset)} for every issue of the commune, in one query."""

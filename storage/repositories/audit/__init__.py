@@ -68,6 +68,7 @@ class _Checks(JournalChecks, ClearingChecks, RentChecks, HoldingChecks, OutboxCh
             self.lease_rent(),
             self.receipt_entries(),
             self.receipt_leases(),
+            self.lease_terms(),
             self.holdings_sane(),
             self.holding_members(),
             self.holding_postings(),

@@ -18,6 +18,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from storage.decision_tables import LeaseTermRow
 from storage.repositories.audit.shape import (
     CASH,
     CLEARED,
@@ -200,5 +201,34 @@ class RentChecks(Scope):
                     i.status != CLEARED,
                     r.received_at < i.closed_at,
                 ),
+            )
+        )
+
+    def lease_terms(self) -> Select[Any]:
+        """A lease term is for a cleared issue of its commune, and no rent is booked into
+        a period after its lease ended (a term without rent)."""
+        t, i, r = LeaseTermRow, BondIssueRow, RentReceiptRow
+        return (
+            shape(
+                "lease_term",
+                commune=t.commune_id,
+                issue=t.issue_id,
+                receipt=func.max(r.id),
+                found=func.count(r.id),
+            )
+            .outerjoin(i, i.id == t.issue_id)
+            .outerjoin(
+                r,
+                and_(r.issue_id == t.issue_id, t.rent.is_(None), r.period >= t.from_period),
+            )
+            .where(self.of(t.commune_id))
+            .group_by(t.id, t.commune_id, t.issue_id, i.id, i.commune_id, i.status)
+            .having(
+                or_(
+                    i.id.is_(None),
+                    i.commune_id != t.commune_id,
+                    i.status != CLEARED,
+                    func.count(r.id) > 0,
+                )
             )
         )

@@ -1,0 +1,46 @@
+"""An action motion as messages and the report show it.
+
+The motion's text is written from its action in each reader's language
+(templates/_action.j2): the view gives that template the bond's asset and
+cooperative, and the periods a rent change or a lease's end take effect, which
+follow from when the assembly closes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.actions import Action, ApproveBond, ChangeRent, EndLease, stored
+from domain.assemblies import Assembly
+from domain.periods import Period
+from domain.ports import UnitOfWork
+from handlers.money import plain_amount
+
+
+def closing_period(uow: UnitOfWork, assembly: Assembly) -> Period:
+    """The period the assembly closes in: a lease ends with it, a new rent follows it."""
+    commune = uow.communes.get(assembly.commune_id)
+    return Period.containing(assembly.closes_at, commune.timezone)
+
+
+def action_view(uow: UnitOfWork, assembly: Assembly, action: Action | None) -> dict | None:
+    """What templates/_action.j2 needs to write the motion; None for a text motion."""
+    if action is None:
+        return None
+    view: dict[str, Any] = stored(action)
+    if isinstance(action, ApproveBond | ChangeRent | EndLease):
+        issue = uow.bonds.get(assembly.commune_id, action.bond)
+        if issue is not None:
+            view["asset"] = issue.asset
+            view["cooperative"] = uow.communes.cooperative(issue.cooperative_id).name
+        closing = closing_period(uow, assembly)
+        view["from"] = str(closing.next())
+        view["last"] = str(closing)
+    return view
+
+
+def reported(action: dict | None, currency: str) -> dict | None:
+    """The stored action as ``minga assembly-report`` prints it: money as a decimal."""
+    if action is None or "amount" not in action:
+        return action
+    return {**action, "amount": plain_amount(int(action["amount"]), currency)}

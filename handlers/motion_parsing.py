@@ -1,0 +1,154 @@
+"""/motion's actions: the words after the assembly number, read into an action.
+
+``/motion <assembly> rent 1 350 "The roof is fixed" two-thirds``: the first word
+names the action and its parser (``PARSERS``) reads the words it takes, checking
+that what they name exists now; what is left is an optional reason and threshold.
+Another module adds an action by registering its first word with ``@action_words``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain import names
+from domain.actions import Action, ApproveBond, ChangePolicy, ChangeRent, ChangeRole, EndLease
+from domain.assemblies import Threshold, at_least, least_threshold, parse_threshold
+from domain.bonds import BondIssue, IssueStatus, ended_from
+from domain.errors import Refusal
+from domain.model import Role
+from domain.periods import Period
+from domain.policies import policy_named
+from handlers.bond_views import load_issue
+from handlers.money import parse_amount
+from handlers.turn import Turn
+
+Parser = Callable[[Turn, list[str]], Action]
+#: first word -> (how many words follow it, the parser of those words, a usage example)
+PARSERS: dict[str, tuple[int, Parser, str]] = {}
+
+
+def action_words(word: str, count: int, example: str) -> Callable[[Parser], Parser]:
+    """Register the parser of ``/motion <assembly> <word> …`` taking ``count`` words."""
+
+    def register(parser: Parser) -> Parser:
+        PARSERS[word] = (count, parser, example)
+        return parser
+
+    return register
+
+
+def is_action(args: list[str]) -> bool:
+    """Whether ``/motion``'s words (after the assembly) name an action, not a text.
+
+    A text motion is one quoted text and maybe a threshold: two words at most, so
+    ``/motion 1 "Rent" majority`` stays a text motion; an action takes more words.
+    """
+    if not args or args[0].lower() not in PARSERS:
+        return False
+    if len(args) >= 3:
+        return True
+    return len(args) == 2 and not _threshold_or_none(args[1])
+
+
+def parse_action(turn: Turn, args: list[str]) -> tuple[Action, str, Threshold]:
+    """The action, the reason ("" when none) and the threshold, each checked."""
+    count, parser, example = PARSERS[args[0].lower()]
+    words, rest = args[1 : 1 + count], args[1 + count :]
+    if len(words) < count or len(rest) > 3:
+        raise Refusal("usage", command="motion", example=example)
+    action = parser(turn, words)
+    reason, threshold = _reason_and_threshold(rest, example)
+    if threshold is None:
+        threshold = least_threshold(action)
+    if not at_least(threshold, action):
+        raise Refusal(
+            "threshold_too_low", asked=threshold.value, least=least_threshold(action).value
+        )
+    return action, reason, threshold
+
+
+def _threshold_or_none(text: str) -> Threshold | None:
+    try:
+        return parse_threshold(text)
+    except Refusal:
+        return None
+
+
+def _reason_and_threshold(rest: list[str], example: str) -> tuple[str, Threshold | None]:
+    """``["<reason>"] [threshold]``; a threshold of two words may come unquoted."""
+    threshold = None
+    for size in (2, 1):
+        if len(rest) >= size and (found := _threshold_or_none(" ".join(rest[-size:]))):
+            threshold, rest = found, rest[:-size]
+            break
+    if len(rest) > 1:
+        raise Refusal("usage", command="motion", example=example)
+    return (names.clean(rest[0], names.MOTION) if rest else ""), threshold
+
+
+def _bond_number(words: list[str], word: str, example: str) -> str:
+    if words[0].lower() != word:
+        raise Refusal("usage", command="motion", example=example)
+    return words[1]
+
+
+def _leased(turn: Turn, text: str) -> BondIssue:
+    """A bond whose lease runs: cleared, and not ended by an earlier motion."""
+    issue = load_issue(turn, text)
+    if issue.status is not IssueStatus.CLEARED:
+        raise Refusal("not_leased", number=issue.number, asset=issue.asset)
+    ended = ended_from(turn.uow.bonds.lease_terms(issue.id))
+    if ended is not None:
+        last = str(Period.parse(ended).previous())
+        raise Refusal("lease_ended", number=issue.number, asset=issue.asset, last=last)
+    return issue
+
+
+APPROVE_EXAMPLE = "/motion 1 approve bond 3"
+RENT_EXAMPLE = "/motion 1 rent 1 350"
+END_EXAMPLE = "/motion 1 end lease 1"
+ROLE_EXAMPLE = "/motion 1 role ben treasurer"
+POLICY_EXAMPLE = "/motion 1 policy approval assembly"
+
+
+@action_words("approve", 2, APPROVE_EXAMPLE)
+def _approve(turn: Turn, words: list[str]) -> Action:
+    """A bond awaiting approval (handlers/bond_approval.py puts its motion on the
+    agenda by itself; an admin may also put it to another assembly)."""
+    issue = load_issue(turn, _bond_number(words, "bond", APPROVE_EXAMPLE))
+    if issue.status is not IssueStatus.AWAITING:
+        raise Refusal("not_awaiting_approval", number=issue.number, asset=issue.asset)
+    return ApproveBond(issue.number)
+
+
+@action_words("rent", 2, RENT_EXAMPLE)
+def _rent(turn: Turn, words: list[str]) -> Action:
+    issue = _leased(turn, words[0])
+    amount = parse_amount(words[1], turn.require_commune().currency, turn.locale)
+    if amount <= 0:
+        raise Refusal("amount_not_positive")
+    return ChangeRent(issue.number, amount)
+
+
+@action_words("end", 2, END_EXAMPLE)
+def _end_lease(turn: Turn, words: list[str]) -> Action:
+    return EndLease(_leased(turn, _bond_number(words, "lease", END_EXAMPLE)).number)
+
+
+@action_words("role", 2, ROLE_EXAMPLE)
+def _role(turn: Turn, words: list[str]) -> Action:
+    try:
+        wanted = Role(words[1].lower())
+    except ValueError as error:
+        raise Refusal("unknown_role", text=words[1]) from error
+    commune = turn.require_commune()
+    target = turn.uow.communes.member_by_name(commune.id, words[0].lstrip("@"))
+    if target is None or not target.active:
+        raise Refusal("unknown_member", name=words[0])
+    return ChangeRole(target.name, wanted)
+
+
+@action_words("policy", 2, POLICY_EXAMPLE)
+def _policy(turn: Turn, words: list[str]) -> Action:
+    found = policy_named(words[0])
+    return ChangePolicy(found.name, found.parse(words[1]))
