@@ -156,6 +156,10 @@ class Communes(Protocol):
 
     def count_admins(self, commune_id: int) -> int: ...
 
+    def count_members(self, commune_id: int) -> int:
+        """The commune's members now (not those who left)."""
+        ...
+
     def admin_ids(self, commune_id: int) -> list[int]:
         """The commune's current admins, as member ids: who hears that scheduled work failed."""
         ...
@@ -238,9 +242,36 @@ class Assemblies(Protocol):
         text: str,
         threshold: Threshold,
         action: Action | None = None,
-    ) -> Motion: ...
+        proposer_id: int | None = None,
+    ) -> Motion:
+        """With ``proposer_id``, a member's proposal; without, on the agenda at once."""
+        ...
 
-    def motions(self, assembly_id: int) -> list[Motion]: ...
+    def motions(self, assembly_id: int) -> list[Motion]:
+        """The agenda: only these are voted on, counted and reminded of."""
+        ...
+
+    def proposals(self, assembly_id: int) -> list[Motion]:
+        """Members' motions not on the agenda: still proposals, or not supported."""
+        ...
+
+    def to_agenda(self, motion: Motion) -> Motion:
+        """The proposal joins the agenda, at its end."""
+        ...
+
+    def not_supported(self, motion_id: int) -> None: ...
+
+    def support(self, motion_id: int, member_id: int, at: datetime) -> bool:
+        """True when the member did not support it already."""
+        ...
+
+    def unsupport(self, motion_id: int, member_id: int) -> bool:
+        """True when the member did support it."""
+        ...
+
+    def supporters(self, motion_id: int) -> list[int]:
+        """In the order they supported it, the proposer first."""
+        ...
 
     def motion(self, commune_id: int, number: int) -> Motion | None: ...
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.assemblies import Assembly, Motion, MotionResult, count_motion
+from domain.assemblies import Assembly, Motion, MotionResult, MotionStatus, count_motion
+from domain.policies import SUPPORT, supporters_needed
 from domain.ports import UnitOfWork
+from handlers.policy_changes import policies_of
 
 
 def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Motion, MotionResult]]:
@@ -35,8 +37,13 @@ def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Motion, MotionResul
     ]
 
 
-def motion_view(motion: Motion, result: MotionResult) -> dict[str, Any]:
-    """A motion's result as JSON: what is stored at closing and what the report prints."""
+def motion_view(
+    motion: Motion, result: MotionResult, supporters: int | None = None
+) -> dict[str, Any]:
+    """A motion's result as JSON: what is stored at closing and what the report prints.
+
+    ``supporters``: how many supported it, for a member's proposal; None for an admin's.
+    """
     return {
         "motion": motion.number,
         "text": motion.text,
@@ -48,7 +55,49 @@ def motion_view(motion: Motion, result: MotionResult) -> dict[str, Any]:
         "delegated": result.delegated.as_dict(),
         "present": result.present.as_dict(),
         "outcome": result.outcome.value,
+        "supporters": supporters,
     }
+
+
+def supporters_of(uow: UnitOfWork, motion: Motion) -> int | None:
+    """How many support a member's motion (the proposer too); None for an admin's."""
+    if motion.proposer_id is None:
+        return None
+    return len(uow.assemblies.supporters(motion.id))
+
+
+def needed_now(uow: UnitOfWork, commune_id: int) -> int:
+    """The ``support`` policy's number, N% counting the commune's members right now."""
+    value = policies_of(uow, commune_id)[SUPPORT]
+    return supporters_needed(value, uow.communes.count_members(commune_id))
+
+
+def proposal_view(uow: UnitOfWork, motion: Motion, needed: int) -> dict[str, Any]:
+    """A member's motion that is not on the agenda, as the messages and the report show it."""
+    proposer = uow.communes.member(motion.proposer_id) if motion.proposer_id else None
+    return {
+        "motion": motion.number,
+        "text": motion.text,
+        "threshold": motion.threshold.value,
+        "proposer": proposer.name if proposer else None,
+        "supporters": supporters_of(uow, motion),
+        "needed": needed,
+        "outcome": "not supported" if motion.status is MotionStatus.NOT_SUPPORTED else "pending",
+    }
+
+
+def proposal_views(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any]]:
+    """The proposals still gathering support; once voting opened, those not supported
+    as they stood then (stored like a result, so later changes do not alter them)."""
+    proposals = uow.assemblies.proposals(assembly.id)
+    if not proposals:
+        return []
+    needed = needed_now(uow, assembly.commune_id)
+    stored = uow.assemblies.results(assembly.id)
+    return [
+        json.loads(stored[m.id]) if m.id in stored else proposal_view(uow, m, needed)
+        for m in proposals
+    ]
 
 
 def stored_or_counted(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any]]:
@@ -56,9 +105,10 @@ def stored_or_counted(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any
     stored = uow.assemblies.results(assembly.id)
     views = []
     for motion, result in count(uow, assembly):
-        views.append(
-            json.loads(stored[motion.id]) if motion.id in stored else motion_view(motion, result)
-        )
+        if motion.id in stored:
+            views.append(json.loads(stored[motion.id]))
+        else:
+            views.append(motion_view(motion, result, supporters_of(uow, motion)))
     return views
 
 
@@ -86,6 +136,7 @@ def assembly_view(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
             {"number": m.number, "text": m.text, "threshold": m.threshold.value}
             for m in uow.assemblies.motions(assembly.id)
         ],
+        "proposals": proposal_views(uow, assembly),
     }
 
 
@@ -101,9 +152,12 @@ def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
         "quorum": f"{assembly.quorum_percent}%" if assembly.quorum_percent else "none",
         "eligible": eligible,
         "motions": [
-            view if assembly.status.value == "closed" else {**view, "outcome": "pending"}
+            {**view, "supporters": view.get("supporters")}  # results stored before 0016
+            if assembly.status.value == "closed"
+            else {**view, "outcome": "pending"}
             for view in stored_or_counted(uow, assembly)
-        ],
+        ]
+        + proposal_views(uow, assembly),
     }
 
 

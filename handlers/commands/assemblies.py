@@ -16,6 +16,7 @@ from handlers.access import Rule, Who
 from handlers.assembly_results import assembly_view, results_values
 from handlers.new_assembly import create_assembly
 from handlers.parsing import parse_issue_number
+from handlers.proposals import place_motion, require_on_agenda
 from handlers.registry import BARE, command
 from handlers.turn import Turn
 from handlers.when import parse_closing, parse_moment, parse_quorum, parse_repeat
@@ -98,7 +99,7 @@ def assemblies(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("motion", Rule(Who.ADMIN))
+@command("motion", Rule(Who.MEMBER), who_note="a non-admin's needs supporters")
 def motion(turn: Turn, args: list[str]) -> None:
     if len(args) not in (2, 3):
         raise Refusal("usage", command="motion", example='/motion 1 "Buy a tractor" majority')
@@ -107,7 +108,9 @@ def motion(turn: Turn, args: list[str]) -> None:
         raise Refusal("motion_after_opening", number=found.number, title=found.title)
     text = names.clean(args[1], names.MOTION)
     threshold = parse_threshold(args[2]) if len(args) == 3 else Threshold.MAJORITY
-    added = turn.uow.assemblies.add_motion(found, text, threshold)
+    added = place_motion(turn, found, text, threshold)
+    if not added.on_agenda:
+        return  # a member's proposal: place_motion told the group
     turn.post(
         "motion_added",
         assembly=assembly_view(turn.uow, found),
@@ -129,6 +132,7 @@ def vote(turn: Turn, args: list[str]) -> None:
     found = turn.uow.assemblies.motion(commune.id, number)
     if found is None:
         raise Refusal("unknown_motion", number=number)
+    require_on_agenda(found)
     choice = parse_choice(args[1])
     held = turn.uow.assemblies.by_id(found.assembly_id, lock=True)
     held.require_open(turn.now)
