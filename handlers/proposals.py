@@ -86,13 +86,16 @@ def _values(turn: Turn, motion: Motion, held: Assembly, needed: int) -> dict[str
 
 def support(turn: Turn, args: list[str]) -> None:
     """``/support <motion>``: count the member among the proposal's supporters; at the
-    ``support`` policy's number it joins the agenda. Supporting twice changes nothing."""
+    ``support`` policy's number it joins the agenda. Supporting twice is refused (on a
+    button, an alert), and changes nothing."""
     motion, held = _proposal(turn, args, "support")
     added = turn.uow.assemblies.support(motion.id, turn.speaker.id, turn.now)
     needed = needed_now(turn.uow, held.commune_id)
     if not added:
-        turn.reply("support_unchanged", supporting=True, **_values(turn, motion, held, needed))
-        return
+        count = len(turn.uow.assemblies.supporters(motion.id))
+        raise Refusal(
+            "already_supporting", number=motion.number, text=motion.text, count=count, needed=needed
+        )
     if len(turn.uow.assemblies.supporters(motion.id)) < needed:
         turn.post("proposal_supported", **_values(turn, motion, held, needed))
         return
@@ -103,16 +106,14 @@ def support(turn: Turn, args: list[str]) -> None:
 
 def unsupport(turn: Turn, args: list[str]) -> None:
     """``/unsupport <motion>``: take back one's support. The proposer's support stays
-    while it is a proposal; not supporting it already changes nothing."""
+    while it is a proposal; not supporting it is refused, and changes nothing."""
     motion, held = _proposal(turn, args, "unsupport")
     if motion.proposer_id == turn.speaker.id:
         raise Refusal("unsupport_own", number=motion.number, text=motion.text)
-    removed = turn.uow.assemblies.unsupport(motion.id, turn.speaker.id)
-    values = _values(turn, motion, held, needed_now(turn.uow, held.commune_id))
-    if not removed:
-        turn.reply("support_unchanged", supporting=False, **values)
-        return
-    turn.post("proposal_unsupported", **values)
+    if not turn.uow.assemblies.unsupport(motion.id, turn.speaker.id):
+        raise Refusal("not_supporting", number=motion.number, text=motion.text)
+    needed = needed_now(turn.uow, held.commune_id)
+    turn.post("proposal_unsupported", **_values(turn, motion, held, needed))
 
 
 def require_on_agenda(motion: Motion) -> None:
