@@ -63,7 +63,7 @@ def _proposal(turn: Turn, args: list[str], command: str) -> tuple[Motion, Assemb
     try:
         number = parse_issue_number(args[0])
     except Refusal as refusal:
-        raise Refusal("bad_motion_number", text=args[0]) from refusal
+        raise Refusal("bad_motion_number", text=args[0], command=command) from refusal
     found = turn.uow.assemblies.motion(commune.id, number)
     if found is None:
         raise Refusal("unknown_motion", number=number)

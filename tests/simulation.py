@@ -195,8 +195,13 @@ class Simulation:
         size = self.rng.randint(4, 15)
         users = [f"c{n}u{i}" for i in range(size)]
         return Commune(
-            n, f"Commune{n}", f"g{n}", self.rng.choice(CURRENCIES),
-            self.rng.choice(ZONES), users[0], users,
+            n,
+            f"Commune{n}",
+            f"g{n}",
+            self.rng.choice(CURRENCIES),
+            self.rng.choice(ZONES),
+            users[0],
+            users,
         )
 
     # running -----------------------------------------------------------------------
@@ -224,8 +229,12 @@ class Simulation:
     def _setup(self) -> None:
         for commune in self.communes:
             founder = commune.founder
-            self._send(founder, commune.chat,
-                       f"/setup {commune.name} {commune.currency} {commune.zone}", admin=True)
+            self._send(
+                founder,
+                commune.chat,
+                f"/setup {commune.name} {commune.currency} {commune.zone}",
+                admin=True,
+            )
             for coop in COOPS[: self.rng.randint(1, 3)]:
                 self._send(founder, commune.chat, f"/coop new {coop}")
             self._send(founder, commune.chat, f"/join {COOPS[0]}")
@@ -362,27 +371,65 @@ class Simulation:
             (16, False, lambda: self._pledge(commune, user)),
             (2, False, lambda: f"/unpledge {self._bond(commune, 'open')}"),
             (1, False, lambda: f"/withdraw {self._bond(commune, 'open')}"),
-            (8, True, lambda: f"/rent {self._bond(commune, 'cleared')} "
-                              f"{self._amount(user, rng.choice([1, 5000, 33333, 10**6]))}"),
-            (2, True, lambda: f"/role {rng.choice(pool)} "
-                              f"{rng.choice(['treasurer', 'admin', 'member'])}"),
+            (
+                8,
+                True,
+                lambda: (
+                    f"/rent {self._bond(commune, 'cleared')} "
+                    f"{self._amount(user, rng.choice([1, 5000, 33333, 10**6]))}"
+                ),
+            ),
+            (
+                2,
+                True,
+                lambda: f"/role {rng.choice(pool)} {rng.choice(['treasurer', 'admin', 'member'])}",
+            ),
             (3, True, lambda: self._assembly(commune)),
             (4, True, lambda: self._motion(commune)),
-            (10, False, lambda: f"/vote {self._motion_number(commune)} "
-                                f"{rng.choice(['yes', 'no', 'abstain'])}"),
+            (
+                10,
+                False,
+                lambda: (
+                    f"/vote {self._motion_number(commune)} {rng.choice(['yes', 'no', 'abstain'])}"
+                ),
+            ),
             (3, False, lambda: f"/delegate {rng.choice(pool)}"),
             (1, False, lambda: "/undelegate"),
             (1, True, lambda: f"/present {rng.choice(pool)}"),
             (4, False, lambda: rng.choice(["/statement", f"/statement {self._month()}"])),
             (3, False, lambda: "/ledger"),
-            (2, False, lambda: rng.choice([
-                "/bonds", f"/bond {self._bond(commune, None)}", "/assemblies",
-                f"/assembly {max(1, commune.assemblies)}"])),
+            (
+                2,
+                False,
+                lambda: rng.choice(
+                    [
+                        "/bonds",
+                        f"/bond {self._bond(commune, None)}",
+                        "/assemblies",
+                        f"/assembly {max(1, commune.assemblies)}",
+                    ]
+                ),
+            ),
             (1, False, lambda: rng.choice(["/help", "/help pledge", "/coop"])),
             (1, False, lambda: self._lang(user)),
             (6, False, lambda: self._malformed(self._bond(commune, None))),
-            (3, False, lambda: rng.choice(["hello", "1000", "Tractor", "2h", "yes", "done",
-                                           "/cancel", "/propose", "/assembly"])),
+            (
+                3,
+                False,
+                lambda: rng.choice(
+                    [
+                        "hello",
+                        "1000",
+                        "Tractor",
+                        "2h",
+                        "yes",
+                        "done",
+                        "/cancel",
+                        "/propose",
+                        "/assembly",
+                    ]
+                ),
+            ),
         ]
         _, role, make = rng.choices(kinds, [k[0] for k in kinds])[0]
         if role and rng.random() < 0.75:
@@ -512,13 +559,29 @@ class Simulation:
     def _malformed(self, bond: int) -> str:
         return self.rng.choice(
             [
-                "/pledge", "/pledge x y", f"/pledge {bond} -5", f"/pledge {bond} 1e9999",
-                f"/pledge {bond} 99999999999999999999999", "/rent 1 -1", "/rent",
-                '/propose "unterminated 100 1 2027-01-01', "/propose Tractor 0 0 1999-01-01",
-                "/vote 99999999999999999999 yes", "/vote 1 maybe", "/statement 2026-13",
-                "/nonsense", "/setup Other EUR", "/delegate", "/role", "/motion 1",
-                "/assembly new x 9999-99-99T99:99 2h", f"/pledge {bond} 1.50", "/join \u200b",
-                "/bond 0", "/lang xx", "/" + "a" * 300,
+                "/pledge",
+                "/pledge x y",
+                f"/pledge {bond} -5",
+                f"/pledge {bond} 1e9999",
+                f"/pledge {bond} 99999999999999999999999",
+                "/rent 1 -1",
+                "/rent",
+                '/propose "unterminated 100 1 2027-01-01',
+                "/propose Tractor 0 0 1999-01-01",
+                "/vote 99999999999999999999 yes",
+                "/vote 1 maybe",
+                "/statement 2026-13",
+                "/nonsense",
+                "/setup Other EUR",
+                "/delegate",
+                "/role",
+                "/motion 1",
+                "/assembly new x 9999-99-99T99:99 2h",
+                f"/pledge {bond} 1.50",
+                "/join \u200b",
+                "/bond 0",
+                "/lang xx",
+                "/" + "a" * 300,
             ]
         )
 
@@ -529,8 +592,10 @@ class Simulation:
         seconds = math.exp(self.rng.uniform(math.log(low), math.log(high)))
         self.now += timedelta(seconds=int(seconds))
         proc = self.procs[self._current]
-        self._note(f"p{proc.number} clock +{timedelta(seconds=int(seconds))} -> "
-                   f"{self.now.isoformat()}; run due")
+        self._note(
+            f"p{proc.number} clock +{timedelta(seconds=int(seconds))} -> "
+            f"{self.now.isoformat()}; run due"
+        )
         run_due(proc.unit_of_work, proc.now())
 
     # delivery ----------------------------------------------------------------------
@@ -597,9 +662,7 @@ class Simulation:
         with self.procs[0].database.unit_of_work() as uow:
             found = find_discrepancies(uow, commune_id=None)
         if found:
-            raise self._failure(
-                "minga check finds:\n" + "\n".join(d.line() for d in found[:20])
-            )
+            raise self._failure("minga check finds:\n" + "\n".join(d.line() for d in found[:20]))
 
     def _note(self, line: str) -> None:
         self.history.append(f"[{self.step_number}] {line}")

@@ -464,7 +464,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/bad_assembly_title": [{}],
     "refusal/bad_choice": [{"text": "maybe"}],
     "refusal/bad_moment": [{"text": "the day after never"}],
-    "refusal/bad_motion_number": [{"text": "x"}],
+    "refusal/bad_motion_number": [{"text": "x"}, {"text": "x", "command": "support"}],
     "refusal/bad_motion_text": [{}],
     "refusal/bad_quorum": [{"text": "150%"}],
     "refusal/bad_repeat": [{"text": "sometimes"}],
