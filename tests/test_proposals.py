@@ -8,13 +8,18 @@ UTC), before January's clearing, so these run in memory.
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from conftest import ALSO_STORED
-from harness import ASSEMBLY_COMMUNE, ConsoleChat
+from harness import ASSEMBLY_COMMUNE, ConsoleChat, says
+from sqlalchemy import text
 
 from handlers.assembly_results import report
+from handlers.dispatch import Dispatcher
+from storage.uow import Database
 
 WINTER = 'ana@group: /assembly new "Winter assembly" 2027-01-28T18:00 2027-01-28T20:00'
 OPEN, CLOSE = ":now 2027-01-28T17:00:00Z", ":now 2027-01-28T19:00:00Z"
@@ -225,3 +230,45 @@ def test_taking_back_support_counts_down_and_support_can_come_again(winter) -> N
         "[group] cai no longer supports motion 1 (Paint the hall): 1 of 3 supporters."
     ]
     assert winter.say("cai@group: /support 1")[0].endswith("2 of 3 supporters. /support 1")
+
+
+def test_racing_supports_put_a_proposal_on_the_agenda_once(chat: ConsoleChat) -> None:
+    """Six members race to support a proposal that needs two more: one joins it to the
+    agenda, the next ones find it there already."""
+    chat.script(ASSEMBLY_COMMUNE)
+    racers = [f"m{n}" for n in range(6)]
+    chat.say(*[f"{name}@group: /join" for name in racers], WINTER)
+    chat.say('ben@group: /motion 1 "Community garden"')
+    barrier = threading.Barrier(len(racers))
+    errors: list[BaseException] = []
+
+    def support(name: str) -> None:
+        database = Database(chat.url)  # a separate engine: another "process"
+        now = datetime(2027, 1, 25, 10, 0, tzinfo=UTC)
+        try:
+            barrier.wait()
+            Dispatcher(database.unit_of_work, lambda: now).handle(
+                says(name, "/support 1", f"race-{name}")
+            )
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=support, args=(name,)) for name in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    with chat.database.engine.connect() as connection:
+
+        def scalar(sql: str) -> object:
+            return connection.execute(text(sql)).scalar_one()
+
+        assert scalar("SELECT count(*) FROM motion_support") == 3
+        assert scalar("SELECT status FROM motion") == "agenda"
+        templates = "SELECT count(*) FROM outbox WHERE template = '{}'"
+        assert scalar(templates.format("proposal_on_agenda")) == 1
+        assert scalar(templates.format("proposal_supported")) == 1
+        assert scalar(templates.format("refusal/support_on_agenda")) == 4
