@@ -87,6 +87,7 @@ def test_a_leaver_stops_deciding_and_the_quorum_follows_the_smaller_count(
         "delegated": {"yes": 0, "no": 0, "abstain": 0},
         "present": {"yes": 0, "no": 0, "abstain": 0},
         "outcome": "pending",
+        "supporters": None,
     }
     assert "[group] 3 members may vote. /delegate <member> lets someone vote for you." in (
         commune.say("ben@group: /assembly 1")
