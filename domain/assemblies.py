@@ -36,6 +36,14 @@ class Outcome(StrEnum):
     NO_QUORUM = "no quorum"
 
 
+class MotionStatus(StrEnum):
+    """Where a motion stands: only motions on the agenda are voted on."""
+
+    AGENDA = "agenda"  # an admin's, or a member's proposal that found its supporters
+    PROPOSAL = "proposal"  # a member's, still gathering supporters
+    NOT_SUPPORTED = "not supported"  # voting opened before it had enough supporters
+
+
 class AssemblyStatus(StrEnum):
     SCHEDULED = "scheduled"
     OPEN = "open"
@@ -335,6 +343,12 @@ class Motion:
     text: str
     threshold: Threshold
     action: Action | None = None  # what carrying it does; None: a text motion
+    status: MotionStatus = MotionStatus.AGENDA
+    proposer_id: int | None = None  # the member who proposed it; None: an admin's motion
+
+    @property
+    def on_agenda(self) -> bool:
+        return self.status is MotionStatus.AGENDA
 
 
 def validate_opening(opens_at: datetime, now: datetime) -> None:

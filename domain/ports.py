@@ -11,7 +11,8 @@ domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 
 The plumbing's repositories (inbox, outbox, flood control, conversations,
 settings, job failures, links and the audit) are declared in
-domain/plumbing_ports.py; this module offers them too, so ``domain.ports`` stays
+domain/plumbing_ports.py, and the policies with the record of decisions in
+domain/decision_ports.py; this module offers them too, so ``domain.ports`` stays
 the one place handlers import ports from.
 """
 
@@ -36,12 +37,12 @@ from domain.clearing_reads import (
     Recipient,
     YearToDate,
 )
+from domain.decision_ports import Policies  # offered here too: see the docstring
 from domain.due import AssemblyStep, BondDeadline
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.model import (
     Account,
     Address,
-    ChangeRecord,
     Chat,
     Commune,
     Contact,
@@ -156,6 +157,8 @@ class Communes(Protocol):
 
     def count_admins(self, commune_id: int) -> int: ...
 
+    def count_members(self, commune_id: int) -> int: ...  # now, not those who left
+
     def admin_ids(self, commune_id: int) -> list[int]:
         """The commune's current admins, as member ids: who hears that scheduled work failed."""
         ...
@@ -247,9 +250,28 @@ class Assemblies(Protocol):
         text: str,
         threshold: Threshold,
         action: Action | None = None,
-    ) -> Motion: ...
+        proposer_id: int | None = None,
+    ) -> Motion:
+        """With ``proposer_id``, a member's proposal; without, on the agenda at once."""
+        ...
 
-    def motions(self, assembly_id: int) -> list[Motion]: ...
+    def motions(self, assembly_id: int) -> list[Motion]:
+        """The agenda: only these are voted on. ``proposals``: the members' motions not
+        on it; ``to_agenda`` puts one at its end; ``support``/``unsupport`` say whether
+        they changed anything; ``supporters`` in the order they came, the proposer first."""
+        ...
+
+    def proposals(self, assembly_id: int) -> list[Motion]: ...
+
+    def to_agenda(self, motion: Motion) -> Motion: ...
+
+    def not_supported(self, motion_id: int) -> None: ...
+
+    def support(self, motion_id: int, member_id: int, at: datetime) -> bool: ...
+
+    def unsupport(self, motion_id: int, member_id: int) -> bool: ...
+
+    def supporters(self, motion_id: int) -> list[int]: ...
 
     def motion(self, commune_id: int, number: int) -> Motion | None: ...
 
@@ -409,24 +431,6 @@ class Journal(Protocol):
         ...
 
     def summary(self, commune_id: int) -> LedgerSummary: ...
-
-
-class Policies(Protocol):
-    """A commune's policies (domain/policies.py) and the record of its decisions."""
-
-    def stored(self, commune_id: int) -> dict[str, str]:
-        """The policies set so far, by name; an unset one has its default."""
-        ...
-
-    def put(self, commune_id: int, name: str, value: str, at: datetime) -> None: ...
-
-    def record(self, change: ChangeRecord) -> None:
-        """Append to the record of decisions (never updated or deleted)."""
-        ...
-
-    def records(self, commune_id: int) -> list[ChangeRecord]:
-        """The commune's decisions, oldest first."""
-        ...
 
 
 class UnitOfWork(Protocol):

@@ -13,14 +13,22 @@ from typing import Any
 from domain.assemblies import Assembly, AssemblyStatus, Outcome
 from domain.ports import UnitOfWork
 from handlers import carried_actions  # noqa: F401  (registers rent, lease, role, policy)
-from handlers.assembly_results import assembly_view, count, motion_view, results_values
+from handlers.assembly_results import (
+    assembly_view,
+    count,
+    motion_view,
+    results_values,
+    supporters_of,
+)
 from handlers.bond_approval import attach_awaiting
 from handlers.motion_actions import settle
 from handlers.outbound import to_groups, to_members
+from handlers.proposals import settle_proposals
 
 
 def open_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
     commune = uow.communes.get(assembly.commune_id)
+    settle_proposals(uow, assembly)
     assembly.status = AssemblyStatus.OPEN
     assembly.eligible = uow.assemblies.snapshot_voters(assembly)
     uow.assemblies.save(assembly)
@@ -60,7 +68,7 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
     commune = uow.communes.get(assembly.commune_id)
     results = count(uow, assembly)
     for motion, result in results:
-        view = motion_view(motion, result)
+        view = motion_view(motion, result, supporters_of(uow, motion))
         done = settle(uow, commune, motion, result.outcome is Outcome.CARRIED, when)
         if done is not None:
             view.update(done.as_json())

@@ -14,13 +14,16 @@ from domain.assemblies import (
     Assembly,
     Motion,
     MotionResult,
+    MotionStatus,
     Tally,
     count_motion,
     hundredths,
     weigh,
 )
+from domain.policies import SUPPORT, supporters_needed
 from domain.ports import UnitOfWork
 from handlers.action_views import action_view, reported
+from handlers.policy_changes import policies_of
 from handlers.rendering import render
 
 
@@ -46,8 +49,13 @@ def count(uow: UnitOfWork, assembly: Assembly) -> list[tuple[Motion, MotionResul
     ]
 
 
-def motion_view(motion: Motion, result: MotionResult) -> dict[str, Any]:
-    """A motion's result as JSON: what is stored at closing and what the report prints."""
+def motion_view(
+    motion: Motion, result: MotionResult, supporters: int | None = None
+) -> dict[str, Any]:
+    """A motion's result as JSON: what is stored at closing and what the report prints.
+
+    ``supporters``: how many supported it, for a member's proposal; None for an admin's.
+    """
     return {
         "motion": motion.number,
         "text": motion.text,
@@ -61,6 +69,7 @@ def motion_view(motion: Motion, result: MotionResult) -> dict[str, Any]:
         "present": result.present.as_dict(),
         "weighted": _weighted(result.weighted),
         "outcome": result.outcome.value,
+        "supporters": supporters,
     }
 
 
@@ -81,6 +90,48 @@ def _stored(assembly: Assembly, result: str) -> dict[str, Any]:
     return view
 
 
+def supporters_of(uow: UnitOfWork, motion: Motion) -> int | None:
+    """How many support a member's motion (the proposer too); None for an admin's."""
+    if motion.proposer_id is None:
+        return None
+    return len(uow.assemblies.supporters(motion.id))
+
+
+def needed_now(uow: UnitOfWork, commune_id: int) -> int:
+    """The ``support`` policy's number, N% counting the commune's members right now."""
+    value = policies_of(uow, commune_id)[SUPPORT]
+    return supporters_needed(value, uow.communes.count_members(commune_id))
+
+
+def proposal_view(uow: UnitOfWork, motion: Motion, needed: int) -> dict[str, Any]:
+    """A member's motion that is not on the agenda, as the messages and the report show it."""
+    proposer = uow.communes.member(motion.proposer_id) if motion.proposer_id else None
+    return {
+        "motion": motion.number,
+        "text": motion.text,
+        "threshold": motion.threshold.value,
+        "action": stored(motion.action) if motion.action else None,
+        "proposer": proposer.name if proposer else None,
+        "supporters": supporters_of(uow, motion),
+        "needed": needed,
+        "outcome": "not supported" if motion.status is MotionStatus.NOT_SUPPORTED else "pending",
+    }
+
+
+def proposal_views(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any]]:
+    """The proposals still gathering support; once voting opened, those not supported
+    as they stood then (stored like a result, so later changes do not alter them)."""
+    proposals = uow.assemblies.proposals(assembly.id)
+    if not proposals:
+        return []
+    needed = needed_now(uow, assembly.commune_id)
+    stored = uow.assemblies.results(assembly.id)
+    return [
+        json.loads(stored[m.id]) if m.id in stored else proposal_view(uow, m, needed)
+        for m in proposals
+    ]
+
+
 def stored_or_counted(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any]]:
     """The results frozen at closing; before that, the count as it stands."""
     stored = uow.assemblies.results(assembly.id)
@@ -89,7 +140,7 @@ def stored_or_counted(uow: UnitOfWork, assembly: Assembly) -> list[dict[str, Any
         views.append(
             _stored(assembly, stored[motion.id])
             if motion.id in stored
-            else motion_view(motion, result)
+            else motion_view(motion, result, supporters_of(uow, motion))
         )
     return views
 
@@ -124,7 +175,16 @@ def assembly_view(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
             }
             for m in uow.assemblies.motions(assembly.id)
         ],
+        "proposals": [displayed(uow, assembly, p) for p in proposal_views(uow, assembly)],
     }
+
+
+def displayed(uow: UnitOfWork, assembly: Assembly, view: dict[str, Any]) -> dict[str, Any]:
+    """A motion's view as messages show it: its action with the names and months its
+    text needs (handlers/action_views.py); the report and the stored results keep the
+    action's stored form."""
+    action = view.get("action")
+    return {**view, "action": action_view(uow, assembly, from_stored(action)) if action else None}
 
 
 def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
@@ -141,9 +201,15 @@ def report(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
         "remote_weight": f"{assembly.remote_weight}%",
         "eligible": eligible,
         "motions": [
-            _reported(uow, assembly, view, commune.currency)
+            _reported(
+                uow,
+                assembly,
+                {**view, "supporters": view.get("supporters")},  # results kept before 0017
+                commune.currency,
+            )
             for view in stored_or_counted(uow, assembly)
-        ],
+        ]
+        + [_reported(uow, assembly, p, commune.currency) for p in proposal_views(uow, assembly)],
     }
 
 
@@ -157,19 +223,14 @@ def _reported(
     if action is not None:
         motion = {"text": view["text"], "action": action_view(uow, assembly, from_stored(action))}
         shown["text"] = render("motion_text", "en", {"m": motion, "currency": currency})
-    if assembly.status.value != "closed":
+    if assembly.status.value != "closed" and shown["outcome"] != "not supported":
         shown["outcome"] = "pending"
     return shown
 
 
 def results_values(uow: UnitOfWork, assembly: Assembly, published: bool) -> dict[str, Any]:
     """What the results message shows, the same when posted and when asked for later."""
-    views = [
-        {**view, "action": action_view(uow, assembly, from_stored(view["action"]))}
-        if view.get("action")
-        else {**view, "action": None}
-        for view in stored_or_counted(uow, assembly)
-    ]
+    views = [displayed(uow, assembly, view) for view in stored_or_counted(uow, assembly)]
     return {
         "assembly": assembly_view(uow, assembly),
         "results": views,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -53,3 +53,15 @@ class LeaseTermRow(SQLModel, table=True):
     from_period: str = Field(max_length=7)
     rent: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     motion_id: int | None = Field(default=None, foreign_key="motion.id")
+
+
+class MotionSupportRow(SQLModel, table=True):
+    """A member supporting a member's proposal (migration 0017): the proposer's own row
+    comes with the proposal; at the ``support`` policy's number it joins the agenda."""
+
+    __tablename__ = "motion_support"
+    __table_args__ = (UniqueConstraint("motion_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    motion_id: int = Field(foreign_key="motion.id")  # the unique key's first column
+    member_id: int = Field(foreign_key="member.id")
+    at: datetime

@@ -328,6 +328,11 @@ class MotionRow(SQLModel, table=True):
     result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # What carrying it does (domain.actions, as JSON; migration 0014); NULL: text only.
     action: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A member's proposal until it has its supporters (migration 0017; domain.assemblies).
+    status: str = Field(
+        default="agenda", max_length=16, sa_column_kwargs={"server_default": "agenda"}
+    )
+    proposer_id: int | None = Field(default=None, foreign_key="member.id")  # None: an admin's
 
 
 class AssemblyVoterRow(SQLModel, table=True):

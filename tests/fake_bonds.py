@@ -9,7 +9,7 @@ from fake_people import Rows
 from fake_tables import Tables
 
 from domain.actions import Action
-from domain.assemblies import Assembly, AssemblyStatus, Choice, Motion, Threshold
+from domain.assemblies import Assembly, AssemblyStatus, Choice, Motion, MotionStatus, Threshold
 from domain.bonds import BondIssue, IssueStatus, LeaseTerm, Pledge, rent_in
 from domain.due import (
     AssemblyClosing,
@@ -238,28 +238,71 @@ class FakeAssemblies:
         text: str,
         threshold: Threshold,
         action: Action | None = None,
+        proposer_id: int | None = None,
     ) -> Motion:
         motions = self.t.motions.values()
         number = max((m.number for m in motions if m.commune_id == assembly.commune_id), default=0)
-        position = sum(1 for m in motions if m.assembly_id == assembly.id)
         motion = Motion(
             self.t.next_id("motion"),
             assembly.commune_id,
             assembly.id,
             number + 1,
-            position + 1,
+            self._last_position(assembly.id) + 1,
             text,
             threshold,
             action,
+            MotionStatus.AGENDA if proposer_id is None else MotionStatus.PROPOSAL,
+            proposer_id,
         )
         self.t.motions[motion.id] = motion
         return replace(motion)
 
+    def _last_position(self, assembly_id: int) -> int:
+        mine = (m.position for m in self.t.motions.values() if m.assembly_id == assembly_id)
+        return max(mine, default=0)
+
     def motions(self, assembly_id: int) -> list[Motion]:
         return sorted(
-            (replace(m) for m in self.t.motions.values() if m.assembly_id == assembly_id),
+            (
+                replace(m)
+                for m in self.t.motions.values()
+                if m.assembly_id == assembly_id and m.on_agenda
+            ),
             key=lambda m: m.position,
         )
+
+    def proposals(self, assembly_id: int) -> list[Motion]:
+        return sorted(
+            (
+                replace(m)
+                for m in self.t.motions.values()
+                if m.assembly_id == assembly_id and not m.on_agenda
+            ),
+            key=lambda m: m.number,
+        )
+
+    def to_agenda(self, motion: Motion) -> Motion:
+        position = self._last_position(motion.assembly_id) + 1
+        stored = self.t.motions[motion.id]
+        stored.status, stored.position = MotionStatus.AGENDA, position
+        motion.status, motion.position = MotionStatus.AGENDA, position
+        return motion
+
+    def not_supported(self, motion_id: int) -> None:
+        self.t.motions[motion_id].status = MotionStatus.NOT_SUPPORTED
+
+    def support(self, motion_id: int, member_id: int, at: datetime) -> bool:
+        if (motion_id, member_id) in self.t.supports:
+            return False
+        self.t.supports[(motion_id, member_id)] = at
+        return True
+
+    def unsupport(self, motion_id: int, member_id: int) -> bool:
+        return self.t.supports.pop((motion_id, member_id), None) is not None
+
+    def supporters(self, motion_id: int) -> list[int]:
+        mine = [(at, m) for (motion, m), at in self.t.supports.items() if motion == motion_id]
+        return [m for _, m in sorted(mine)]
 
     def motion(self, commune_id: int, number: int) -> Motion | None:
         for motion in self.t.motions.values():

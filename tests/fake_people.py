@@ -216,6 +216,9 @@ class FakeCommunes:
         ]
         return sorted(former, key=lambda m: (m.left_at, m.id), reverse=True)
 
+    def count_members(self, commune_id: int) -> int:
+        return sum(1 for m in self._members(commune_id=commune_id) if m.left_at is None)
+
     def count_admins(self, commune_id: int) -> int:
         return len(self.admin_ids(commune_id))
 

@@ -71,6 +71,7 @@ class Tables:
     assemblies: dict[int, Assembly] = field(default_factory=dict)
     motions: dict[int, Motion] = field(default_factory=dict)
     results: dict[int, str] = field(default_factory=dict)  # motion id: result
+    supports: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (motion, member)
     voters: dict[tuple[int, int], bool] = field(default_factory=dict)  # (assembly, member): present
     votes: dict[tuple[int, int], tuple[Choice, datetime]] = field(default_factory=dict)
     delegations: dict[tuple[int, int], int] = field(default_factory=dict)  # (commune, member)
@@ -118,6 +119,7 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "assembly": "assemblies",
     "motion": "motions",
     "motion_result": "results",
+    "motion_support": "supports",
     "assembly_voter": "voters",
     "vote": "votes",
     "delegation": "delegations",

@@ -35,6 +35,7 @@ DOMAIN_TABLES = (
     "conversation",
     "assembly",
     "motion",
+    "motion_support",
     "assembly_voter",
     "vote",
     "delegation",

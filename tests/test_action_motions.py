@@ -250,7 +250,7 @@ REFUSALS = [
     ("ana@group: /motion 1 policy approval maybe", None),
     ("ana@group: /motion 1 approve bond 9", "There is no bond #9. /bonds lists the open ones."),
     ('ana@group: /motion 1 role ben admin "one" "two"', None),
-    ("ben@group: /motion 1 role ben admin", None),
+    ("eve@group: /motion 1 role ben admin", None),  # not a member
     ("ana@group: /motion 2 role ben admin", None),
 ]
 

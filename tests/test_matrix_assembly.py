@@ -59,3 +59,48 @@ def test_an_assembly_votes_with_bang_commands(homeserver: Homeserver, tmp_path: 
             await bot.stop()
 
     run(scenario())
+
+
+def test_a_members_proposal_is_supported_with_bang_commands(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
+    bot_user, *users = homeserver.fresh_users("minga", "ana", "ben", "cai")
+    bot = BotUnderTest(
+        homeserver,
+        bot_user,
+        f"sqlite:///{tmp_path}/minga.sqlite",
+        tmp_path / "store",
+        now=at("2027-01-25T09:00:00"),
+    )
+    ana, ben, cai = people = [Person(homeserver, u, tmp_path / u.name) for u in users]
+
+    async def scenario() -> None:
+        await bot.start()
+        for person, name in zip(people, ("Ana", "Ben", "Cai"), strict=True):
+            await person.start(name)
+        try:
+            room = await ana.create_room(
+                "Terra", invite=[bot_user.user_id, ben.user_id, cai.user_id]
+            )
+            await bot.joined(room, *(p.user_id for p in people))
+
+            async def says(person: Person, text: str) -> None:
+                await bot.handled(await person.say(room, text))
+
+            await says(ana, "!setup Terra EUR Europe/Madrid")
+            await says(ben, "!join")
+            await says(cai, "!join")
+            await says(ana, "!policy support 2")
+            await says(ana, '!assembly new "Spring" 2027-02-01T18:00 2027-02-01T20:00')
+            await says(ben, '!motion 1 "Community garden"')
+            proposed = await cai.wait_notice("!support 1", room_id=room)
+            assert "1 of 2 supporters" in proposed.body
+            await says(cai, "!support 1")
+            joined = await ana.wait_notice("is on the agenda", room_id=room)
+            assert "Motion 1 is on the agenda of Spring" in joined.body
+        finally:
+            for person in people:
+                await person.stop()
+            await bot.stop()
+
+    run(scenario())

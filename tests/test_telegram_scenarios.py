@@ -290,3 +290,16 @@ def test_motions_get_yes_no_abstain_buttons(world: TelegramWorld) -> None:
     world.press(stranger, opened, "v:1:n")  # not a member: an alert, no vote
     assert fake.alerts()[-1]["show_alert"] is True
     assert "Ben voted on motion 1" in fake.texts(group)[-1]
+
+
+def test_a_members_proposal_gets_a_support_button(world: TelegramWorld) -> None:
+    fake = world.fake
+    group, ana, ben, cai, _dee = terra(world)
+    world.say(ana, group, '/assembly new "Spring" 2027-02-01T18:00 2027-02-01T20:00')
+    world.say(ben, group, '/motion 1 "Community garden"')
+    proposed = next(m for m in fake.messages(group) if "proposes motion 1" in m.text)
+    assert [data for _text, data in proposed.buttons()] == ["s:1"]
+    world.press(cai, proposed, "s:1")
+    assert "Cai supports motion 1 (Community garden): 2 of 3 supporters" in fake.texts(group)[-1]
+    world.press(cai, proposed, "s:1")  # again: an answer on the button, nothing in the group
+    assert "Cai supports motion 1" in fake.texts(group)[-1]

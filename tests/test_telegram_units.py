@@ -13,6 +13,7 @@ from bot.telegram.formatting import parsed_length, split_message
 from bot.telegram.keyboards import (
     FormAnswer,
     Pledge,
+    Support,
     Vote,
     keyboard_for,
     parse_callback,
@@ -32,12 +33,15 @@ ISSUE = {"number": 3, "price": 100000, "remaining": 100000, "status": "open"}
     [
         ("p:3:250", Pledge(3, 250)),
         ("v:12:a", Vote(12, "abstain")),
+        ("s:4", Support(4)),
         ("f:7001:setup:2:EUR", FormAnswer("7001", "setup", 2, "EUR")),
         ("f:7001:propose:1:x", FormAnswer("7001", "propose", 1, "x")),
         ("p:0:250", None),
         ("p:3:-5", None),
         ("p:3:250:extra", None),
         ("v:1:maybe", None),
+        ("s:0", None),
+        ("s:4:y", None),
         ("f:me:setup:2:EUR", None),
         ("f:1:setup:2:EUR; DROP", None),
         ("", None),
@@ -54,6 +58,7 @@ def test_a_cancel_button_stands_for_cancel_and_an_answer_for_itself() -> None:
     assert FormAnswer("1", "setup", 2, "EUR").text == "EUR"
     assert Pledge(3, 250).text == "/pledge 3 250"
     assert Vote(1, "no").text == "/vote 1 no"
+    assert Support(4).text == "/support 4"
 
 
 def test_pledge_amounts_are_whole_and_never_above_what_remains() -> None:
@@ -86,6 +91,13 @@ def test_an_open_public_ballot_offers_yes_no_abstain_per_motion() -> None:
     assert [data for _, data in found] == ["v:4:y", "v:4:n", "v:4:a", "v:5:y", "v:5:n", "v:5:a"]
     assert found[0][0] == "4 · sí"
     assert keyboard_for(message("assembly_open", assembly={**assembly, "secret": True})) is None
+
+
+def test_a_members_proposal_in_a_group_offers_a_support_button() -> None:
+    proposal = {"motion": 4, "text": "Community garden", "supporters": 1, "needed": 3}
+    found = buttons(keyboard_for(message("proposal_added", proposal=proposal)))
+    assert found == [("👍 Apoyar la moción 4", "s:4")]
+    assert keyboard_for(message("proposal_added", is_private=True, proposal=proposal)) is None
 
 
 def test_a_form_question_offers_its_answerer_quick_answers_and_cancel() -> None:

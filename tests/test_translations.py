@@ -198,6 +198,17 @@ ASSEMBLY = {
     "eligible": None,
     "motions": MOTIONS,
 }
+PROPOSAL = {  # as handlers.assembly_results.proposal_view makes it
+    "motion": 4,
+    "text": "Community garden",
+    "action": None,
+    "threshold": "majority",
+    "proposer": "ben",
+    "supporters": 2,
+    "needed": 3,
+    "outcome": "pending",
+}
+NOT_SUPPORTED = {**PROPOSAL, "motion": 5, "supporters": 1, "needed": 1, "outcome": "not supported"}
 # Every option shown, and a bare one: no quorum, no motions yet.
 SECRET_ASSEMBLY = {
     **ASSEMBLY,
@@ -208,8 +219,8 @@ SECRET_ASSEMBLY = {
 }
 WEIGHTED_ASSEMBLY = {**ASSEMBLY, "remote_weight": 50}
 BARE_ASSEMBLY = {**ASSEMBLY, "quorum": None, "repeat_weeks": 1, "motions": []}
-OPEN_ASSEMBLY = {**ASSEMBLY, "status": "open", "eligible": 4}
-CLOSED_ASSEMBLY = {**ASSEMBLY, "status": "closed", "eligible": 4}
+OPEN_ASSEMBLY = {**ASSEMBLY, "status": "open", "eligible": 4, "proposals": [NOT_SUPPORTED]}
+CLOSED_ASSEMBLY = {**ASSEMBLY, "status": "closed", "eligible": 4, "proposals": [NOT_SUPPORTED]}
 NONE_EACH = {"yes": 0, "no": 0, "abstain": 0}
 RESULTS = [
     {
@@ -305,6 +316,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "assembly_agenda": [
         {"assembly": ASSEMBLY},
+        {"assembly": {**ASSEMBLY, "proposals": [PROPOSAL, {**PROPOSAL, "needed": 1}]}},
         {"assembly": OPEN_ASSEMBLY},
         {"assembly": {**OPEN_ASSEMBLY, "secret": True}},
     ],
@@ -432,6 +444,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"name": "cancel"},
         {"name": "pledge", "amount": 25000},
         {"name": "vote", "number": 2, "choice": "abstain"},
+        {"name": "support", "number": 4},
     ],
     "button_not_yours": [{}],
     "cancelled": [{}],
@@ -492,6 +505,19 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "marked_present": [
         {"title": "Spring assembly", "names": ["ana", "ben"], "present": 3, "eligible": 4}
     ],
+    "proposal_added": [{"assembly": ASSEMBLY, "proposal": PROPOSAL}],
+    "proposal_supported": [{"name": "cai", "title": "Spring assembly", "proposal": PROPOSAL}],
+    "proposal_unsupported": [
+        {"name": "cai", "title": "Spring assembly", "proposal": {**PROPOSAL, "supporters": 1}}
+    ],
+    "proposal_on_agenda": [
+        {
+            "name": "dee",
+            "title": "Spring assembly",
+            "assembly": ASSEMBLY,
+            "proposal": {**PROPOSAL, "supporters": 3},
+        }
+    ],
     "motion_added": [
         {
             "assembly": ASSEMBLY,
@@ -551,6 +577,21 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     # refusals: the parameters of the Refusal(code, **params) that names them
     "refusal/already_in_cooperative": [{"cooperative": "Tierra"}],
     "refusal/already_member": [{"commune": "Terra"}],
+    "refusal/already_supporting": [
+        {"number": 4, "text": "Community garden", "count": 2, "needed": 3},
+        {"number": 4, "text": "Community garden", "count": 1, "needed": 1},
+    ],
+    "refusal/not_supporting": [{"number": 4, "text": "Community garden"}],
+    "refusal/support_after_opening": [{"number": 4, "title": "Spring assembly"}],
+    "refusal/support_on_agenda": [
+        {"number": 4, "title": "Spring assembly", "command": "support"},
+        {"number": 4, "title": "Spring assembly", "command": "unsupport"},
+    ],
+    "refusal/unsupport_own": [{"number": 4, "text": "Community garden"}],
+    "refusal/vote_on_proposal": [
+        {"number": 4, "text": "Community garden", "pending": True},
+        {"number": 4, "text": "Community garden", "pending": False},
+    ],
     "refusal/already_setup": [{"commune": "Terra"}],
     "refusal/amount_ambiguous": [
         {
@@ -574,7 +615,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/bad_assembly_title": [{}],
     "refusal/bad_choice": [{"text": "maybe"}],
     "refusal/bad_moment": [{"text": "the day after never"}],
-    "refusal/bad_motion_number": [{"text": "x"}],
+    "refusal/bad_motion_number": [{"text": "x"}, {"text": "x", "command": "support"}],
     "refusal/bad_motion_text": [{}],
     "refusal/bad_quorum": [{"text": "150%"}],
     "refusal/bad_remote_weight": [{"text": "150%"}],

@@ -90,6 +90,7 @@ def test_a_leaver_stops_deciding_and_the_quorum_follows_the_smaller_count(
         "weighted": {"yes": "2", "no": "0"},
         "outcome": "pending",
         "executed": False,
+        "supporters": None,
     }
     assert "[group] 3 members may vote. /delegate <member> lets someone vote for you." in (
         commune.say("ben@group: /assembly 1")

@@ -86,6 +86,8 @@ ana@group: /motion 1 "Buy a tractor"
 ana@group: /motion 1 "Adopt the charter" consensus
 ana@group: /assembly new "Autumn assembly" 2027-09-01T18:00 2h
 ana@group: /motion 2 "Raise rent"
+ben@group: /motion 2 "Plant trees"
+cai@group: /support 4
 dee@group: /delegate ben
 :admin zoe other
 zoe@other: /setup Mar USD America/New_York
@@ -523,6 +525,8 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
     "assemblies": args(),
     "motion": args(NUMBER, TEXT, THRESHOLD),
     "vote": args(NUMBER, CHOICE),
+    "support": args(NUMBER),
+    "unsupport": args(NUMBER),
     "delegate": args(NAME),
     "undelegate": args(),
     "present": st.one_of(args(NUMBER, NAME), args(NAME), args(NUMBER, NAME, NAME)),
@@ -697,6 +701,8 @@ VALID = {
     "assemblies": (Speaker("eve", "group"), []),
     "motion": (Speaker("ana", "group"), ["2", "Buy seeds", "two-thirds"]),
     "vote": (Speaker("cai", "group"), ["1", "yes"]),
+    "support": (Speaker("dee", "group"), ["4"]),
+    "unsupport": (Speaker("cai", "group"), ["4"]),
     "delegate": (Speaker("cai", "group"), ["ana"]),
     "undelegate": (Speaker("dee", "group"), []),
     "present": (Speaker("ana", "group"), ["1", "ben", "cai"]),

@@ -7,6 +7,7 @@ press goes through the same dispatcher and the same rules:
   ``p:<issue>:<whole units>`` -> ``/pledge <issue> <units>``;
 - an open assembly with a public ballot: yes / no / abstain per motion,
   ``v:<motion>:<y|n|a>`` -> ``/vote <motion> yes|no|abstain``;
+- a member's proposal for an assembly: Support, ``s:<motion>`` -> ``/support <motion>``;
 - each question of a step-by-step form: quick answers where there are obvious ones
   (currency, time zone) and Cancel, ``f:<user>:<form>:<step>:<answer>``. Only the
   person filling in the form may press these (a /setup form is a platform admin's),
@@ -37,6 +38,7 @@ QUICK_ANSWERS: dict[str, tuple[str, ...]] = quick_answers()
 _ANSWER = re.compile(r"^[A-Za-z0-9_/+-]{1,32}$")
 _PLEDGE = re.compile(r"^p:([0-9]{1,9}):([0-9]{1,13})$")
 _VOTE = re.compile(r"^v:([0-9]{1,9}):([yna])$")
+_SUPPORT = re.compile(r"^s:([0-9]{1,9})$")
 _FORM = re.compile(r"^f:([0-9]{1,20}):([a-z_]{1,16}):([0-9]{1,2}):([A-Za-z0-9_/+-]{1,32})$")
 MAX_MOTION_ROWS = 10
 
@@ -62,6 +64,15 @@ class Vote:
 
 
 @dataclass(frozen=True)
+class Support:
+    motion: int
+
+    @property
+    def text(self) -> str:
+        return f"/support {self.motion}"
+
+
+@dataclass(frozen=True)
 class FormAnswer:
     answerer: str
     form: str
@@ -73,7 +84,7 @@ class FormAnswer:
         return "/cancel" if self.answer == CANCEL else self.answer
 
 
-Press = Pledge | Vote | FormAnswer
+Press = Pledge | Vote | Support | FormAnswer
 
 
 def parse_callback(data: str | None) -> Press | None:
@@ -86,6 +97,9 @@ def parse_callback(data: str | None) -> Press | None:
     if match := _VOTE.match(data):
         motion = int(match[1])
         return Vote(motion, CHOICES[match[2]]) if motion > 0 else None
+    if match := _SUPPORT.match(data):
+        motion = int(match[1])
+        return Support(motion) if motion > 0 else None
     if match := _FORM.match(data):
         return FormAnswer(match[1], match[2], int(match[3]), match[4])
     return None
@@ -138,6 +152,12 @@ def vote_keyboard(message: PendingMessage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def support_keyboard(message: PendingMessage) -> InlineKeyboardMarkup:
+    number = (message.context.get("proposal") or {})["motion"]
+    label = _label(message, "support", number=number)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"s:{number}")]])
+
+
 def form_keyboard(message: PendingMessage) -> InlineKeyboardMarkup | None:
     context = message.context
     answerer, form, step = context.get("answerer"), context.get("form"), context.get("step")
@@ -159,6 +179,8 @@ def keyboard_for(message: PendingMessage) -> InlineKeyboardMarkup | None:
         return pledge_keyboard(message, message.context.get("issue") or {})
     if message.template == "assembly_open" and not message.is_private:
         return vote_keyboard(message)
+    if message.template == "proposal_added" and not message.is_private:
+        return support_keyboard(message)
     if "answerer" in message.context and "form" in message.context:
         return form_keyboard(message)
     return None

@@ -18,6 +18,7 @@ from handlers.assembly_results import assembly_view, results_values
 from handlers.motion_parsing import is_action, parse_action
 from handlers.new_assembly import create_assembly
 from handlers.parsing import parse_issue_number
+from handlers.proposals import place_motion, require_on_agenda
 from handlers.registry import BARE, command
 from handlers.turn import Turn
 from handlers.when import (
@@ -112,7 +113,7 @@ def assemblies(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("motion", Rule(Who.ADMIN))
+@command("motion", Rule(Who.MEMBER), who_note="a non-admin's needs supporters")
 def motion(turn: Turn, args: list[str]) -> None:
     acting = is_action(args[1:])
     if len(args) not in (2, 3) and not acting:
@@ -126,7 +127,9 @@ def motion(turn: Turn, args: list[str]) -> None:
     else:
         text = names.clean(args[1], names.MOTION)
         threshold = parse_threshold(args[2]) if len(args) == 3 else Threshold.MAJORITY
-    added = turn.uow.assemblies.add_motion(found, text, threshold, action)
+    added = place_motion(turn, found, text, threshold, action)
+    if not added.on_agenda:
+        return  # a member's proposal: place_motion told the group
     view = assembly_view(turn.uow, found)
     turn.post(
         "motion_added",
@@ -150,6 +153,7 @@ def vote(turn: Turn, args: list[str]) -> None:
     found = turn.uow.assemblies.motion(commune.id, number)
     if found is None:
         raise Refusal("unknown_motion", number=number)
+    require_on_agenda(found)
     choice = parse_choice(args[1])
     held = turn.uow.assemblies.by_id(found.assembly_id, lock=True)
     held.require_open(turn.now)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from domain import actions
 from domain.actions import Action
-from domain.assemblies import Assembly, AssemblyStatus, Motion, Threshold
+from domain.assemblies import Assembly, AssemblyStatus, Motion, MotionStatus, Threshold
 from domain.due import AssemblyClosing, AssemblyOpening, AssemblyReminder, AssemblyStep
+from storage.decision_tables import MotionSupportRow
 from storage.repositories.parts import SessionPart
 from storage.tables import AssemblyRow, MotionRow
 
@@ -45,6 +46,8 @@ def _motion(row: MotionRow) -> Motion:
         row.text,
         Threshold(row.threshold),
         actions.from_stored(orjson.loads(row.action)) if row.action else None,
+        MotionStatus(row.status),
+        row.proposer_id,
     )
 
 
@@ -144,33 +147,102 @@ class AssembliesAndMotions(SessionPart):
         text: str,
         threshold: Threshold,
         action: Action | None = None,
+        proposer_id: int | None = None,
     ) -> Motion:
         highest = self.session.execute(
             select(func.max(MotionRow.number)).where(MotionRow.commune_id == assembly.commune_id)
-        ).scalar_one()
-        position = self.session.execute(
-            select(func.count()).select_from(MotionRow).where(MotionRow.assembly_id == assembly.id)
         ).scalar_one()
         row = MotionRow(
             commune_id=assembly.commune_id,
             assembly_id=assembly.id,
             number=(highest or 0) + 1,
-            position=position + 1,
+            position=self._last_position(assembly.id) + 1,
             text=text,
             threshold=threshold.value,
             action=orjson.dumps(actions.stored(action)).decode() if action else None,
+            status=(MotionStatus.AGENDA if proposer_id is None else MotionStatus.PROPOSAL).value,
+            proposer_id=proposer_id,
         )
         self.session.add(row)
         self.session.flush()
         return _motion(row)
 
+    def _last_position(self, assembly_id: int) -> int:
+        return self.session.execute(
+            select(func.coalesce(func.max(MotionRow.position), 0)).where(
+                MotionRow.assembly_id == assembly_id
+            )
+        ).scalar_one()
+
     def motions(self, assembly_id: int) -> list[Motion]:
+        """The agenda: what is voted on, in its order."""
         rows = self.session.execute(
             select(MotionRow)
-            .where(MotionRow.assembly_id == assembly_id)
+            .where(
+                MotionRow.assembly_id == assembly_id,
+                MotionRow.status == MotionStatus.AGENDA.value,
+            )
             .order_by(MotionRow.position)
         ).scalars()
         return [_motion(r) for r in rows]
+
+    # members' proposals ------------------------------------------------------------------
+    def proposals(self, assembly_id: int) -> list[Motion]:
+        """Members' motions not on the agenda (still proposals, or not supported)."""
+        rows = self.session.execute(
+            select(MotionRow)
+            .where(
+                MotionRow.assembly_id == assembly_id,
+                MotionRow.status != MotionStatus.AGENDA.value,
+            )
+            .order_by(MotionRow.number)
+        ).scalars()
+        return [_motion(r) for r in rows]
+
+    def to_agenda(self, motion: Motion) -> Motion:
+        """A proposal with its supporters joins the agenda, at its end."""
+        position = self._last_position(motion.assembly_id) + 1
+        self.session.execute(
+            update(MotionRow)
+            .where(MotionRow.id == motion.id)
+            .values(status=MotionStatus.AGENDA.value, position=position)
+        )
+        motion.status, motion.position = MotionStatus.AGENDA, position
+        return motion
+
+    def not_supported(self, motion_id: int) -> None:
+        self.session.execute(
+            update(MotionRow)
+            .where(MotionRow.id == motion_id)
+            .values(status=MotionStatus.NOT_SUPPORTED.value)
+        )
+
+    def support(self, motion_id: int, member_id: int, at: datetime) -> bool:
+        """True when the member did not support it yet."""
+        if member_id in self.supporters(motion_id):
+            return False
+        self.session.add(MotionSupportRow(motion_id=motion_id, member_id=member_id, at=at))
+        self.session.flush()
+        return True
+
+    def unsupport(self, motion_id: int, member_id: int) -> bool:
+        """True when the member did support it."""
+        removed = self.session.execute(
+            delete(MotionSupportRow).where(
+                MotionSupportRow.motion_id == motion_id, MotionSupportRow.member_id == member_id
+            )
+        )
+        return bool(removed.rowcount)
+
+    def supporters(self, motion_id: int) -> list[int]:
+        """Who supports it, in the order they did (the proposer first)."""
+        return list(
+            self.session.execute(
+                select(MotionSupportRow.member_id)
+                .where(MotionSupportRow.motion_id == motion_id)
+                .order_by(MotionSupportRow.at, MotionSupportRow.id)
+            ).scalars()
+        )
 
     def motion(self, commune_id: int, number: int) -> Motion | None:
         row = self.session.execute(

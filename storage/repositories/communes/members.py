@@ -122,6 +122,13 @@ class Members(SessionPart):
         ).scalars()
         return [_member(r) for r in rows]
 
+    def count_members(self, commune_id: int) -> int:
+        return self.session.execute(
+            select(func.count())
+            .select_from(MemberRow)
+            .where(MemberRow.commune_id == commune_id, MemberRow.left_at.is_(None))
+        ).scalar_one()
+
     def count_admins(self, commune_id: int) -> int:
         return self.session.execute(
             select(func.count())
