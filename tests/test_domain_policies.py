@@ -66,7 +66,8 @@ def test_a_value_outside_the_policy_is_refused_naming_what_it_takes(name: str, t
 def test_an_unknown_policy_is_refused_with_the_known_ones() -> None:
     with pytest.raises(Refusal) as refused:
         policy_named("quorum")
-    assert refused.value.params == {"name": "quorum", "known": "decide, approval, support, payment-days"}
+    known = "decide, approval, support, payment-days"
+    assert refused.value.params == {"name": "quorum", "known": known}
 
 
 def test_defaults_fill_what_was_not_set_in_the_table_order() -> None:

@@ -68,7 +68,8 @@ def test_once_the_assembly_decides_an_admin_cannot_change_a_policy(commune: Cons
     [
         (
             "ana@group: /policy quorum 50%",
-            'There is no policy called "quorum". The policies are: decide, approval, support, payment-days.',
+            'There is no policy called "quorum". The policies are: decide, approval, support, '
+            "payment-days.",
         ),
         (
             "ana@group: /policy approval maybe",
