@@ -681,6 +681,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "policy_changed": [
         {"name": "support", "before": "3", "value": "25%", "by": "ana"},
         {"name": "decide", "before": "admins", "value": "assembly", "by": "ana"},
+        {"name": "payment-days", "before": "0", "value": "14", "by": "ana"},
+        {"name": "payment-days", "before": "14", "value": "0", "by": "ana"},
     ],
     "refusal/not_awaiting_approval": [{"number": 3, "asset": "Oven"}],
     "refusal/unknown_policy": [{"name": "quorum", "known": "decide, approval, support"}],
