@@ -16,7 +16,8 @@ ID_FIELDS = ("commune", "entry", "clearing", "holding", "issue", "receipt", "out
 INVARIANTS: dict[str, str] = {
     "entry_unbalanced": "a journal entry's postings add up to zero",
     "posting_commune": "a posting belongs to its entry's commune",
-    "entry_count": "each rent receipt, cleared issue and clearing has exactly one journal "
+    "entry_count": "each rent receipt, cleared issue, payment, refund and clearing has "
+    "exactly one journal "
     "entry, and each entry the receipt, issue or clearing it records",
     "clearing_not_conserved": "a clearing conserves money: rent + carry in = "
     "redeemed + dividends + carry out",
@@ -48,6 +49,12 @@ INVARIANTS: dict[str, str] = {
     "pledge_amount": "a pledge is positive",
     "issue_holdings": "a cleared issue's holdings add up to its price; others have none",
     "issue_asset": "a cleared issue's bond_cleared entry buys the asset for its price",
+    "payment_over_pledge": "a pledger's payments are positive and never more than the pledge",
+    "refund_expired": "refunds are only for an expired bond's payments, never more than was paid",
+    "issue_paid": "a cleared bond with payments was paid its price in full: its holdings "
+    "are what was paid",
+    "paid_in_held": "a bond's paid_in account holds its payments less its refunds until "
+    "it clears, and nothing after",
     "statement_queued": "each clearing's roster member with an account has exactly one "
     "statement queued, and no statement is queued for anyone else",
     "outbox_delivery": "an outbox message is delivered after it was written, at most once",

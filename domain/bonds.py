@@ -35,6 +35,7 @@ class IssueStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     AWAITING = "awaiting"  # awaiting an assembly's approval: no pledges yet
     NOT_APPROVED = "not_approved"  # the approval motion did not carry
+    SOLD = "sold"  # fully pledged, waiting for the pledgers to pay (``payment-days`` > 0)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class BondIssue:
     pledged: int = 0  # the sum of the pledges
     pledgers: int = 0  # how many members have a pledge
     last_seq: int = 0  # the newest pledger's place in the queue
+    pay_by: datetime | None = None  # a sold issue's end of the payment window
     # The cooperative's name, when storage read it with the issue: the messages about
     # a pledge name it, and a lookup of its own would be one more query per pledge.
     cooperative_name: str | None = None
@@ -76,11 +78,18 @@ class BondIssue:
             raise Refusal("issue_past_deadline", number=self.number, asset=self.asset)
 
     def pledge(
-        self, mine: Pledge | None, member_id: int, amount: int, now: datetime
+        self,
+        mine: Pledge | None,
+        member_id: int,
+        amount: int,
+        now: datetime,
+        payment_days: int = 0,
     ) -> tuple[Pledge, bool]:
         """Add ``amount`` to the member's pledge (``mine``, None for a first pledge).
 
-        Returns the pledge as it now stands, and True when it clears the issue. A
+        Returns the pledge as it now stands, and True when it fully pledges the issue:
+        it clears, or with ``payment_days`` it is sold and its pledgers have that many
+        days to pay (see ``collect``). A
         top-up keeps the place of the member's first pledge; a first pledge queues
         last, behind every place handed out before, even one given up since.
         """
@@ -98,6 +107,10 @@ class BondIssue:
             now_pledged = replace(mine, amount=mine.amount + amount)
         self.pledged += amount
         if self.remaining == 0:
+            if payment_days > 0:
+                self.status = IssueStatus.SOLD
+                self.pay_by = now + timedelta(days=payment_days)
+                return now_pledged, True
             self.status = IssueStatus.CLEARED
             self.closed_at = now
             return now_pledged, True
@@ -129,6 +142,22 @@ class BondIssue:
         self.status = IssueStatus.EXPIRED
         self.closed_at = now
 
+    def paid_up(self, now: datetime) -> None:
+        """Every pledge of a sold issue is paid: it clears."""
+        self.status = IssueStatus.CLEARED
+        self.closed_at = now
+        self.pay_by = None
+
+    def reopen(self, kept: Sequence[Pledge], now: datetime, payment_days: int) -> None:
+        """The payment window ended with pledges unpaid: the issue takes pledges again
+        for what is missing, keeping the paid parts (``kept``), until its deadline or
+        ``payment_days`` from now, whichever is later."""
+        self.status = IssueStatus.OPEN
+        self.pay_by = None
+        self.pledged = sum(p.amount for p in kept)
+        self.pledgers = len(kept)
+        self.deadline = max(self.deadline, now + timedelta(days=payment_days))
+
     def days_to_pledge(self, tz: str) -> int:
         """The days it had left when proposed: from the day it was proposed to its last
         day, in the commune's local days (0 when it was due the day it was proposed)."""
@@ -149,6 +178,37 @@ class BondIssue:
             raise Refusal(f"issue_{self.status.value}", number=self.number, asset=self.asset)
         self.status = IssueStatus.NOT_APPROVED
         self.closed_at = when
+
+
+def payment(
+    issue: BondIssue, pledge: Pledge | None, paid: int, amount: int | None, name: str
+) -> int:
+    """What the treasurer may record as paid on ``pledge`` (``paid`` so far): ``amount``,
+    or by default the rest of the pledge; refused when the issue is not sold, there is
+    no pledge, or it would pay past the pledge."""
+    if issue.status is not IssueStatus.SOLD:
+        raise Refusal("issue_not_sold", number=issue.number, asset=issue.asset)
+    if pledge is None:
+        raise Refusal("member_no_pledge", number=issue.number, name=name)
+    rest = pledge.amount - paid
+    if rest <= 0:
+        raise Refusal("pledge_paid", number=issue.number, name=name, amount=pledge.amount)
+    if amount is None:
+        return rest
+    if amount <= 0:
+        raise Refusal("amount_not_positive")
+    if amount > rest:
+        raise Refusal("payment_exceeds_rest", number=issue.number, rest=rest)
+    return amount
+
+
+def refund(issue: BondIssue, paid: int, refunded: int, name: str) -> int:
+    """What is to be refunded to a pledger of an expired issue who paid ``paid``."""
+    if issue.status is not IssueStatus.EXPIRED:
+        raise Refusal("refund_not_expired", number=issue.number, asset=issue.asset)
+    if paid - refunded <= 0:
+        raise Refusal("nothing_to_refund", number=issue.number, name=name)
+    return paid - refunded
 
 
 def approval_deadline(days: int, when: datetime, tz: str) -> datetime:

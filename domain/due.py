@@ -37,6 +37,17 @@ class BondDeadline(_Due):
 
 
 @dataclass(frozen=True)
+class PaymentWindow(_Due):
+    """A sold bond issue whose payment window has ended: it clears if every pledge is
+    paid, else its unpaid parts are released and it takes pledges again."""
+
+    number: int
+
+    def __str__(self) -> str:
+        return f"payment window for commune {self.commune_id}: bond #{self.number}"
+
+
+@dataclass(frozen=True)
 class PeriodClearing(_Due):
     """A month that has ended: it is cleared, strictly after the commune's previous one."""
 
@@ -79,4 +90,4 @@ class AssemblyClosing(_Due):
 
 
 AssemblyStep = AssemblyOpening | AssemblyReminder | AssemblyClosing
-DueWork = BondDeadline | PeriodClearing | AssemblyStep
+DueWork = BondDeadline | PaymentWindow | PeriodClearing | AssemblyStep

@@ -72,6 +72,7 @@ class Policy:
 DECIDE = "decide"
 APPROVAL = "approval"
 SUPPORT = "support"
+PAYMENT_DAYS = "payment-days"
 
 POLICIES: dict[str, Policy] = {
     policy.name: policy
@@ -79,6 +80,7 @@ POLICIES: dict[str, Policy] = {
         Policy(DECIDE, Kind.WORD, "admins", words=("admins", "assembly")),
         Policy(APPROVAL, Kind.WORD, "none", words=("none", "assembly")),
         Policy(SUPPORT, Kind.COUNT_OR_PERCENT, "3", low=1, high=10_000),
+        Policy(PAYMENT_DAYS, Kind.COUNT, "0", low=0, high=60),
     )
 }
 
@@ -102,6 +104,11 @@ def by_assembly(values: Mapping[str, str]) -> bool:
 
 def needs_approval(values: Mapping[str, str]) -> bool:
     return values.get(APPROVAL, POLICIES[APPROVAL].default) == "assembly"
+
+
+def payment_days(values: Mapping[str, str]) -> int:
+    """Days pledgers have to pay a fully pledged bond; 0: a pledge counts as paid."""
+    return int(values.get(PAYMENT_DAYS, POLICIES[PAYMENT_DAYS].default))
 
 
 def supporters_needed(value: str, members: int) -> int:

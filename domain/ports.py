@@ -38,7 +38,7 @@ from domain.clearing_reads import (
     YearToDate,
 )
 from domain.decision_ports import Policies  # offered here too: see the docstring
-from domain.due import AssemblyStep, BondDeadline
+from domain.due import AssemblyStep, BondDeadline, PaymentWindow
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.model import (
     Account,
@@ -159,6 +159,8 @@ class Communes(Protocol):
 
     def count_members(self, commune_id: int) -> int: ...  # now, not those who left
 
+    def treasurer_ids(self, commune_id: int) -> list[int]: ...  # now members, in id order
+
     def admin_ids(self, commune_id: int) -> list[int]:
         """The commune's current admins, as member ids: who hears that scheduled work failed."""
         ...
@@ -197,6 +199,16 @@ class Bonds(Protocol):
 
     def due_deadlines(self, now: datetime) -> list[BondDeadline]:
         """Open issues whose deadline has passed, oldest deadline first."""
+        ...
+
+    def due_payment_windows(self, now: datetime) -> list[PaymentWindow]: ...
+
+    def add_payment(  # kind "payment" or "refund"; returns its id
+        self, commune_id: int, issue_id: int, member_id: int, kind: str, amount: int,
+        at: datetime, recorded_by: int,
+    ) -> int: ...  # fmt: skip
+
+    def payments(self, issue_id: int) -> dict[int, tuple[int, int]]:  # member: (paid, refunded)
         ...
 
     def add_holdings(self, issue: BondIssue) -> list[Holding]: ...

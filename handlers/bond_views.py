@@ -34,6 +34,7 @@ def issue_view(uow: UnitOfWork, issue: BondIssue, now: datetime) -> dict[str, An
         "deadline": (issue.deadline - timedelta(seconds=1)).isoformat(),  # the last day
         "days_left": days_left,
         "status": issue.status.value,
+        "pay_by": None if issue.pay_by is None else issue.pay_by.isoformat(),
     }
 
 

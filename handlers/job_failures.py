@@ -22,6 +22,7 @@ from domain.due import (
     AssemblyReminder,
     BondDeadline,
     DueWork,
+    PaymentWindow,
     PeriodClearing,
 )
 from domain.messages import Outgoing
@@ -105,7 +106,7 @@ def _about(work: DueWork) -> dict[str, str | int]:
     match work:
         case PeriodClearing():
             return {"what": "clearing", "period": str(work.period)}
-        case BondDeadline():
+        case BondDeadline() | PaymentWindow():  # a payment window's end is a deadline too
             return {"what": "deadline", "number": work.number}
         case AssemblyOpening():
             return {"what": "assembly", "step": "open", "number": work.number}

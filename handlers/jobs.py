@@ -29,6 +29,7 @@ from domain.due import (
     AssemblyStep,
     BondDeadline,
     DueWork,
+    PaymentWindow,
     PeriodClearing,
 )
 from domain.model import Commune
@@ -39,6 +40,7 @@ from handlers.bond_views import issue_view
 from handlers.clearing import clear
 from handlers.job_failures import failed, waiting, went_through
 from handlers.outbound import to_groups, to_members
+from handlers.pledge_payments import end_window, refunds_due
 
 MAX_PERIODS_PER_TICK = 240
 MAX_PASSES = 60
@@ -51,7 +53,11 @@ def next_period(uow: UnitOfWork, commune: Commune) -> Period:
 
 
 def due_items(uow: UnitOfWork, now: datetime) -> list[DueWork]:
-    items: list[DueWork] = [*uow.bonds.due_deadlines(now), *uow.assemblies.due(now)]
+    items: list[DueWork] = [
+        *uow.bonds.due_deadlines(now),
+        *uow.bonds.due_payment_windows(now),
+        *uow.assemblies.due(now),
+    ]
     for commune in uow.communes.all():
         period = next_period(uow, commune)
         for _ in range(MAX_PERIODS_PER_TICK):
@@ -69,6 +75,8 @@ def _in_order(item: DueWork) -> tuple[datetime, int, int, int, int]:
     match item:
         case BondDeadline():
             return (item.when, 0, item.commune_id, 0, item.number)
+        case PaymentWindow():
+            return (item.when, 0, item.commune_id, 1, item.number)
         case PeriodClearing():
             return (item.when, 1, item.commune_id, 0, 0)
         case AssemblyClosing():
@@ -112,7 +120,20 @@ def _expire(item: BondDeadline, uow: UnitOfWork, now: datetime) -> bool:
             for p in uow.bonds.pledges(issue.id)
         },
     )
+    messages += refunds_due(uow, commune, issue, item.when)
     uow.outbox.add(messages, item.when)
+    return True
+
+
+@_run.register
+def _payment_window(item: PaymentWindow, uow: UnitOfWork, now: datetime) -> bool:
+    commune = uow.communes.claim(item.commune_id)
+    if commune is None:
+        return False
+    issue = uow.bonds.get(commune.id, item.number, lock=True)
+    if issue is None or issue.status is not IssueStatus.SOLD or issue.pay_by != item.when:
+        return False
+    end_window(uow, commune, issue, item.when)
     return True
 
 

@@ -1,5 +1,6 @@
 """What the commune decides that is not money: its policies and the record of its
-decisions (migration 0014). Kept apart from storage/tables.py, which holds the books."""
+decisions (migration 0014), and pledges' payments (0018). Kept apart from
+storage/tables.py, which is at its size limit."""
 
 from __future__ import annotations
 
@@ -65,3 +66,19 @@ class MotionSupportRow(SQLModel, table=True):
     motion_id: int = Field(foreign_key="motion.id")  # the unique key's first column
     member_id: int = Field(foreign_key="member.id")
     at: datetime
+
+
+class PledgePaymentRow(SQLModel, table=True):
+    """Money a pledger paid for a sold bond (``kind`` "payment"), or the treasurer gave
+    back after the bond expired ("refund"), as the treasurer recorded it (migration
+    0018); each has its journal entry, ref ``payment:<id>``."""
+
+    __tablename__ = "pledge_payment"
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    issue_id: int = Field(foreign_key="bond_issue.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    kind: str = Field(max_length=16)
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+    at: datetime
+    recorded_by: int = Field(foreign_key="member.id")

@@ -122,6 +122,7 @@ class BondIssueRow(SQLModel, table=True):
     pledged: int = money(default=0, server_default="0")
     pledgers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    pay_by: datetime | None = None  # a sold issue's end of its payment window (0018)
 
 
 class PledgeRow(SQLModel, table=True):

@@ -17,6 +17,7 @@ from domain.due import (
     AssemblyReminder,
     AssemblyStep,
     BondDeadline,
+    PaymentWindow,
 )
 from domain.model import Holding, RentReceipt
 
@@ -67,6 +68,7 @@ class FakeBonds:
             pledged=issue.pledged,
             pledgers=issue.pledgers,
             last_seq=issue.last_seq,
+            pay_by=issue.pay_by,
         )
 
     def save_pledge(self, issue: BondIssue, pledge: Pledge) -> None:
@@ -101,6 +103,39 @@ class FakeBonds:
             if i.status is IssueStatus.OPEN and i.deadline <= now
         )
         return [BondDeadline(commune_id=i.commune_id, number=i.number, when=d) for d, _, i in due]
+
+    def due_payment_windows(self, now: datetime) -> list[PaymentWindow]:
+        due = sorted(
+            (i.pay_by, i.id, i)
+            for i in self.t.issues.values()
+            if i.status is IssueStatus.SOLD and i.pay_by is not None and i.pay_by <= now
+        )
+        return [PaymentWindow(commune_id=i.commune_id, number=i.number, when=d) for d, _, i in due]
+
+    # payments ------------------------------------------------------------------------
+    def add_payment(
+        self,
+        commune_id: int,
+        issue_id: int,
+        member_id: int,
+        kind: str,
+        amount: int,
+        at: datetime,
+        recorded_by: int,
+    ) -> int:
+        payment_id = self.t.next_id("pledge_payment")
+        self.t.payments[payment_id] = (issue_id, member_id, kind, amount)
+        return payment_id
+
+    def payments(self, issue_id: int) -> dict[int, tuple[int, int]]:
+        found: dict[int, tuple[int, int]] = {}
+        for issue, member, kind, amount in self.t.payments.values():
+            if issue == issue_id:
+                paid, back = found.get(member, (0, 0))
+                found[member] = (
+                    (paid + amount, back) if kind == "payment" else (paid, back + amount)
+                )
+        return found
 
     # holdings ------------------------------------------------------------------------
     def add_holdings(self, issue: BondIssue) -> list[Holding]:
@@ -139,7 +174,7 @@ class FakeBonds:
         open_prices = sum(
             i.price
             for i in self._of(commune_id)
-            if i.status in (IssueStatus.OPEN, IssueStatus.AWAITING)
+            if i.status in (IssueStatus.OPEN, IssueStatus.AWAITING, IssueStatus.SOLD)
         )
         return open_prices + self.owed(commune_id)[0]
 

@@ -227,6 +227,13 @@ class FakeCommunes:
             m.id for m in self._members(commune_id=commune_id) if m.left_at is None and m.is_admin
         ]
 
+    def treasurer_ids(self, commune_id: int) -> list[int]:
+        return [
+            m.id
+            for m in self._members(commune_id=commune_id)
+            if m.left_at is None and m.is_treasurer
+        ]
+
     def save_member(self, member: Member) -> Member:
         if not member.id or member.id not in self.t.members:
             mine = {

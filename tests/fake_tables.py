@@ -86,6 +86,8 @@ class Tables:
     changes: list[ChangeRecord] = field(default_factory=list)
     # id: (issue id, term, motion id)
     lease_terms: dict[int, tuple[int, LeaseTerm, int | None]] = field(default_factory=dict)
+    # id: (issue id, member id, kind, amount)
+    payments: dict[int, tuple[int, int, str, int]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
         """Ids as a sequence hands them out: never reused, even after a delete."""
@@ -125,4 +127,5 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "delegation": "delegations",
     "policy": "policies",
     "lease_term": "lease_terms",
+    "pledge_payment": "payments",
 }

@@ -39,6 +39,7 @@ DOMAIN_TABLES = (
     "assembly_voter",
     "vote",
     "delegation",
+    "pledge_payment",
     "policy",
     "change_record",
     "lease_term",

@@ -25,6 +25,7 @@ def test_anyone_in_the_group_reads_the_policies_with_their_meaning(commune: Cons
         "[group] decide: admins — an admin may change policies",
         "[group] approval: none — pledges open as soon as a bond is proposed",
         "[group] support: 3 — a member's motion goes on the agenda once 3 members support it",
+        "[group] payment-days: 0 — a pledge counts as paid: a fully pledged bond clears at once",
         "[group] An admin changes one with /policy <name> <value>",
     ]
 
@@ -67,7 +68,8 @@ def test_once_the_assembly_decides_an_admin_cannot_change_a_policy(commune: Cons
     [
         (
             "ana@group: /policy quorum 50%",
-            'There is no policy called "quorum". The policies are: decide, approval, support.',
+            'There is no policy called "quorum". The policies are: decide, approval, support, '
+            "payment-days.",
         ),
         (
             "ana@group: /policy approval maybe",

@@ -272,7 +272,7 @@ def test_rent_by_a_non_treasurer(cleared) -> None:
     refused(
         cleared,
         "ben@group: /rent 1 333.33",
-        "Only a treasurer can record rent.",
+        "Only a treasurer can record rent, payments and refunds.",
         "An admin can make someone treasurer: /role <member> treasurer",
     )
 

@@ -64,6 +64,7 @@ OPEN_ISSUE = {  # as handlers.commands.bonds.issue_view makes it
     "status": "open",
 }
 FILLED_ISSUE = {**OPEN_ISSUE, "pledged": 100000, "remaining": 0, "pledgers": 1, "days_left": 1}
+SOLD_ISSUE = {**FILLED_ISSUE, "status": "sold", "pay_by": "2027-02-14T10:00:00+01:00"}
 CLEARED_ISSUE = {  # /bond adds these once the issue cleared
     **FILLED_ISSUE,
     "status": "cleared",
@@ -410,6 +411,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": {**CLEARED_ISSUE, "rent_changes": [{"month": "2027-03", "rent": 35000}]}},
         {"issue": {**OPEN_ISSUE, "status": "expired"}},
         {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
+        {"issue": SOLD_ISSUE},
         {"issue": AWAITING_ISSUE},
         {"issue": UNSCHEDULED_ISSUE},
         {"issue": {**OPEN_ISSUE, "status": "not_approved"}},
@@ -427,6 +429,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": {**FILLED_ISSUE, "status": "cleared"}},
         {"issue": {**OPEN_ISSUE, "status": "expired"}},
         {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
+        {"issue": SOLD_ISSUE},
     ],
     "bond_new": [
         {"issue": {**OPEN_ISSUE, "pledged": 0, "pledgers": 0}, "proposer": "ben"},
@@ -535,7 +538,24 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "pledge_released": [
         {"issue": OPEN_ISSUE, "amount": 25000, "reason": "expired"},
         {"issue": OPEN_ISSUE, "amount": 25000, "reason": "withdrawn"},
+        {"issue": OPEN_ISSUE, "amount": 25000, "kept": 0, "reason": "unpaid"},
+        {"issue": OPEN_ISSUE, "amount": 25000, "kept": 500, "reason": "unpaid"},
     ],
+    "bond_sold": [{"issue": SOLD_ISSUE}],
+    "payment_due": [{"issue": SOLD_ISSUE, "amount": 25000}],
+    "payment_recorded": [
+        {"issue": SOLD_ISSUE, "name": "ana", "amount": 25000, "rest": rest} for rest in (0, 5000)
+    ],
+    "payment_received": [{"issue": SOLD_ISSUE, "amount": 25000, "rest": rest} for rest in (0, 50)],
+    "bond_reopened": [{"issue": OPEN_ISSUE}],
+    "refunds_due": [
+        {
+            "issue": OPEN_ISSUE,
+            "refunds": [{"name": "ana", "amount": 2500}, {"name": "ben", "amount": 7}],
+        }
+    ],
+    "refund_recorded": [{"issue": OPEN_ISSUE, "name": "ana", "amount": 2500}],
+    "refund_received": [{"issue": OPEN_ISSUE, "amount": 2500}],
     "pledged": [
         {"issue": OPEN_ISSUE, "amount": 25050, "total": 25050, "name": "ben"},
         {"issue": FILLED_ISSUE, "amount": 60000, "total": 100000, "name": "ana"},
@@ -661,6 +681,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "policy_changed": [
         {"name": "support", "before": "3", "value": "25%", "by": "ana"},
         {"name": "decide", "before": "admins", "value": "assembly", "by": "ana"},
+        {"name": "payment-days", "before": "0", "value": "14", "by": "ana"},
+        {"name": "payment-days", "before": "14", "value": "0", "by": "ana"},
     ],
     "refusal/not_awaiting_approval": [{"number": 3, "asset": "Oven"}],
     "refusal/unknown_policy": [{"name": "quorum", "known": "decide, approval, support"}],
@@ -705,6 +727,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/deadline_past": [{}],
     "refusal/issue_cleared": [{"number": 1, "asset": "Tractor"}],
     "refusal/issue_expired": [{"number": 1, "asset": "Tractor"}],
+    "refusal/issue_sold": [{"number": 1, "asset": "Tractor"}],
+    "refusal/issue_not_sold": [{"number": 1, "asset": "Tractor"}],
+    "refusal/refund_not_expired": [{"number": 1, "asset": "Tractor"}],
+    "refusal/member_no_pledge": [{"number": 1, "name": "ana"}],
+    "refusal/nothing_to_refund": [{"number": 1, "name": "ana"}],
+    "refusal/pledge_paid": [{"number": 1, "name": "ana", "amount": 2500}],
+    "refusal/payment_exceeds_rest": [{"number": 1, "rest": 2500}],
     "refusal/issue_past_deadline": [{"number": 1, "asset": "Tractor"}],
     "refusal/issue_withdrawn": [{"number": 1, "asset": "Tractor"}],
     "refusal/issue_awaiting": [

@@ -40,6 +40,13 @@ cai@group: /pledge 2 50
 :admin eva other
 eva@other: /setup Huerta EUR Europe/Madrid
 fay@other: /join
+eva@other: /coop new Huertos
+eva@other: /join Huertos
+eva@other: /policy payment-days 14
+eva@other: /propose Pump 300 10 2027-06-30
+fay@other: /pledge 1 100
+eva@other: /pledge 1 200
+eva@other: /paid 1 fay 60
 """
 _copies = itertools.count(1)
 
@@ -487,6 +494,50 @@ def test_an_issue_awaiting_approval_with_pledges(books) -> None:  # type: ignore
             database, f"UPDATE bond_issue SET status = '{status}' WHERE id = {at['seeder']}"
         )
         reported(found, "issue_unopened_pledged", issue=at["seeder"], expected=0, found=15000)
+
+
+PUMP = "SELECT id FROM bond_issue WHERE asset = 'Pump'"
+FAY_PAID = "SELECT id FROM pledge_payment WHERE kind = 'payment'"
+
+
+def test_a_payment_past_its_pledge(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    pump, payment = one(database, PUMP), one(database, FAY_PAID)
+    found = broken(database, f"UPDATE pledge_payment SET amount = 20000 WHERE id = {payment}")
+    reported(found, "payment_over_pledge", issue=pump, expected=10000, found=20000)
+    reported(found, "paid_in_held", issue=pump, expected=20000, found=6000)
+
+
+def test_a_refund_for_a_bond_that_has_not_expired(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    pump, payment = one(database, PUMP), one(database, FAY_PAID)
+    found = broken(database, f"UPDATE pledge_payment SET kind = 'refund' WHERE id = {payment}")
+    reported(found, "refund_expired", issue=pump, expected=0, found=6000)
+
+
+def test_a_cleared_bond_not_paid_in_full(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    pump = one(database, PUMP)
+    found = broken(database, f"UPDATE bond_issue SET status = 'cleared' WHERE id = {pump}")
+    reported(found, "issue_paid", issue=pump, expected=30000, found=6000)
+
+
+def test_money_held_for_a_bond_that_is_not_what_was_paid(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    pump = one(database, PUMP)
+    found = broken(
+        database,
+        "UPDATE journal_posting SET amount = amount + 1 WHERE account_kind = 'paid_in'",
+    )
+    reported(found, "paid_in_held", issue=pump, expected=6000, found=6001)
+
+
+def test_a_payment_without_its_entry(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    payment = one(database, FAY_PAID)
+    found = broken(database, "UPDATE journal_entry SET ref = 'payment:0' WHERE kind = 'payment'")
+    reported(found, "entry_count", expected=1, found=0)
+    assert payment
 
 
 def test_every_invariant_has_a_test_that_breaks_it() -> None:

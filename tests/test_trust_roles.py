@@ -100,6 +100,8 @@ PROBES: dict[tuple[str, str | None], str] = {
     ("present", None): "/present 99 nobody",
     ("propose", None): "/propose Van 0 1 2030-01-31",
     ("rent", None): "/rent 99 1",
+    ("paid", None): "/paid 99 mia 1",
+    ("refunded", None): "/refunded 99 mia",
     ("role", None): "/role nobody admin",
     ("setup", None): "/setup X ZZZZ",
     ("start", None): "/start",

@@ -11,7 +11,6 @@ from domain.bonds import (
     validate_new_issue,
 )
 from domain.errors import Refusal
-from domain.journal import bond_cleared
 from domain.limits import check_principal
 from domain.periods import Period, end_of_day
 from domain.policies import needs_approval
@@ -20,6 +19,7 @@ from handlers.bond_approval import awaiting_refusal, awaiting_view, request_appr
 from handlers.bond_views import issue_view, load_issue
 from handlers.money import parse_amount
 from handlers.parsing import parse_day, parse_issue_number
+from handlers.pledge_payments import announce_sold, clear_issue, days_to_pay
 from handlers.policy_changes import policies_of
 from handlers.registry import command
 from handlers.turn import Turn
@@ -77,7 +77,8 @@ def pledge(turn: Turn, args: list[str]) -> None:
     issue, mine = found
     if issue.status is IssueStatus.AWAITING:
         raise awaiting_refusal(turn.uow, issue)
-    pledge_now, cleared = issue.pledge(mine, member.id, amount, turn.now)
+    days = days_to_pay(turn.uow, commune.id)
+    pledge_now, full = issue.pledge(mine, member.id, amount, turn.now, days)
     turn.uow.bonds.save_pledge(issue, pledge_now)
     turn.post(
         "pledged",
@@ -86,27 +87,10 @@ def pledge(turn: Turn, args: list[str]) -> None:
         total=pledge_now.amount,
         name=member.name,
     )
-    if cleared:
+    if full and issue.status is IssueStatus.SOLD:
+        announce_sold(turn, issue)
+    elif full:
         clear_issue(turn, issue)
-
-
-def clear_issue(turn: Turn, issue: BondIssue) -> None:
-    """Pledges become holdings, the asset is leased, the journal records the debt."""
-    holdings = turn.uow.bonds.add_holdings(issue)
-    commune = turn.require_commune()
-    turn.uow.journal.append(
-        commune.id, bond_cleared(issue.id, [(h.id, h.principal) for h in holdings]), turn.now
-    )
-    first_rent = Period.containing(turn.now, commune.timezone).next()
-    view = issue_view(turn.uow, issue, turn.now)
-    turn.tell_group("bond_cleared", issue=view, holders=len(holdings), lease_from=str(first_rent))
-    turn.tell_members(
-        "holding_created",
-        {
-            h.member_id: {"issue": view, "principal": h.principal, "lease_from": str(first_rent)}
-            for h in holdings
-        },
-    )
 
 
 @command("unpledge", Rule(Who.MEMBER), who_note="with a pledge")

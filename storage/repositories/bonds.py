@@ -13,6 +13,7 @@ from domain.due import BondDeadline
 from domain.model import Holding, RentReceipt
 from storage.connection import connection_of
 from storage.decision_tables import LeaseTermRow
+from storage.repositories.payments import PaymentRepository
 from storage.tables import BondIssueRow, CooperativeRow, HoldingRow, PledgeRow, RentReceiptRow
 
 _ISSUE = BondIssueRow.__table__
@@ -57,6 +58,7 @@ _SAVE_ISSUE = (
         pledged=bindparam("pledged"),
         pledgers=bindparam("pledgers"),
         last_seq=bindparam("last_seq"),
+        pay_by=bindparam("pay_by"),
     )
 )
 _HOLDING = HoldingRow.__table__
@@ -69,6 +71,9 @@ _HOLDINGS_FROM_PLEDGES = insert(_HOLDING).from_select(
 _UNPLEDGE = delete(_PLEDGE).where(
     _PLEDGE.c.issue_id == bindparam("issue_id"), _PLEDGE.c.member_id == bindparam("member_id")
 )
+
+
+_NOT_CLOSED = tuple(s.value for s in (IssueStatus.OPEN, IssueStatus.AWAITING, IssueStatus.SOLD))
 
 
 def _upsert_pledge(dialect: str):  # type: ignore[no-untyped-def]
@@ -99,11 +104,12 @@ def _issue(row) -> BondIssue:  # type: ignore[no-untyped-def]
         pledged=row.pledged,
         pledgers=row.pledgers,
         last_seq=row.last_seq,
+        pay_by=row.pay_by,
         cooperative_name=getattr(row, "cooperative_name", None),
     )
 
 
-class BondRepository:
+class BondRepository(PaymentRepository):
     """Issues carry their pledges' running totals, written with the pledges they count."""
 
     def __init__(self, session: Session) -> None:
@@ -186,6 +192,7 @@ class BondRepository:
                 "pledged": issue.pledged,
                 "pledgers": issue.pledgers,
                 "last_seq": issue.last_seq,
+                "pay_by": issue.pay_by,
             },
         )
 
@@ -304,11 +311,11 @@ class BondRepository:
 
     def principal_outstanding(self, commune_id: int) -> int:
         """What the commune's bonds stand for: open issues' prices (and those awaiting
-        approval) and what holdings are still owed (domain.limits bounds it)."""
+        approval, or sold) and what holdings are still owed (domain.limits bounds it)."""
         open_prices = self.session.execute(
             select(func.coalesce(func.sum(BondIssueRow.price), 0)).where(
                 BondIssueRow.commune_id == commune_id,
-                BondIssueRow.status.in_((IssueStatus.OPEN.value, IssueStatus.AWAITING.value)),
+                BondIssueRow.status.in_(_NOT_CLOSED),
             )
         ).scalar_one()
         return int(open_prices) + self.owed(commune_id)[0]

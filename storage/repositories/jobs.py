@@ -18,6 +18,7 @@ from domain.due import (
     AssemblyReminder,
     BondDeadline,
     DueWork,
+    PaymentWindow,
     PeriodClearing,
 )
 from domain.periods import Period
@@ -32,6 +33,8 @@ def _columns(work: DueWork) -> tuple[int, str, str]:
     match work:
         case BondDeadline():
             return work.commune_id, "deadline", str(work.number)
+        case PaymentWindow():
+            return work.commune_id, "payment", str(work.number)
         case PeriodClearing():
             return work.commune_id, "clearing", str(work.period)
         case AssemblyReminder():
@@ -48,6 +51,8 @@ def _work(row: JobFailureRow) -> DueWork:
     commune_id, when = row.commune_id, row.due_at
     if row.what == "deadline":
         return BondDeadline(commune_id=commune_id, number=int(row.key), when=when)
+    if row.what == "payment":
+        return PaymentWindow(commune_id=commune_id, number=int(row.key), when=when)
     if row.what == "clearing":
         return PeriodClearing(commune_id=commune_id, period=Period.parse(row.key), when=when)
     step, _, number_text = row.key.partition(":")

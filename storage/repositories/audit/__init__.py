@@ -29,6 +29,7 @@ from storage.repositories.audit.clearings import ClearingChecks
 from storage.repositories.audit.holdings import HoldingChecks
 from storage.repositories.audit.journal import JournalChecks
 from storage.repositories.audit.outbox import OutboxChecks
+from storage.repositories.audit.payments import PaymentChecks
 from storage.repositories.audit.rent import RentChecks
 
 
@@ -51,7 +52,9 @@ class AuditRepository:
 _QUERIES: dict[bool, CompoundSelect] = {}  # by "one commune": the statement, built once
 
 
-class _Checks(JournalChecks, ClearingChecks, RentChecks, HoldingChecks, OutboxChecks):
+class _Checks(
+    JournalChecks, ClearingChecks, RentChecks, HoldingChecks, PaymentChecks, OutboxChecks
+):
     """The checks' SELECTs for one commune (the ``commune_id`` parameter), or all."""
 
     def all(self) -> list[Select[Any]]:
@@ -75,6 +78,8 @@ class _Checks(JournalChecks, ClearingChecks, RentChecks, HoldingChecks, OutboxCh
             *self.issue_pledges(),
             self.issue_holdings(),
             self.issue_assets(),
+            *self.payments_sane(),
+            self.paid_in_held(),
             self.statements(),
             *([self.outbox()] if not self.one else []),
         ]

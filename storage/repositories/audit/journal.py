@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from domain.clearing import CLEARING_ENTRY
+from storage.decision_tables import PledgePaymentRow
 from storage.repositories.audit.shape import (
     CLEARED,
     Scope,
@@ -75,12 +76,13 @@ class JournalChecks(Scope):
     def entries_counted(self) -> Select[Any]:
         """One entry per receipt, cleared issue and clearing; no entry without one."""
         r, i, c, e = RentReceiptRow, BondIssueRow, ClearingRow, JournalEntryRow
+        pp = PledgePaymentRow
         nothing = cast(null(), BigInteger)
 
-        def wanted(kind: str, commune: Any, ref: Any, **ids: Any) -> Select[Any]:
+        def wanted(kind: Any, commune: Any, ref: Any, **ids: Any) -> Select[Any]:
             return select(
                 commune.label("commune_id"),
-                literal(kind, String).label("kind"),
+                (literal(kind, String) if isinstance(kind, str) else kind).label("kind"),
                 ref.label("ref"),
                 *(cast(ids.get(n, nothing), BigInteger).label(n) for n in ("rid", "iid", "cid")),
                 cast(null(), BigInteger).label("eid"),
@@ -93,6 +95,9 @@ class JournalChecks(Scope):
             ),
             wanted("bond_cleared", i.commune_id, ref_key("issue:", i.id), iid=i.id).where(
                 self.of(i.commune_id), i.status == CLEARED
+            ),
+            wanted(pp.kind, pp.commune_id, ref_key("payment:", pp.id)).where(
+                self.of(pp.commune_id)
             ),
             wanted(CLEARING_ENTRY, c.commune_id, ref_key("period:", c.period), cid=c.id).where(
                 self.of(c.commune_id)

@@ -140,6 +140,19 @@ class Members(SessionPart):
             )
         ).scalar_one()
 
+    def treasurer_ids(self, commune_id: int) -> list[int]:
+        return list(
+            self.session.execute(
+                select(MemberRow.id)
+                .where(
+                    MemberRow.commune_id == commune_id,
+                    MemberRow.left_at.is_(None),
+                    MemberRow.is_treasurer.is_(True),
+                )
+                .order_by(MemberRow.id)
+            ).scalars()
+        )
+
     def admin_ids(self, commune_id: int) -> list[int]:
         return list(
             self.session.execute(
