@@ -293,7 +293,7 @@ SUMMARY = {  # as handlers.forms.assembly._summary makes it
     "secret": False,
     "binding_present": False,
     "remote_weight": 100,
-    "motions": [{"text": m["text"], "threshold": m["threshold"]} for m in MOTIONS],
+    "motions": [{"text": m["text"], "threshold": m["threshold"], "action": None} for m in MOTIONS],
 }
 VOTE = {
     "number": 1,
@@ -386,6 +386,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             }
         },
         {"summary": {**SUMMARY, "repeat_weeks": 2, "remote_weight": 50}},
+        {
+            "summary": {
+                **SUMMARY,
+                "motions": [{"text": "", "threshold": "two-thirds", "action": a} for a in ACTIONS]
+                + [
+                    {"text": "The tractor got a cab", "threshold": "majority", "action": ACTIONS[1]}
+                ],
+            }
+        },
     ],
     "ask_assembly_binding": [{}],
     "ask_assembly_remote": [{}],
