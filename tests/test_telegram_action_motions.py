@@ -46,8 +46,8 @@ def test_a_members_action_proposal_is_supported_with_the_button(world: TelegramW
     assert [data for _text, data in proposed.buttons()] == ["s:1"]
     world.press(cai, proposed, "s:1")
     world.press(cai, proposed, "s:1")  # again: the alert names the motion by its action
-    assert "You already support motion 1 (Set the policy support to 2)" in (
-        fake.alerts()[-1]["text"]
+    assert (
+        "You already support motion 1 (Set the policy support to 2)" in (fake.alerts()[-1]["text"])
     )
     world.press(dee, proposed, "s:1")
     assert "Motion 1 is on the agenda of Spring" in fake.texts(group)[-1]
