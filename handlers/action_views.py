@@ -8,6 +8,7 @@ follow from when the assembly closes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from domain.actions import Action, ApproveBond, ChangeRent, EndLease, stored
@@ -25,15 +26,24 @@ def closing_period(uow: UnitOfWork, assembly: Assembly) -> Period:
 
 def action_view(uow: UnitOfWork, assembly: Assembly, action: Action | None) -> dict | None:
     """What templates/_action.j2 needs to write the motion; None for a text motion."""
+    return closing_view(uow, assembly.commune_id, assembly.closes_at, action)
+
+
+def closing_view(
+    uow: UnitOfWork, commune_id: int, closes_at: datetime, action: Action | None
+) -> dict | None:
+    """``action_view`` for an assembly closing at ``closes_at``, scheduled or not yet
+    (the /assembly form's summary shows its motions before the assembly exists)."""
     if action is None:
         return None
     view: dict[str, Any] = stored(action)
     if isinstance(action, ApproveBond | ChangeRent | EndLease):
-        issue = uow.bonds.get(assembly.commune_id, action.bond)
+        issue = uow.bonds.get(commune_id, action.bond)
         if issue is not None:
             view["asset"] = issue.asset
             view["cooperative"] = uow.communes.cooperative(issue.cooperative_id).name
-        closing = closing_period(uow, assembly)
+        commune = uow.communes.get(commune_id)
+        closing = Period.containing(closes_at, commune.timezone)
         view["from"] = str(closing.next())
         view["last"] = str(closing)
     return view

@@ -17,7 +17,7 @@ from domain.bonds import BondIssue, IssueStatus, ended_from
 from domain.errors import Refusal
 from domain.model import Role
 from domain.periods import Period
-from domain.policies import policy_named
+from domain.policies import POLICIES, policy_named
 from handlers.bond_views import load_issue
 from handlers.money import parse_amount
 from handlers.turn import Turn
@@ -48,6 +48,29 @@ def is_action(args: list[str]) -> bool:
     if len(args) >= 3:
         return True
     return len(args) == 2 and not _threshold_or_none(args[1])
+
+
+#: first word -> what its second (or third) word must be for a line of the /assembly
+#: form to be read as that action rather than as a motion's text (an action
+#: registered without one is read whenever its first word comes first)
+_SHAPES: dict[str, Callable[[list[str]], bool]] = {
+    "approve": lambda words: words[1].lower() == "bond",
+    "end": lambda words: words[1].lower() == "lease",
+    "rent": lambda words: words[1].lstrip("#").isascii() and words[1].lstrip("#").isdigit(),
+    "role": lambda words: len(words) > 2 and words[2].lower() in {r.value for r in Role},
+    "policy": lambda words: words[1].lower() in POLICIES,
+}
+
+
+def reads_as_action(words: list[str]) -> bool:
+    """Whether a motion typed as one line (the /assembly form's answer) is an action.
+
+    A text motion there is unquoted ("End the meeting at nine — two-thirds"), so the
+    line must also look like its action: ``end lease 1``, ``rent 1 350``, ``role ben
+    treasurer``, ``approve bond 3``, ``policy approval assembly``; then every check of
+    ``/motion`` applies.
+    """
+    return is_action(words) and _SHAPES.get(words[0].lower(), bool)(words)
 
 
 def parse_action(turn: Turn, args: list[str]) -> tuple[Action, str, Threshold]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import names
+from domain.actions import Action
 from domain.assemblies import Assembly, Threshold, validate_remote_weight, validate_schedule
 from handlers.assembly_results import assembly_view
 from handlers.bond_approval import attach_awaiting
@@ -25,7 +26,7 @@ def create_assembly(
     repeat: int | None,
     secret: bool,
     binding: bool,
-    motions: list[tuple[str, Threshold]],
+    motions: list[tuple[str, Threshold, Action | None]],
     remote_weight: int | None = None,
 ) -> Assembly:
     """Schedule an assembly and announce it to the group. ``binding`` is a remote
@@ -52,8 +53,8 @@ def create_assembly(
             remote_weight=weight,
         )
     )
-    for text, threshold in motions:
-        turn.uow.assemblies.add_motion(assembly, text, threshold)
+    for text, threshold, action in motions:
+        turn.uow.assemblies.add_motion(assembly, text, threshold, action)
     attach_awaiting(turn.uow, assembly)
     turn.announce("assembly_created", assembly=assembly_view(turn.uow, assembly))
     return assembly

@@ -20,6 +20,7 @@ from domain.actions import Action
 from domain.assemblies import Assembly, AssemblyStatus, Motion, MotionStatus, Threshold
 from domain.errors import Refusal
 from domain.ports import UnitOfWork
+from handlers.action_views import action_view
 from handlers.assembly_results import assembly_view, displayed, needed_now, proposal_view
 from handlers.parsing import parse_issue_number
 from handlers.turn import Turn
@@ -76,6 +77,17 @@ def _proposal(turn: Turn, args: list[str], command: str) -> tuple[Motion, Assemb
     return found, held
 
 
+def _named(uow: UnitOfWork, motion: Motion) -> dict[str, Any]:
+    """What a refusal needs to name the motion as the agenda writes it (its action's
+    text, then its reason), templates/_action.j2 motion_text."""
+    assembly = uow.assemblies.by_id(motion.assembly_id)
+    return {
+        "number": motion.number,
+        "text": motion.text,
+        "action": action_view(uow, assembly, motion.action),
+    }
+
+
 def _values(turn: Turn, motion: Motion, held: Assembly, needed: int) -> dict[str, Any]:
     return {
         "name": turn.speaker.name,
@@ -93,9 +105,7 @@ def support(turn: Turn, args: list[str]) -> None:
     needed = needed_now(turn.uow, held.commune_id)
     if not added:
         count = len(turn.uow.assemblies.supporters(motion.id))
-        raise Refusal(
-            "already_supporting", number=motion.number, text=motion.text, count=count, needed=needed
-        )
+        raise Refusal("already_supporting", **_named(turn.uow, motion), count=count, needed=needed)
     if len(turn.uow.assemblies.supporters(motion.id)) < needed:
         turn.post("proposal_supported", **_values(turn, motion, held, needed))
         return
@@ -109,20 +119,19 @@ def unsupport(turn: Turn, args: list[str]) -> None:
     while it is a proposal; not supporting it is refused, and changes nothing."""
     motion, held = _proposal(turn, args, "unsupport")
     if motion.proposer_id == turn.speaker.id:
-        raise Refusal("unsupport_own", number=motion.number, text=motion.text)
+        raise Refusal("unsupport_own", **_named(turn.uow, motion))
     if not turn.uow.assemblies.unsupport(motion.id, turn.speaker.id):
-        raise Refusal("not_supporting", number=motion.number, text=motion.text)
+        raise Refusal("not_supporting", **_named(turn.uow, motion))
     needed = needed_now(turn.uow, held.commune_id)
     turn.post("proposal_unsupported", **_values(turn, motion, held, needed))
 
 
-def require_on_agenda(motion: Motion) -> None:
+def require_on_agenda(uow: UnitOfWork, motion: Motion) -> None:
     """``/vote`` on a proposal: it is not put to the vote (yet, or at all)."""
     if not motion.on_agenda:
         raise Refusal(
             "vote_on_proposal",
-            number=motion.number,
-            text=motion.text,
+            **_named(uow, motion),
             pending=motion.status is MotionStatus.PROPOSAL,
         )
 

@@ -61,7 +61,7 @@ def test_an_assembly_votes_with_bang_commands(homeserver: Homeserver, tmp_path: 
     run(scenario())
 
 
-def test_a_members_proposal_is_supported_with_bang_commands(
+def test_a_members_proposals_are_supported_voted_and_carried_out_with_bang_commands(
     homeserver: Homeserver, tmp_path: Path
 ) -> None:
     bot_user, *users = homeserver.fresh_users("minga", "ana", "ben", "cai")
@@ -98,6 +98,19 @@ def test_a_members_proposal_is_supported_with_bang_commands(
             await says(cai, "!support 1")
             joined = await ana.wait_notice("is on the agenda", room_id=room)
             assert "Motion 1 is on the agenda of Spring" in joined.body
+            await says(ben, "!motion 1 policy support 3")  # an action, proposed by a member
+            await ana.wait_notice("Set the policy support to 3", room_id=room)
+            await says(ana, "!support 2")
+            await ana.wait_notice("Motion 2 is on the agenda of Spring", room_id=room)
+            await bot.advance(at("2027-02-01T17:00:00"))  # 18:00 in Madrid: voting opens
+            await cai.wait_notice("!vote 1 yes", room_id=room)
+            for person in people:
+                await says(person, "!vote 2 yes")
+            await says(cai, "!vote 1 no")
+            await bot.advance(at("2027-02-01T19:00:00"))  # 20:00 in Madrid: voting closes
+            results = await ana.wait_notice("results", room_id=room)
+            assert "2. Set the policy support to 3 — CARRIED: yes 3 · no 0" in results.body
+            assert "→ carried out: the policy support is now 3 (it was 2)" in results.body
         finally:
             for person in people:
                 await person.stop()

@@ -62,9 +62,11 @@ def test_the_three_forms_by_replies_and_buttons_on_telegram(world: TelegramWorld
     world.say(ana, group, "Buy a tractor")
     noted = fake.last(group)
     assert noted.text == "Motion 1 noted. Next motion, or done."
-    _press(world, ana, noted, "done")
+    world.say(ana, group, "policy support 2")  # an action motion, as /motion takes it
+    _press(world, ana, fake.last(group), "done")
     summary = fake.last(group)
     assert summary.text.startswith("🗳 Spring assembly")
+    assert "2. Set the policy support to 2 — two-thirds" in summary.text
     assert [data for _, data in summary.buttons()][:2] == [
         f"f:{ana['id']}:assembly:10:yes",
         f"f:{ana['id']}:assembly:10:no",
@@ -114,8 +116,9 @@ def test_the_three_forms_by_replies_on_matrix(homeserver: Homeserver, tmp_path: 
             await says("!propose", "Bread oven", "4000", "90", "2027-03-31")
             await ana.wait_notice("Bond #1 — Bread oven", room_id=room)
             await says("!assembly", "Spring assembly", "2027-02-01T18:00", "2h", "50%")
-            await says("no", "no", "no", "50%", "Buy a tractor", "done")
+            await says("no", "no", "no", "50%", "Buy a tractor", "policy support 2", "done")
             await ana.wait_notice("a remote vote weighs 50%", room_id=room)
+            await ana.wait_notice("2. Set the policy support to 2", room_id=room)
             await ana.wait_notice("Is this right?", room_id=room)
             await says("yes")
             await ana.wait_notice("Assembly #1: Spring assembly", room_id=room)

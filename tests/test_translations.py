@@ -294,7 +294,7 @@ SUMMARY = {  # as handlers.forms.assembly._summary makes it
     "secret": False,
     "binding_present": False,
     "remote_weight": 100,
-    "motions": [{"text": m["text"], "threshold": m["threshold"]} for m in MOTIONS],
+    "motions": [{"text": m["text"], "threshold": m["threshold"], "action": None} for m in MOTIONS],
 }
 VOTE = {
     "number": 1,
@@ -387,6 +387,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             }
         },
         {"summary": {**SUMMARY, "repeat_weeks": 2, "remote_weight": 50}},
+        {
+            "summary": {
+                **SUMMARY,
+                "motions": [{"text": "", "threshold": "two-thirds", "action": a} for a in ACTIONS]
+                + [
+                    {"text": "The tractor got a cab", "threshold": "majority", "action": ACTIONS[1]}
+                ],
+            }
+        },
     ],
     "ask_assembly_binding": [{}],
     "ask_assembly_remote": [{}],
@@ -598,19 +607,25 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/already_in_cooperative": [{"cooperative": "Tierra"}],
     "refusal/already_member": [{"commune": "Terra"}],
     "refusal/already_supporting": [
-        {"number": 4, "text": "Community garden", "count": 2, "needed": 3},
-        {"number": 4, "text": "Community garden", "count": 1, "needed": 1},
+        {"number": 4, "text": "Community garden", "action": None, "count": 2, "needed": 3},
+        {"number": 4, "text": "", "action": ACTIONS[1], "count": 1, "needed": 1},
     ],
-    "refusal/not_supporting": [{"number": 4, "text": "Community garden"}],
+    "refusal/not_supporting": [
+        {"number": 4, "text": "Community garden", "action": None},
+        {"number": 4, "text": "Our reason", "action": ACTIONS[-1]},
+    ],
     "refusal/support_after_opening": [{"number": 4, "title": "Spring assembly"}],
     "refusal/support_on_agenda": [
         {"number": 4, "title": "Spring assembly", "command": "support"},
         {"number": 4, "title": "Spring assembly", "command": "unsupport"},
     ],
-    "refusal/unsupport_own": [{"number": 4, "text": "Community garden"}],
+    "refusal/unsupport_own": [
+        {"number": 4, "text": "Community garden", "action": None},
+        {"number": 4, "text": "", "action": ACTIONS[0]},
+    ],
     "refusal/vote_on_proposal": [
-        {"number": 4, "text": "Community garden", "pending": True},
-        {"number": 4, "text": "Community garden", "pending": False},
+        {"number": 4, "text": "Community garden", "action": None, "pending": True},
+        {"number": 4, "text": "", "action": ACTIONS[2], "pending": False},
     ],
     "refusal/already_setup": [{"commune": "Terra"}],
     "refusal/amount_ambiguous": [

@@ -153,7 +153,7 @@ def vote(turn: Turn, args: list[str]) -> None:
     found = turn.uow.assemblies.motion(commune.id, number)
     if found is None:
         raise Refusal("unknown_motion", number=number)
-    require_on_agenda(found)
+    require_on_agenda(turn.uow, found)
     choice = parse_choice(args[1])
     held = turn.uow.assemblies.by_id(found.assembly_id, lock=True)
     held.require_open(turn.now)

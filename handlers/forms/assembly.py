@@ -3,15 +3,20 @@
 Dates in words ("jueves 18:00") are read in the member's language and kept as exact
 instants, which the next question and the summary echo back, so a misreading is seen
 before anything is scheduled. The checks are those of ``/assembly new`` and
-``/motion`` (handlers/when.py, domain/assemblies.py).
+``/motion`` (handlers/when.py, domain/assemblies.py); a motion may be an action, typed
+as after ``/motion <assembly>`` ("rent 1 350", handlers/motion_parsing.py), and the
+summary writes it out as the agenda will.
 """
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections.abc import Mapping
 from datetime import datetime
 
 from domain import names
+from domain.actions import Action, from_stored
 from domain.assemblies import (
     Threshold,
     threshold_words,
@@ -19,7 +24,9 @@ from domain.assemblies import (
     validate_quorum,
     validate_schedule,
 )
+from handlers.action_views import closing_view
 from handlers.forms.model import Answer, Answers, Confirm, Context, Form, Repeat, Step
+from handlers.motion_parsing import parse_action, reads_as_action
 from handlers.new_assembly import create_assembly
 from handlers.turn import Turn
 from handlers.when import (
@@ -98,7 +105,25 @@ def _weight(answers: Answers) -> int:
     return 0 if answers["binding"] is True else remote if isinstance(remote, int) else 100
 
 
+def _words(text: str) -> list[str]:
+    """The line as /motion's words; a dash before the threshold, as a text motion
+    has it ("rent 1 350 — two-thirds"), is left out."""
+    try:
+        words = shlex.split(text.replace("“", '"').replace("”", '"'))
+    except ValueError:
+        return []  # unbalanced quotes: a text motion
+    return [word for word in words if word not in {"-", "—", "–"}]
+
+
 def _motion(turn: Turn, text: str, answers: Answers) -> list[Answer]:
+    """``[text, threshold]``, or for an action ``[reason, threshold, its view]``: the
+    view (JSON) is what the summary writes it from, and its stored form besides."""
+    words = _words(text)
+    if reads_as_action(words):
+        action, reason, threshold = parse_action(turn, words)
+        commune = turn.require_commune()
+        view = closing_view(turn.uow, commune.id, _moment(answers, "closes"), action)
+        return [reason, threshold.value, json.dumps(view)]
     motion, threshold = parse_motion(text)
     return [motion, threshold.value]
 
@@ -106,6 +131,15 @@ def _motion(turn: Turn, text: str, answers: Answers) -> list[Answer]:
 def _motions(answers: Answers) -> list[list[str]]:
     found = answers.get("motions") or []
     return [list(map(str, item)) for item in found if isinstance(item, list)]
+
+
+def _view(motion: list[str]) -> dict | None:
+    return json.loads(motion[2]) if len(motion) > 2 else None
+
+
+def _action(motion: list[str]) -> Action | None:
+    view = _view(motion)
+    return from_stored(view) if view else None
 
 
 def _summary(answers: Answers) -> Mapping[str, object]:
@@ -118,7 +152,9 @@ def _summary(answers: Answers) -> Mapping[str, object]:
         "secret": answers["secret"],
         "binding_present": _weight(answers) == 0,
         "remote_weight": _weight(answers),
-        "motions": [{"text": t, "threshold": h} for t, h in _motions(answers)],
+        "motions": [
+            {"text": m[0], "threshold": m[1], "action": _view(m)} for m in _motions(answers)
+        ],
     }
 
 
@@ -133,7 +169,7 @@ def _schedule(turn: Turn, answers: Answers) -> None:
         repeat if isinstance(repeat, int) else None,
         answers["secret"] is True,
         answers["binding"] is True,
-        [(t, Threshold(h)) for t, h in _motions(answers)],
+        [(m[0], Threshold(m[1]), _action(m)) for m in _motions(answers)],
         _weight(answers),
     )
 
