@@ -72,6 +72,7 @@ class Policy:
 DECIDE = "decide"
 APPROVAL = "approval"
 SUPPORT = "support"
+DEFAULT_MONTHS = "default-months"
 
 POLICIES: dict[str, Policy] = {
     policy.name: policy
@@ -79,6 +80,7 @@ POLICIES: dict[str, Policy] = {
         Policy(DECIDE, Kind.WORD, "admins", words=("admins", "assembly")),
         Policy(APPROVAL, Kind.WORD, "none", words=("none", "assembly")),
         Policy(SUPPORT, Kind.COUNT_OR_PERCENT, "3", low=1, high=10_000),
+        Policy(DEFAULT_MONTHS, Kind.COUNT, "3", low=1, high=24),
     )
 }
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.actions import Action
+from domain.arrears import ArrearsLine, ArrearsReader, LeaseArrears, LeaseDue
 from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.bonds import BondIssue, IssueStatus, LeaseTerm, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
@@ -404,6 +405,20 @@ class Clearings(Protocol):
     def member_lines(self, clearing_id: int) -> list[MemberLine]: ...
 
     def redemptions_by_member(self, clearing_id: int) -> list[MemberRedemption]: ...
+
+    def lease_dues(
+        self, commune_id: int, period: str, period_start: datetime, previous: int | None
+    ) -> list[LeaseDue]: ...
+
+    def record_arrears(self, clearing_id: int, lines: Sequence[LeaseArrears]) -> None: ...
+
+    def arrears_lines(self, clearing_id: int) -> list[ArrearsLine]: ...
+
+    def arrears_readers(
+        self, commune_id: int, cooperative_ids: Collection[int]
+    ) -> list[ArrearsReader]: ...
+
+    def take_waiting_ends(self, commune_id: int) -> list[int]: ...  # and marks them taken
 
 
 class Journal(Protocol):

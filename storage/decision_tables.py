@@ -4,6 +4,7 @@ decisions (migration 0014). Kept apart from storage/tables.py, which holds the b
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -65,3 +66,29 @@ class MotionSupportRow(SQLModel, table=True):
     motion_id: int = Field(foreign_key="motion.id")  # the unique key's first column
     member_id: int = Field(foreign_key="member.id")
     at: datetime
+
+
+def _amount() -> Any:
+    return Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LeaseArrearsRow(SQLModel, table=True):
+    """Each lease running in a cleared period (migration 0020), paid or not: the rent
+    it owed, what it paid, its cumulative arrears, how many periods in a row it has
+    been in arrears, and where its ``end lease`` motion for unpaid rent is
+    (domain.arrears.Ending). The next clearing carries the run on from here."""
+
+    __tablename__ = "lease_arrears"
+    clearing_id: int = Field(
+        foreign_key="clearing.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    issue_id: int = Field(
+        foreign_key="bond_issue.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    rent_due: int = _amount()
+    paid: int = _amount()
+    arrears: int = _amount()
+    outstanding: int = _amount()
+    months: int
+    ending: int
+    status: str = Field(max_length=8)
