@@ -111,8 +111,10 @@ def arrears_in(lease: LeaseDue, period: str, tz: str) -> LeaseArrears:
     arrears = max(0, owed - lease.received)
     behind = lease.paid < due and arrears > 0
     months = lease.months_before + 1 if behind else 0
-    ending = lease.ending_before if behind else Ending.NONE
-    last = ended_from(lease.terms) == str(Period.parse(period).next())
+    ended = ended_from(lease.terms)
+    # Once an end is decided, no motion is pending for it any more.
+    ending = lease.ending_before if behind and ended is None else Ending.NONE
+    last = ended == str(Period.parse(period).next())
     return LeaseArrears(
         lease.issue_id,
         lease.number,

@@ -47,7 +47,8 @@ def clear_arrears(
     previous: int | None,
     now: datetime,
 ) -> list[LeaseArrears]:
-    """Each running lease's line for the cleared ``period``, kept and told."""
+    """Each running lease's line for the cleared ``period``, kept (``tell_arrears``
+    then tells those behind)."""
     tz = commune.timezone
     dues = uow.clearings.lease_dues(commune.id, str(period), period.starts_at(tz), previous)
     running_now = [due for due in dues if running(due, str(period), tz)]
@@ -55,7 +56,6 @@ def clear_arrears(
     if any(line.months for line in lines):
         lines = _endings(uow, commune, running_now, lines, now)
     uow.clearings.record_arrears(clearing_id, lines)
-    _tell(uow, commune, period, [line for line in lines if line.behind], now)
     return lines
 
 
@@ -118,10 +118,11 @@ def attach_waiting_ends(uow: UnitOfWork, assembly: Assembly) -> None:
             _add_end(uow, assembly, number)
 
 
-def _tell(
-    uow: UnitOfWork, commune: Commune, period: Period, behind: list[LeaseArrears], now: datetime
+def tell_arrears(
+    uow: UnitOfWork, commune: Commune, period: Period, lines: list[LeaseArrears], now: datetime
 ) -> None:
     """One DM to each member of a cooperative behind on a lease and each treasurer."""
+    behind = [line for line in lines if line.behind]
     if not behind:
         return
     labels = uow.bonds.labels(commune.id)

@@ -37,7 +37,7 @@ from domain.journal import AccountKind
 from domain.model import Commune
 from domain.periods import Period
 from domain.ports import UnitOfWork
-from handlers.arrears import clear_arrears
+from handlers.arrears import clear_arrears, tell_arrears
 from handlers.outbound import to_groups
 from handlers.statements import queue_statements
 
@@ -77,6 +77,7 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     previous = latest.id if latest else None
     arrears = clear_arrears(uow, commune, period, clearing_id, previous, now)
     uow.outbox.add(_summary(uow, commune, period, outcome, arrears), now)
+    tell_arrears(uow, commune, period, arrears, now)
     queue_statements(uow, commune, period, clearing_id, now, repaid)
     return outcome
 
