@@ -12,7 +12,9 @@ the whole commune in memory as Python objects:
 3. set-based SQL for the rest: holdings repaid from those postings, the statement
    roster, the year-to-date totals through the previous period (kept for the next
    clearing, so December reads November's totals, not the year's postings), the
-   dividend and cash postings (the entry must balance), statements.
+   dividend and cash postings (the entry must balance), statements;
+4. the leases' rent due and arrears (handlers/arrears.py): one read of every lease
+   running in the period, one bulk insert of their lines, a DM to each member told.
 """
 
 from __future__ import annotations
