@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
 from conftest import ONLY_STORED
 from harness import ConsoleChat
 from test_action_motions import unit_of_work
@@ -14,6 +15,7 @@ from test_assemblies import MINGA
 
 from domain.actions import EndLease
 from handlers.check import find_discrepancies
+from handlers.rendering import render
 
 # Bond #1 (the Tractor, for Tierra: ana and ben) clears on 1 December 2026 and is
 # leased from January at €300 a month. cai is in no cooperative; dee is treasurer.
@@ -206,3 +208,67 @@ def test_a_lease_that_paid_ahead_is_not_in_arrears(rules_chat: ConsoleChat) -> N
             "status": "active",
         }
     ]
+
+
+ARREARS = {
+    "commune": "Terra",
+    "currency": "EUR",
+    "tz": "Europe/Madrid",
+    "period": "2027-03",
+    "leases": [
+        {
+            "number": 1,
+            "asset": "Tractor",
+            "cooperative": "Tierra",
+            "due": 30000,
+            "paid": 0,
+            "arrears": 80000,
+            "months": 3,
+            "ending": True,
+        }
+    ],
+}
+STATEMENT = {
+    "commune": "Terra",
+    "currency": "EUR",
+    "tz": "Europe/Madrid",
+    "period": "2027-05",
+    "name": "ben",
+    "dividend": 8333,
+    "holdings": [],
+    "coop": {"name": "Tierra", "rent": 33333, "per_member": 16667},
+    "ytd_dividends": 8333,
+    "ytd_repaid": 0,
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "lines"),
+    [
+        (
+            "es",
+            [
+                "Bono #1 (Tractor, Tierra): 300,00 € debido, 0,00 € pagado · atrasos 800,00 €",
+                "Con atrasos 3 periodos seguidos. Poner fin al arrendamiento va a la próxima "
+                "asamblea: /assemblies lo muestra.",
+                "Renta básica: 83,33 € de dividendo − 166,67 € de alquiler por miembro = -83,34 €",
+            ],
+        ),
+        (
+            "ca",
+            [
+                "Bo #1 (Tractor, Tierra): 300,00 € degut, 0,00 € pagat · endarreriments 800,00 €",
+                "Amb endarreriments 3 períodes seguits. Posar fi a l'arrendament va a la propera "
+                "assemblea: /assemblies ho mostra.",
+                "Renda bàsica: 83,33 € de dividend − 166,67 € de lloguer per membre = -83,34 €",
+            ],
+        ),
+    ],
+)
+def test_the_arrears_and_the_basic_income_line_read_in_each_language(
+    locale: str, lines: list[str]
+) -> None:
+    text = render("rent_arrears", locale, ARREARS) + "\n" + render("statement", locale, STATEMENT)
+    text = text.replace("\xa0", " ")  # the space before € does not break
+    for line in lines:
+        assert line in text.splitlines()
