@@ -80,10 +80,10 @@ def _endings(
         return lines
     assembly = next_scheduled(uow, commune.id, now)
     ending = Ending.WAITING if assembly is None else Ending.ON_AGENDA
-    for line in due_now:
-        if assembly is not None:
+    if assembly is not None:
+        for line in due_now:
             _add_end(uow, assembly, line.number)
-    if assembly is None:
+    else:
         labels = uow.bonds.labels(commune.id)
         told = {
             "leases": [{"number": n.number, "asset": labels[n.issue_id][1]} for n in due_now],
