@@ -58,6 +58,11 @@ def _bare(context: dict[str, Any]) -> str:
             f"{coop['name']} paid rent €{coop['rent'] / 100:,.2f} "
             f"(€{coop['per_member'] / 100:,.2f} per {coop['name']} member)"
         )
+        net = context["dividend"] - coop["per_member"]
+        lines.append(
+            f"Basic income: €{context['dividend'] / 100:,.2f} dividend − "
+            f"€{coop['per_member'] / 100:,.2f} rent per member = €{net / 100:,.2f}"
+        )
     lines.append(
         f"Year to date: dividends €{context['ytd_dividends'] / 100:,.2f} · "
         f"repaid €{context['ytd_repaid'] / 100:,.2f}"

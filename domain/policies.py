@@ -73,6 +73,7 @@ DECIDE = "decide"
 APPROVAL = "approval"
 SUPPORT = "support"
 PAYMENT_DAYS = "payment-days"
+DEFAULT_MONTHS = "default-months"
 
 POLICIES: dict[str, Policy] = {
     policy.name: policy
@@ -81,6 +82,7 @@ POLICIES: dict[str, Policy] = {
         Policy(APPROVAL, Kind.WORD, "none", words=("none", "assembly")),
         Policy(SUPPORT, Kind.COUNT_OR_PERCENT, "3", low=1, high=10_000),
         Policy(PAYMENT_DAYS, Kind.COUNT, "0", low=0, high=60),
+        Policy(DEFAULT_MONTHS, Kind.COUNT, "3", low=1, high=24),
     )
 }
 

@@ -11,9 +11,9 @@ domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 
 The plumbing's repositories (inbox, outbox, flood control, conversations,
 settings, job failures, links and the audit) are declared in
-domain/plumbing_ports.py, and the policies with the record of decisions in
-domain/decision_ports.py; this module offers them too, so ``domain.ports`` stays
-the one place handlers import ports from.
+domain/plumbing_ports.py, the policies with the record of decisions in
+domain/decision_ports.py, and the journal in domain/journal_ports.py; this module
+offers them too, so ``domain.ports`` stays the one place handlers import ports from.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.actions import Action
+from domain.arrears import ArrearsLine, ArrearsReader, LeaseArrears, LeaseDue
 from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.bonds import BondIssue, IssueStatus, LeaseTerm, Pledge
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
@@ -39,7 +40,7 @@ from domain.clearing_reads import (
 )
 from domain.decision_ports import Policies  # offered here too: see the docstring
 from domain.due import AssemblyStep, BondDeadline, PaymentWindow
-from domain.journal import AccountKind, JournalEntry, Posting
+from domain.journal_ports import Journal  # offered here too: see the docstring
 from domain.model import (
     Account,
     Address,
@@ -48,7 +49,6 @@ from domain.model import (
     Contact,
     Cooperative,
     Holding,
-    LedgerSummary,
     Member,
     RentReceipt,
 )
@@ -417,32 +417,19 @@ class Clearings(Protocol):
 
     def redemptions_by_member(self, clearing_id: int) -> list[MemberRedemption]: ...
 
+    def lease_dues(
+        self, commune_id: int, period: str, period_start: datetime, previous: int | None
+    ) -> list[LeaseDue]: ...
 
-class Journal(Protocol):
-    """The append-only journal: the books are never updated, only added to."""
+    def record_arrears(self, clearing_id: int, lines: Sequence[LeaseArrears]) -> None: ...
 
-    def append(self, commune_id: int, entry: JournalEntry, now: datetime) -> int: ...
+    def arrears_lines(self, clearing_id: int) -> list[ArrearsLine]: ...
 
-    def start_entry(self, commune_id: int, kind: str, ref: str, now: datetime) -> int:
-        """A clearing's entry is written piecewise: a federation's has 600,000 postings."""
-        ...
+    def arrears_readers(
+        self, commune_id: int, cooperative_ids: Collection[int]
+    ) -> list[ArrearsReader]: ...
 
-    def add_account_postings(
-        self,
-        entry_id: int,
-        commune_id: int,
-        kind: AccountKind,
-        amounts: Iterable[tuple[int, int]],
-    ) -> None: ...
-
-    def close_clearing(
-        self, entry_id: int, commune_id: int, clearing_id: int, cash: Posting
-    ) -> None:
-        """Raises UnbalancedEntry unless the entry sums to zero: its dividends are
-        written set-based, past domain.journal.entry's own check."""
-        ...
-
-    def summary(self, commune_id: int) -> LedgerSummary: ...
+    def take_waiting_ends(self, commune_id: int) -> list[int]: ...  # and marks them taken
 
 
 class UnitOfWork(Protocol):

@@ -13,6 +13,7 @@ from typing import Any
 from domain.assemblies import Assembly, AssemblyStatus, Outcome
 from domain.ports import UnitOfWork
 from handlers import carried_actions  # noqa: F401  (registers rent, lease, role, policy)
+from handlers.arrears import attach_waiting_ends
 from handlers.assembly_results import (
     assembly_view,
     count,
@@ -97,6 +98,7 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
             if motion.action is None:  # an action is decided once, not every time
                 uow.assemblies.add_motion(following, motion.text, motion.threshold)
         attach_awaiting(uow, following)
+        attach_waiting_ends(uow, following)
         messages += to_groups(
             uow, commune, "assembly_created", assembly=assembly_view(uow, following)
         )

@@ -12,7 +12,9 @@ the whole commune in memory as Python objects:
 3. set-based SQL for the rest: holdings repaid from those postings, the statement
    roster, the year-to-date totals through the previous period (kept for the next
    clearing, so December reads November's totals, not the year's postings), the
-   dividend and cash postings (the entry must balance), statements.
+   dividend and cash postings (the entry must balance), statements;
+4. the leases' rent due and arrears (handlers/arrears.py): one read of every lease
+   running in the period, one bulk insert of their lines, a DM to each member told.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from domain.arrears import LeaseArrears
 from domain.clearing import (
     CLEARING_ENTRY,
     ClearingOutcome,
@@ -36,6 +39,7 @@ from domain.journal import AccountKind
 from domain.model import Commune
 from domain.periods import Period
 from domain.ports import UnitOfWork
+from handlers.arrears import clear_arrears, tell_arrears
 from handlers.outbound import to_groups
 from handlers.statements import queue_statements
 
@@ -72,7 +76,10 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     repaid = _redeem(uow, commune.id, entry_id, leases, outcome)
     uow.clearings.finish(clearing_id, entry_id, commune.id, start)
     uow.journal.close_clearing(entry_id, commune.id, clearing_id, cash_posting(outcome))
-    uow.outbox.add(_summary(uow, commune, period, outcome), now)
+    previous = latest.id if latest else None
+    arrears = clear_arrears(uow, commune, period, clearing_id, previous, now)
+    uow.outbox.add(_summary(uow, commune, period, outcome, arrears), now)
+    tell_arrears(uow, commune, period, arrears, now)
     queue_statements(uow, commune, period, clearing_id, now, repaid)
     return outcome
 
@@ -109,15 +116,15 @@ def _redeem(
 POSTINGS_PER_INSERT = 20_000
 
 
-def _summary(uow: UnitOfWork, commune: Commune, period: Period, outcome: ClearingOutcome) -> list:
+def _summary(
+    uow: UnitOfWork,
+    commune: Commune,
+    period: Period,
+    outcome: ClearingOutcome,
+    arrears: list[LeaseArrears],
+) -> list:
     """The group's message: rent, repaid, dividend, carry, arrears, bonds repaid now."""
-    start = period.starts_at(commune.timezone)
     owed, owed_assets = uow.bonds.owed(commune.id)
-    received = {lease.issue_id: lease.rent_received for lease in outcome.leases}
-    arrears = sum(
-        max(0, rent - received.get(issue_id, 0))
-        for issue_id, rent in uow.bonds.rents_due(commune.id, str(period), start).items()
-    )
     repaid_now = [lease for lease in outcome.leases if lease.outstanding_before > 0]
     repaid_now = [lease for lease in repaid_now if lease.outstanding_after == 0]
     labels = uow.bonds.labels(commune.id) if repaid_now else {}
@@ -140,5 +147,5 @@ def _summary(uow: UnitOfWork, commune: Commune, period: Period, outcome: Clearin
             {"number": labels[lease.issue_id][0], "asset": labels[lease.issue_id][1]}
             for lease in repaid_now
         ],
-        arrears=arrears,
+        arrears=sum(max(0, line.rent_due - line.paid) for line in arrears),
     )

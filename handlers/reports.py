@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from domain.errors import Refusal
@@ -45,18 +46,7 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
         }
         for line in uow.clearings.member_lines(record.id)
     ]
-    leases = [
-        {
-            "issue": lease.number,
-            "asset": lease.asset,
-            "cooperative": lease.cooperative,
-            "rent_received": amount(lease.rent_received),
-            "redeemed": amount(lease.redeemed),
-            "to_pool": amount(lease.to_pool),
-            "outstanding": amount(lease.outstanding_after),
-        }
-        for lease in uow.clearings.lease_lines(record.id)
-    ]
+    leases = _leases(uow, record.id, amount)
     return {
         "commune": commune.name,
         "currency": commune.currency,
@@ -71,3 +61,34 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
         "members": members,
         "leases": leases,
     }
+
+
+def _leases(uow: UnitOfWork, clearing_id: int, amount: Callable[[int], str]) -> list[dict]:
+    """Every lease running in the period, paid or not, by bond number: what the
+    clearing settled, and its rent due, cumulative arrears and status (a clearing
+    from before arrears were kept lists only the leases that paid, without them)."""
+    leases: dict[int, dict[str, Any]] = {}
+    for lease in uow.clearings.lease_lines(clearing_id):
+        leases[lease.number] = {
+            "issue": lease.number,
+            "asset": lease.asset,
+            "cooperative": lease.cooperative,
+            "rent_received": amount(lease.rent_received),
+            "redeemed": amount(lease.redeemed),
+            "to_pool": amount(lease.to_pool),
+            "outstanding": amount(lease.outstanding_after),
+        }
+    for line in uow.clearings.arrears_lines(clearing_id):
+        unpaid = {
+            "issue": line.number,
+            "asset": line.asset,
+            "cooperative": line.cooperative,
+            "rent_received": amount(line.paid),
+            "redeemed": amount(0),
+            "to_pool": amount(0),
+            "outstanding": amount(line.outstanding),
+        }
+        leases.setdefault(line.number, unpaid).update(
+            rent_due=amount(line.rent_due), arrears=amount(line.arrears), status=line.status
+        )
+    return [leases[number] for number in sorted(leases)]

@@ -5,6 +5,7 @@ storage/tables.py, which is at its size limit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -82,3 +83,29 @@ class PledgePaymentRow(SQLModel, table=True):
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
     at: datetime
     recorded_by: int = Field(foreign_key="member.id")
+
+
+def _amount() -> Any:
+    return Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LeaseArrearsRow(SQLModel, table=True):
+    """Each lease running in a cleared period (migration 0019), paid or not: the rent
+    it owed, what it paid, its cumulative arrears, how many periods in a row it has
+    been in arrears, and where its ``end lease`` motion for unpaid rent is
+    (domain.arrears.Ending). The next clearing carries the run on from here."""
+
+    __tablename__ = "lease_arrears"
+    clearing_id: int = Field(
+        foreign_key="clearing.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    issue_id: int = Field(
+        foreign_key="bond_issue.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    rent_due: int = _amount()
+    paid: int = _amount()
+    arrears: int = _amount()
+    outstanding: int = _amount()
+    months: int
+    ending: int
+    status: str = Field(max_length=8)

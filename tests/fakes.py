@@ -26,6 +26,7 @@ from fake_bonds import FakeAssemblies, FakeBonds
 from fake_people import FakeCommunes, Rows
 from fake_tables import EntryRow, OutboxRow, Tables
 
+from domain.arrears import ArrearsLine, ArrearsReader, LeaseArrears, LeaseDue
 from domain.audit import Discrepancy
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
 from domain.clearing_reads import (
@@ -148,6 +149,25 @@ class FakeClearings(_Repository):
 
     def redemptions_by_member(self, clearing_id: int) -> list[MemberRedemption]:
         _storage_only("the period clearing")
+
+    def lease_dues(
+        self, commune_id: int, period: str, period_start: datetime, previous: int | None
+    ) -> list[LeaseDue]:
+        _storage_only("the period clearing")
+
+    def record_arrears(self, clearing_id: int, lines: Sequence[LeaseArrears]) -> None:
+        _storage_only("the period clearing")
+
+    def arrears_lines(self, clearing_id: int) -> list[ArrearsLine]:
+        _storage_only("the period clearing")
+
+    def arrears_readers(
+        self, commune_id: int, cooperative_ids: Collection[int]
+    ) -> list[ArrearsReader]:
+        _storage_only("the period clearing")
+
+    def take_waiting_ends(self, commune_id: int) -> list[int]:
+        return []  # no clearing in memory, so no lease waits to end
 
 
 class FakeJournal(_Repository):

@@ -66,8 +66,10 @@ def test_a_value_outside_the_policy_is_refused_naming_what_it_takes(name: str, t
 def test_an_unknown_policy_is_refused_with_the_known_ones() -> None:
     with pytest.raises(Refusal) as refused:
         policy_named("quorum")
-    known = "decide, approval, support, payment-days"
-    assert refused.value.params == {"name": "quorum", "known": known}
+    assert refused.value.params == {
+        "name": "quorum",
+        "known": "decide, approval, support, payment-days, default-months",
+    }
 
 
 def test_defaults_fill_what_was_not_set_in_the_table_order() -> None:
@@ -76,9 +78,10 @@ def test_defaults_fill_what_was_not_set_in_the_table_order() -> None:
         "approval": "none",
         "support": "3",
         "payment-days": "0",
+        "default-months": "3",
     }
     values = with_defaults({"approval": "assembly", "decide": "assembly"})
-    assert list(values) == ["decide", "approval", "support", "payment-days"]
+    assert list(values) == ["decide", "approval", "support", "payment-days", "default-months"]
     assert by_assembly(values) and needs_approval(values)
     assert not by_assembly({}) and not needs_approval({})
 

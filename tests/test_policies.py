@@ -26,6 +26,8 @@ def test_anyone_in_the_group_reads_the_policies_with_their_meaning(commune: Cons
         "[group] approval: none — pledges open as soon as a bond is proposed",
         "[group] support: 3 — a member's motion goes on the agenda once 3 members support it",
         "[group] payment-days: 0 — a pledge counts as paid: a fully pledged bond clears at once",
+        "[group] default-months: 3 — after 3 periods in a row with rent in arrears, ending the "
+        "lease goes to the next assembly",
         "[group] An admin changes one with /policy <name> <value>",
     ]
 
@@ -69,7 +71,7 @@ def test_once_the_assembly_decides_an_admin_cannot_change_a_policy(commune: Cons
         (
             "ana@group: /policy quorum 50%",
             'There is no policy called "quorum". The policies are: decide, approval, support, '
-            "payment-days.",
+            "payment-days, default-months.",
         ),
         (
             "ana@group: /policy approval maybe",
@@ -78,6 +80,14 @@ def test_once_the_assembly_decides_an_admin_cannot_change_a_policy(commune: Cons
         (
             "ana@group: /policy support 0",
             '"0" is not a value of support. It takes: 1–10000, 1%–100%.',
+        ),
+        (
+            "ana@group: /policy default-months 25",
+            '"25" is not a value of default-months. It takes: 1–24.',
+        ),
+        (
+            "ana@group: /policy default-months 10%",
+            '"10%" is not a value of default-months. It takes: 1–24.',
         ),
         (
             "ana@group: /policy support 101%",

@@ -430,6 +430,28 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": UNSCHEDULED_ISSUE, "proposer": "cai"},
     ],
     "bond_needs_assembly": [{"issue": UNSCHEDULED_ISSUE}],
+    "lease_end_needs_assembly": [
+        {"leases": [{"number": 1, "asset": "Tractor"}, {"number": 2, "asset": "Oven"}], "months": n}
+        for n in (1, 3)
+    ],
+    "rent_arrears": [
+        {
+            "period": "2027-03",
+            "leases": [
+                {
+                    "number": 1,
+                    "asset": "Tractor",
+                    "cooperative": "Tierra",
+                    "due": 30000,
+                    "paid": paid,
+                    "arrears": 30000 * months - paid,
+                    "months": months,
+                    "ending": ending,
+                }
+                for paid, months, ending in [(0, 1, False), (10000, 3, True)]
+            ],
+        }
+    ],
     "bond_not_approved": [{"issue": {**OPEN_ISSUE, "status": "not_approved"}}],
     "bond_cleared": [{"issue": FILLED_ISSUE, "holders": 3, "lease_from": "2027-01"}],
     "bond_expired": [{"issue": {**OPEN_ISSUE, "status": "expired"}}],
@@ -684,13 +706,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 {"name": "decide", "value": decide, "default": "admins"},
                 {"name": "approval", "value": approval, "default": "none"},
                 {"name": "support", "value": support, "default": "3"},
+                {"name": "default-months", "value": months, "default": "3"},
             ],
             "by_assembly": decide == "assembly",
         }
-        for decide, approval, support in [
-            ("admins", "none", "3"),
-            ("assembly", "assembly", "25%"),
-            ("admins", "none", "1"),
+        for decide, approval, support, months in [
+            ("admins", "none", "3", "3"),
+            ("assembly", "assembly", "25%", "1"),
+            ("admins", "none", "1", "24"),
         ]
     ],
     "policy_changed": [

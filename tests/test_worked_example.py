@@ -63,6 +63,9 @@ EXPECTED = {
                 "redeemed": "333.33",
                 "to_pool": "0.00",
                 "outstanding": "666.67",
+                "rent_due": "333.33",
+                "arrears": "0.00",
+                "status": "active",
             }
         ],
     },
@@ -109,6 +112,9 @@ EXPECTED = {
                 "redeemed": "0.01",
                 "to_pool": "333.32",
                 "outstanding": "0.00",
+                "rent_due": "333.33",
+                "arrears": "0.00",
+                "status": "active",
             }
         ],
     },

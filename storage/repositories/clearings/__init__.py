@@ -10,16 +10,17 @@ in a commune of ten members as in one of 100,000.
 One repository (``uow.clearings``, the ``Clearings`` port) in parts by job: the
 clearing's writes and the reads that feed it (``writes``), the statements' reads
 (``statements``, and ``holdings`` for their holding lines), the report's reads
-(``reports``); what they share is in ``shared``.
+(``reports``), the leases' rent due and arrears (``arrears``); what they share is in ``shared``.
 """
 
 from __future__ import annotations
 
+from storage.repositories.clearings.arrears import ArrearsReads
 from storage.repositories.clearings.holdings import HoldingLines
 from storage.repositories.clearings.reports import ReportReads
 from storage.repositories.clearings.statements import StatementReads
 from storage.repositories.clearings.writes import ClearingWrites
 
 
-class ClearingRepository(ClearingWrites, StatementReads, HoldingLines, ReportReads):
+class ClearingRepository(ClearingWrites, StatementReads, HoldingLines, ReportReads, ArrearsReads):
     """``domain.ports.Clearings``: each part runs on the unit of work's session."""

@@ -1,0 +1,192 @@
+"""The clearing's rent due and arrears (domain.arrears): one read of every lease
+running in the period, one bulk insert of their lines; no query per lease."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import case, func, insert, or_, select, update
+
+from domain.arrears import ArrearsLine, ArrearsReader, Ending, LeaseArrears, LeaseDue
+from domain.bonds import IssueStatus, LeaseTerm
+from storage.decision_tables import LeaseArrearsRow, LeaseTermRow
+from storage.repositories.clearings.shared import OnSession
+from storage.tables import (
+    BondIssueRow,
+    ClearingRow,
+    CooperativeRow,
+    HoldingRow,
+    MemberRow,
+    RentReceiptRow,
+)
+
+
+class ArrearsReads(OnSession):
+    """Each lease's rent due, payment and run of periods in arrears."""
+
+    def lease_dues(
+        self, commune_id: int, period: str, period_start: datetime, previous: int | None
+    ) -> list[LeaseDue]:
+        """Every lease that had cleared before ``period`` (the caller keeps those
+        running in it), with its terms, its rent received (this period and through
+        it), what it still owes its bondholders and its run up to ``previous``."""
+        terms: dict[int, list[LeaseTerm]] = defaultdict(list)
+        for issue_id, from_period, rent in self.session.execute(
+            select(LeaseTermRow.issue_id, LeaseTermRow.from_period, LeaseTermRow.rent)
+            .where(LeaseTermRow.commune_id == commune_id)
+            .order_by(LeaseTermRow.id)
+        ):
+            terms[issue_id].append(LeaseTerm(from_period, rent))
+        r = RentReceiptRow
+        received = {
+            issue_id: (int(now), int(through))
+            for issue_id, now, through in self.session.execute(
+                select(
+                    r.issue_id,
+                    func.sum(case((r.period == period, r.amount), else_=0)),
+                    func.sum(r.amount),
+                )
+                .where(r.commune_id == commune_id, r.period <= period)
+                .group_by(r.issue_id)
+            )
+        }
+        owed = dict(
+            self.session.execute(
+                select(HoldingRow.issue_id, func.sum(HoldingRow.principal - HoldingRow.redeemed))
+                .join(BondIssueRow, BondIssueRow.id == HoldingRow.issue_id)
+                .where(BondIssueRow.commune_id == commune_id)
+                .group_by(HoldingRow.issue_id)
+            ).all()
+        )
+        before: dict[int, tuple[int, int]] = {}
+        if previous is not None:
+            before = {
+                issue_id: (months, ending)
+                for issue_id, months, ending in self.session.execute(
+                    select(
+                        LeaseArrearsRow.issue_id, LeaseArrearsRow.months, LeaseArrearsRow.ending
+                    ).where(LeaseArrearsRow.clearing_id == previous)
+                )
+            }
+        issues = self.session.execute(
+            select(
+                BondIssueRow.id,
+                BondIssueRow.number,
+                BondIssueRow.cooperative_id,
+                BondIssueRow.closed_at,
+                BondIssueRow.rent,
+            )
+            .where(
+                BondIssueRow.commune_id == commune_id,
+                BondIssueRow.status == IssueStatus.CLEARED.value,
+                BondIssueRow.closed_at < period_start,
+            )
+            .order_by(BondIssueRow.number)
+        ).all()
+        return [
+            LeaseDue(
+                issue_id,
+                number,
+                cooperative_id,
+                closed_at,
+                rent,
+                tuple(terms.get(issue_id, ())),
+                received.get(issue_id, (0, 0))[0],
+                received.get(issue_id, (0, 0))[1],
+                int(owed.get(issue_id) or 0),
+                before.get(issue_id, (0, 0))[0],
+                Ending(before.get(issue_id, (0, 0))[1]),
+            )
+            for issue_id, number, cooperative_id, closed_at, rent in issues
+        ]
+
+    def record_arrears(self, clearing_id: int, lines: Sequence[LeaseArrears]) -> None:
+        if not lines:
+            return
+        self.session.execute(
+            insert(LeaseArrearsRow.__table__),
+            [
+                {
+                    "clearing_id": clearing_id,
+                    "issue_id": line.issue_id,
+                    "rent_due": line.rent_due,
+                    "paid": line.paid,
+                    "arrears": line.arrears,
+                    "outstanding": line.outstanding,
+                    "months": line.months,
+                    "ending": int(line.ending),
+                    "status": line.status,
+                }
+                for line in lines
+            ],
+        )
+
+    def arrears_lines(self, clearing_id: int) -> list[ArrearsLine]:
+        """Each lease running in a cleared period, by bond number (none for a clearing
+        from before lease arrears were kept)."""
+        a = LeaseArrearsRow
+        return [
+            ArrearsLine(*row)
+            for row in self.session.execute(
+                select(
+                    BondIssueRow.number,
+                    BondIssueRow.asset,
+                    CooperativeRow.name,
+                    a.rent_due,
+                    a.paid,
+                    a.arrears,
+                    a.status,
+                    a.outstanding,
+                )
+                .join(BondIssueRow, BondIssueRow.id == a.issue_id)
+                .join(CooperativeRow, CooperativeRow.id == BondIssueRow.cooperative_id)
+                .where(a.clearing_id == clearing_id)
+                .order_by(BondIssueRow.number)
+            ).all()
+        ]
+
+    def arrears_readers(
+        self, commune_id: int, cooperative_ids: Collection[int]
+    ) -> list[ArrearsReader]:
+        """The members of those cooperatives and the treasurers, still members."""
+        m = MemberRow
+        return [
+            ArrearsReader(member_id, cooperative_id, bool(treasurer))
+            for member_id, cooperative_id, treasurer in self.session.execute(
+                select(m.id, m.cooperative_id, m.is_treasurer)
+                .where(
+                    m.commune_id == commune_id,
+                    m.left_at.is_(None),
+                    or_(m.is_treasurer, m.cooperative_id.in_(list(cooperative_ids))),
+                )
+                .order_by(m.id)
+            )
+        ]
+
+    def take_waiting_ends(self, commune_id: int) -> list[int]:
+        """The bond numbers whose ``end lease`` (rent unpaid) waits for an assembly at
+        the latest clearing; from now on, on the agenda of the one asking."""
+        latest = (
+            select(func.max(ClearingRow.id)).where(ClearingRow.commune_id == commune_id)
+        ).scalar_subquery()
+        waiting = self.session.execute(
+            select(LeaseArrearsRow.issue_id, BondIssueRow.number)
+            .join(BondIssueRow, BondIssueRow.id == LeaseArrearsRow.issue_id)
+            .where(
+                LeaseArrearsRow.clearing_id == latest,
+                LeaseArrearsRow.ending == int(Ending.WAITING),
+            )
+            .order_by(BondIssueRow.number)
+        ).all()
+        if waiting:
+            self.session.execute(
+                update(LeaseArrearsRow)
+                .where(
+                    LeaseArrearsRow.clearing_id == latest,
+                    LeaseArrearsRow.issue_id.in_([issue_id for issue_id, _ in waiting]),
+                )
+                .values(ending=int(Ending.ON_AGENDA))
+            )
+        return [number for _, number in waiting]
