@@ -137,7 +137,13 @@ def test_a_clearing_killed_mid_way_is_taken_over_and_each_message_goes_once(
     roster = query(url, "SELECT count(*) FROM clearing_member")[0][0]
     statements = query(url, "SELECT count(*) FROM outbox WHERE template = 'statement'")[0][0]
     assert statements == roster
-    sent = query(url, "SELECT id FROM outbox WHERE template IN ('statement', 'clearing_summary')")
+    # Each clearing's messages: the statements, the summary, and what it tells about
+    # rent in arrears (the leases here pay nothing) and ends waiting for an assembly.
+    sent = query(
+        url,
+        "SELECT id FROM outbox WHERE template IN "
+        "('statement', 'clearing_summary', 'rent_arrears', 'lease_end_needs_assembly')",
+    )
     shown = lines(delivered)
     assert Counter(outbox_id for outbox_id, _, _ in shown) == Counter(i for (i,) in sent)
     assert sum("Clearing for June 2025" in text for _, _, text in shown) == 1
