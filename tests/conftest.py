@@ -25,6 +25,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from postgres import PostgresUnavailable, ThrowawayPostgres
@@ -150,21 +151,65 @@ def rules_terra(rules_chat):  # type: ignore[no-untyped-def]
 TALLY = pytest.StashKey[dict[str, int]]()
 
 
+def _simulation() -> Any:
+    """tests/simulation.py, if this process ran it."""
+    import sys
+
+    return sys.modules.get("simulation")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand this worker's tallies to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is None:
+        return
+    simulation = _simulation()
+    output["tallies"] = dict(session.config.stash.get(TALLY, {}))
+    output["simulated"] = (
+        [[db, steps, seeds] for (db, steps), seeds in simulation.TALLY.items()]
+        if simulation is not None
+        else []
+    )
+    output["crashes"] = simulation.CRASHES[0] if simulation is not None else 0
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the controller, add up what each worker tried (see pytest_sessionfinish)."""
+    output = getattr(node, "workeroutput", {})
+    tallies = node.config.stash.setdefault(TALLY, {})
+    for what, count in output.get("tallies", {}).items():
+        tallies[what] = tallies.get(what, 0) + count
+    simulated = node.config.stash.setdefault(SIMULATED, ({}, [0]))
+    for db, steps, seeds in output.get("simulated", []):
+        simulated[0][(db, steps)] = simulated[0].get((db, steps), 0) + seeds
+    simulated[1][0] += output.get("crashes", 0)
+
+
+#: What the workers' simulations ran: {(db, steps): seeds} and [crashes].
+SIMULATED = pytest.StashKey[tuple[dict[tuple[str, int], int], list[int]]]()
+
+
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    """End the run (and so .ci/run) with what the fuzz test tried and the simulation ran."""
-    import sys
-
+    """End the run (and so .ci/run) with what the fuzz test tried and the simulation ran,
+    added up over the pytest-xdist workers when there are several."""
     tallies = config.stash.get(TALLY, {})
-    simulation = sys.modules.get("simulation")  # tests/simulation.py, if it ran
-    simulated = simulation is not None and simulation.TALLY
-    if tallies or simulated:
+    seeds, crashes = config.stash.get(SIMULATED, ({}, [0]))
+    seeds, crashes = dict(seeds), crashes[0]
+    simulation = _simulation()
+    if simulation is not None:  # ran in this process (no workers)
+        for key, count in simulation.TALLY.items():
+            seeds[key] = seeds.get(key, 0) + count
+        crashes += simulation.CRASHES[0]
+    if tallies or seeds:
         terminalreporter.section("tallies")
     for what, count in sorted(tallies.items()):
         terminalreporter.write_line(f"{what}: {count:,}")
-    if simulated:
-        terminalreporter.write_line(f"deterministic simulation: {simulation.summary()}")
+    if seeds:
+        from simulation import summary
+
+        terminalreporter.write_line(f"deterministic simulation: {summary(seeds, crashes)}")
 
 
 # --- matrix ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -82,11 +82,14 @@ TALLY: collections.Counter[tuple[str, int]] = collections.Counter()  # (db, step
 CRASHES = [0]
 
 
-def summary() -> str:
-    """One line: what was simulated, e.g. 'sqlite 40 seeds x 300 steps, ...'."""
-    parts = [f"{db} {seeds} seeds x {steps} steps" for (db, steps), seeds in sorted(TALLY.items())]
-    total = sum(seeds * steps for (_, steps), seeds in TALLY.items())
-    return f"{', '.join(parts)} ({total} steps, {CRASHES[0]} simulated crashes)"
+def summary(tally: Mapping[tuple[str, int], int] | None = None, crashes: int | None = None) -> str:
+    """One line: what was simulated, e.g. 'sqlite 40 seeds x 300 steps, ...'; by default
+    this process's own, or what the test run's workers added up (tests/conftest.py)."""
+    tally = TALLY if tally is None else tally
+    crashes = CRASHES[0] if crashes is None else crashes
+    parts = [f"{db} {seeds} seeds x {steps} steps" for (db, steps), seeds in sorted(tally.items())]
+    total = sum(seeds * steps for (_, steps), seeds in tally.items())
+    return f"{', '.join(parts)} ({total} steps, {crashes} simulated crashes)"
 
 
 # --- processes ------------------------------------------------------------------------

@@ -77,7 +77,8 @@ def pledge(turn: Turn, args: list[str]) -> None:
     issue, mine = found
     if issue.status is IssueStatus.AWAITING:
         raise awaiting_refusal(turn.uow, issue)
-    days = days_to_pay(turn.uow, commune.id)
+    # Only a pledge that fills the bond needs the policy: the others skip its read.
+    days = days_to_pay(turn.uow, commune.id) if amount == issue.remaining else 0
     pledge_now, full = issue.pledge(mine, member.id, amount, turn.now, days)
     turn.uow.bonds.save_pledge(issue, pledge_now)
     turn.post(
