@@ -17,12 +17,17 @@ fills the seams of bot/hooks.py from two test settings:
   <file> and sleeps, so a test can check that a restart handles each update
   exactly once (test_telegram_reliability.py).
 
-``pause_clearing``, ``pause_closing`` and ``pause_updates`` give a test the environment for each.
+``pause_clearing``, ``pause_closing`` and ``pause_updates`` give a test the environment for each;
+``console`` starts ``minga console`` on a script, and ``killed_when_paused`` kills it once
+it has paused.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from bot.bootstrap import Plugins
 
 HERE = Path(__file__).resolve().parent
+MINGA = Path(sys.executable).parent / "minga"
 
 
 def plugins(*names: str) -> dict[str, str]:
@@ -52,6 +58,30 @@ def pause_closing(assembly: int, marker: Path) -> dict[str, str]:
 
 def pause_updates(marker: Path) -> dict[str, str]:
     return {**plugins("pauses:register"), "MINGA_TEST_PAUSE_UPDATES": str(marker)}
+
+
+def console(url: str, script: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A real ``minga console`` process playing ``script`` on the database at ``url``."""
+    return subprocess.Popen(
+        [str(MINGA), "console", "--db", url, "--script", str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def killed_when_paused(victim: subprocess.Popen[str], marker: Path, what: str) -> str:
+    """Wait until ``victim`` writes ``marker`` (it paused where a ``pause_*`` setting
+    told it to), SIGKILL it there and return what it printed before."""
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert victim.poll() is None, victim.communicate()
+        assert time.monotonic() < deadline, f"{what} never started"
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    printed, _ = victim.communicate(timeout=30)
+    return printed
 
 
 def _hang(marker: Path, text: str) -> None:

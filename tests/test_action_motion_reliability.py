@@ -3,19 +3,14 @@ the process is killed at the close and restarted, and whatever the votes."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from memory_chat import MemoryChat
-from pauses import pause_closing
+from pauses import console, killed_when_paused, pause_closing
 from test_action_motions import CLOSES, LEASED, OPENS, records
-from test_reliability import MINGA
 
 from storage.uow import Database
 
@@ -26,16 +21,6 @@ MOTIONS = [
     "ana@group: /motion 1 end lease 1",
 ]
 VOTERS = ("ana", "ben", "cai")
-
-
-def _run_console(db: str, script: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(MINGA), "console", "--db", db, "--script", str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _decisions(url: str) -> tuple[list[tuple[str, str, str, int | None]], list[tuple]]:
@@ -66,17 +51,10 @@ def test_killed_at_the_close_then_restarted_carries_each_action_out_once(
     resume.write_text(":advance 1s\n")
 
     marker = tmp_path / "closing-started"
-    victim = _run_console(database_url, script, pause_closing(1, marker))
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert victim.poll() is None, victim.communicate()
-        assert time.monotonic() < deadline, "the close never started"
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait(30)
+    killed_when_paused(console(database_url, script, pause_closing(1, marker)), marker, "the close")
     assert _decisions(database_url) == ([], [])  # nothing was carried out: it died uncommitted
 
-    assert _run_console(database_url, resume).wait(120) == 0
+    assert console(database_url, resume).wait(120) == 0
     changes, terms = _decisions(database_url)
     assert [(kind, before, after) for kind, before, after, _ in changes] == [
         ("rent", "30000", "35000"),
@@ -84,7 +62,7 @@ def test_killed_at_the_close_then_restarted_carries_each_action_out_once(
         ("policy", "none", "assembly"),
     ]
     assert terms == [("2027-01", 35000)]
-    assert _run_console(database_url, resume).wait(120) == 0  # and once more: nothing new
+    assert console(database_url, resume).wait(120) == 0  # and once more: nothing new
     assert _decisions(database_url) == (changes, terms)
 
 

@@ -5,11 +5,6 @@ carry closes the bond as not approved."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +15,7 @@ from harness import TERRA_SETUP, ConsoleChat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from memory_chat import MemoryChat
-from pauses import pause_closing
+from pauses import console, killed_when_paused, pause_closing
 from sqlalchemy import text
 
 from domain.actions import ApproveBond
@@ -376,7 +371,6 @@ def test_the_action_of_an_approval_motion_is_stored(terra: Any) -> None:
 
 # killed at the close, restarted ------------------------------------------------------
 
-MINGA = Path(sys.executable).parent / "minga"
 KILLED_SCRIPT = "\n".join(
     [
         TERRA_SETUP.strip(),
@@ -389,16 +383,6 @@ KILLED_SCRIPT = "\n".join(
         CLOSES,
     ]
 )
-
-
-def _console(url: str, script: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(MINGA), "console", "--db", url, "--script", str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _approval_trace(url: str) -> tuple[list[tuple], list[tuple], int]:
@@ -427,20 +411,13 @@ def test_killed_at_the_close_the_restart_approves_the_bond_once(
     script = tmp_path / "approval.txt"
     script.write_text(KILLED_SCRIPT + "\n")
     marker = tmp_path / "closing"
-    victim = _console(database_url, script, pause_closing(1, marker))
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert victim.poll() is None, victim.communicate()
-        assert time.monotonic() < deadline, "the close never started"
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait(30)
+    killed_when_paused(console(database_url, script, pause_closing(1, marker)), marker, "the close")
     issue, records, announced = _approval_trace(database_url)
     assert [row[0] for row in issue] == ["awaiting"] and records == [] and announced == 0
 
     resume = tmp_path / "resume.txt"
     resume.write_text(":advance 1s\n:advance 7d\n")
-    assert _console(database_url, resume).wait(120) == 0
+    assert console(database_url, resume).wait(120) == 0
     issue, records, announced = _approval_trace(database_url)
     assert [row[0] for row in issue] == ["open"]
     assert [r[3] for r in records] == ["open until 2027-01-12T23:00:00+00:00"]

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from harness import TERRA_SETUP, ConsoleChat, domain_snapshot, says
-from pauses import pause_clearing
+from pauses import console, killed_when_paused, pause_clearing
 from sqlalchemy import text
 
 from handlers.dispatch import Dispatcher
 from handlers.jobs import run_due
 from storage.uow import Database
 
-MINGA = Path(sys.executable).parent / "minga"
 NOON = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
@@ -109,16 +103,6 @@ def test_after_downtime_missed_clearings_run_in_order(terra: ConsoleChat) -> Non
     assert terra.say(":advance 1h") == []
 
 
-def _run_console(db: str, script: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(MINGA), "console", "--db", db, "--script", str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-
-
 FIRST_PART = (
     TERRA_SETUP
     + """
@@ -164,17 +148,11 @@ def test_killed_mid_clearing_then_restarted_equals_an_uninterrupted_run(
         if "postgresql" in database_url
         else f"sqlite:///{tmp_path}/reference.sqlite"
     )
-    assert _run_console(reference, script).wait(120) == 0
+    assert console(reference, script).wait(120) == 0
 
     marker = tmp_path / "clearing-started"
-    victim = _run_console(database_url, script, pause_clearing("2027-02", marker))
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert victim.poll() is None, victim.communicate()
-        assert time.monotonic() < deadline, "the clearing never started"
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait(30)
+    victim = console(database_url, script, pause_clearing("2027-02", marker))
+    killed_when_paused(victim, marker, "the clearing")
 
     interrupted = Database(database_url)
     assert [r[2] for r in domain_snapshot(interrupted, ("clearing",))["clearing"]] == [
@@ -183,7 +161,7 @@ def test_killed_mid_clearing_then_restarted_equals_an_uninterrupted_run(
     ]  # February's clearing died with the process
     interrupted.dispose()
 
-    assert _run_console(database_url, resume).wait(120) == 0
+    assert console(database_url, resume).wait(120) == 0
     assert _state(database_url) == _state(reference)
     _, statements, _ = _state(database_url)
     keys = [(address, context) for address, context in statements]

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from harness import TERRA_SETUP, ConsoleChat, domain_snapshot
-from pauses import pause_clearing
+from pauses import console, killed_when_paused, pause_clearing
 from sqlalchemy import text
 
 from bench.federation import CLEAR_AT, build
@@ -159,16 +156,6 @@ ana@group: /rent 1 100
 )
 
 
-def _run(url: str, script: Path, **env: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(MINGA), "console", "--db", url, "--script", str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **env},
-    )
-
-
 def _books(url: str) -> tuple[list, list, list]:
     """The journal, the outbox and the inbox, as an uninterrupted run leaves them."""
     database = Database(url)
@@ -194,27 +181,21 @@ def test_a_script_killed_mid_clearing_and_run_again_repeats_nothing(
     script = tmp_path / "terra.txt"
     script.write_text(SCRIPT)
     reference = f"sqlite:///{tmp_path}/reference.sqlite"
-    expected = _run(reference, script).communicate(timeout=120)
+    expected = console(reference, script).communicate(timeout=120)
     assert expected[1] == ""
 
     marker = tmp_path / "clearing-started"
-    victim = _run(database_url, script, **pause_clearing("2027-02", marker))
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert victim.poll() is None, victim.communicate()
-        assert time.monotonic() < deadline, "the clearing never started"
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
-    before_kill, _ = victim.communicate(timeout=30)
+    victim = console(database_url, script, pause_clearing("2027-02", marker))
+    before_kill = killed_when_paused(victim, marker, "the clearing")
     assert "[group] 📒 Clearing for January 2027 — Terra" in before_kill  # part-way indeed
     assert "Clearing for February 2027" not in before_kill
 
-    again = _run(database_url, script).communicate(timeout=120)
+    again = console(database_url, script).communicate(timeout=120)
     assert again[1] == ""  # no ":now" refused as going backwards
     assert before_kill + again[0] == expected[0]  # every line's output, once, in order
     assert _books(database_url) == _books(reference)
 
-    third = _run(database_url, script).communicate(timeout=120)
+    third = console(database_url, script).communicate(timeout=120)
     assert third == ("", "")  # a finished script run again does nothing at all
     assert _books(database_url) == _books(reference)
 
