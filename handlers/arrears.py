@@ -9,7 +9,7 @@ lease and the treasurers: one message each, naming every lease they are told of.
 When a run reaches the ``default-months`` policy, ``end lease <n>`` with the reason
 "rent unpaid" joins the next assembly that has not opened, once per run and not
 while a motion to end that lease waits for its vote; with none scheduled the admins
-are told, and the next assembly set up takes it (``attach_waiting_ends``).
+are told, and the next assembly set up takes it (handlers/waiting_motions.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any
 
 from domain.actions import EndLease
 from domain.arrears import (
-    RENT_UNPAID,
     Ending,
     LeaseArrears,
     LeaseDue,
@@ -28,15 +27,14 @@ from domain.arrears import (
     needs_ending,
     running,
 )
-from domain.assemblies import Assembly, AssemblyStatus, Threshold
 from domain.bonds import ended_from
 from domain.model import Commune
 from domain.periods import Period
 from domain.policies import DEFAULT_MONTHS
 from domain.ports import UnitOfWork
-from handlers.bond_approval import next_scheduled
 from handlers.outbound import to_members
 from handlers.policy_changes import policies_of
+from handlers.waiting_motions import add_end, next_scheduled, undecided
 
 
 def clear_arrears(
@@ -69,7 +67,7 @@ def _endings(
     """Put ``end lease`` on the next assembly for each lease whose run reached the
     policy; the lines say where each motion went."""
     limit = int(policies_of(uow, commune.id)[DEFAULT_MONTHS])
-    pending = _pending_ends(uow, commune.id)
+    pending = undecided(uow, commune.id, EndLease)
     decided = {due.issue_id for due in dues if ended_from(due.terms) is not None}
     due_now = [
         line
@@ -82,7 +80,7 @@ def _endings(
     ending = Ending.WAITING if assembly is None else Ending.ON_AGENDA
     if assembly is not None:
         for line in due_now:
-            _add_end(uow, assembly, line.number)
+            add_end(uow, assembly, line.number)
     else:
         labels = uow.bonds.labels(commune.id)
         told = {
@@ -93,29 +91,6 @@ def _endings(
         uow.outbox.add(to_members(uow, commune, "lease_end_needs_assembly", admins), now)
     moved = {line.issue_id for line in due_now}
     return [replace(line, ending=ending) if line.issue_id in moved else line for line in lines]
-
-
-def _add_end(uow: UnitOfWork, assembly: Assembly, number: int) -> None:
-    uow.assemblies.add_motion(assembly, RENT_UNPAID, Threshold.MAJORITY, EndLease(number))
-
-
-def _pending_ends(uow: UnitOfWork, commune_id: int) -> set[int]:
-    """Bond numbers with an ``end lease`` motion not yet voted on."""
-    return {
-        motion.action.bond
-        for assembly in uow.assemblies.all(commune_id)
-        if assembly.status is not AssemblyStatus.CLOSED
-        for motion in uow.assemblies.motions(assembly.id)
-        if isinstance(motion.action, EndLease)
-    }
-
-
-def attach_waiting_ends(uow: UnitOfWork, assembly: Assembly) -> None:
-    """A new assembly takes every ``end lease`` for unpaid rent that waited for one."""
-    pending = _pending_ends(uow, assembly.commune_id)
-    for number in uow.clearings.take_waiting_ends(assembly.commune_id):
-        if number not in pending:
-            _add_end(uow, assembly, number)
 
 
 def tell_arrears(

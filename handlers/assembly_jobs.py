@@ -13,7 +13,6 @@ from typing import Any
 from domain.assemblies import Assembly, AssemblyStatus, Outcome
 from domain.ports import UnitOfWork
 from handlers import carried_actions  # noqa: F401  (registers rent, lease, role, policy)
-from handlers.arrears import attach_waiting_ends
 from handlers.assembly_results import (
     assembly_view,
     count,
@@ -21,10 +20,10 @@ from handlers.assembly_results import (
     results_values,
     supporters_of,
 )
-from handlers.bond_approval import attach_awaiting
 from handlers.motion_actions import settle
 from handlers.outbound import to_groups, to_members
 from handlers.proposals import settle_proposals
+from handlers.waiting_motions import attach_waiting
 
 
 def open_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
@@ -97,8 +96,7 @@ def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
         for motion in uow.assemblies.motions(assembly.id):
             if motion.action is None:  # an action is decided once, not every time
                 uow.assemblies.add_motion(following, motion.text, motion.threshold)
-        attach_awaiting(uow, following)
-        attach_waiting_ends(uow, following)
+        attach_waiting(uow, following)
         messages += to_groups(
             uow, commune, "assembly_created", assembly=assembly_view(uow, following)
         )

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.actions import ApproveBond
-from domain.assemblies import Assembly, AssemblyStatus, Motion, Threshold
+from domain.assemblies import Assembly, Motion
 from domain.bonds import BondIssue, IssueStatus
 from domain.errors import Refusal
 from domain.model import ChangeRecord, Commune
@@ -28,34 +28,14 @@ from handlers.bond_views import issue_view
 from handlers.motion_actions import Done, carry_out, not_carried
 from handlers.outbound import to_groups, to_members
 from handlers.turn import Turn
+from handlers.waiting_motions import add_approval, next_scheduled, undecided
 
 APPROVE_BOND = "approve_bond"
 
 
 def approval_motions(uow: UnitOfWork, commune_id: int) -> dict[int, tuple[Assembly, Motion]]:
     """{bond number: (assembly, motion)} for every approval still to be voted on."""
-    found: dict[int, tuple[Assembly, Motion]] = {}
-    for assembly in uow.assemblies.all(commune_id):
-        if assembly.status is AssemblyStatus.CLOSED:
-            continue
-        for motion in uow.assemblies.motions(assembly.id):
-            if isinstance(motion.action, ApproveBond):
-                found.setdefault(motion.action.bond, (assembly, motion))
-    return found
-
-
-def next_scheduled(uow: UnitOfWork, commune_id: int, now: datetime) -> Assembly | None:
-    """The assembly that opens first among those that have not opened yet."""
-    waiting = [
-        a
-        for a in uow.assemblies.all(commune_id)
-        if a.status is AssemblyStatus.SCHEDULED and a.opens_at > now
-    ]
-    return min(waiting, key=lambda a: (a.opens_at, a.number), default=None)
-
-
-def _add_approval(uow: UnitOfWork, assembly: Assembly, issue: BondIssue) -> Motion:
-    return uow.assemblies.add_motion(assembly, "", Threshold.MAJORITY, ApproveBond(issue.number))
+    return undecided(uow, commune_id, ApproveBond)
 
 
 def request_approval(turn: Turn, issue: BondIssue) -> None:
@@ -63,7 +43,7 @@ def request_approval(turn: Turn, issue: BondIssue) -> None:
     commune = turn.require_commune()
     assembly = next_scheduled(turn.uow, commune.id, turn.now)
     if assembly is not None:
-        _add_approval(turn.uow, assembly, issue)
+        add_approval(turn.uow, assembly, issue.number)
     view = awaiting_view(turn.uow, issue, commune.timezone, assembly)
     turn.announce("bond_awaiting", issue=view, proposer=turn.speaker.name)
     if assembly is None:
@@ -71,14 +51,6 @@ def request_approval(turn: Turn, issue: BondIssue) -> None:
             "bond_needs_assembly",
             {admin: {"issue": view} for admin in turn.uow.communes.admin_ids(commune.id)},
         )
-
-
-def attach_awaiting(uow: UnitOfWork, assembly: Assembly) -> None:
-    """A new assembly takes every bond still awaiting approval without a motion."""
-    planned = approval_motions(uow, assembly.commune_id)
-    for issue in uow.bonds.issues(assembly.commune_id, IssueStatus.AWAITING):
-        if issue.number not in planned:
-            _add_approval(uow, assembly, issue)
 
 
 def awaiting_view(

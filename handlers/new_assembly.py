@@ -12,10 +12,9 @@ from datetime import datetime
 from domain import names
 from domain.actions import Action
 from domain.assemblies import Assembly, Threshold, validate_remote_weight, validate_schedule
-from handlers.arrears import attach_waiting_ends
 from handlers.assembly_results import assembly_view
-from handlers.bond_approval import attach_awaiting
 from handlers.turn import Turn
+from handlers.waiting_motions import attach_waiting
 
 
 def create_assembly(
@@ -56,7 +55,6 @@ def create_assembly(
     )
     for text, threshold, action in motions:
         turn.uow.assemblies.add_motion(assembly, text, threshold, action)
-    attach_awaiting(turn.uow, assembly)
-    attach_waiting_ends(turn.uow, assembly)
+    attach_waiting(turn.uow, assembly)
     turn.announce("assembly_created", assembly=assembly_view(turn.uow, assembly))
     return assembly

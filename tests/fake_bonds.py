@@ -306,6 +306,15 @@ class FakeAssemblies:
             key=lambda m: m.position,
         )
 
+    def undecided_actions(self, commune_id: int) -> list[tuple[Assembly, Motion]]:
+        return [
+            (assembly, motion)
+            for assembly in self.all(commune_id)
+            if assembly.status is not AssemblyStatus.CLOSED
+            for motion in self.motions(assembly.id)
+            if motion.action is not None
+        ]
+
     def proposals(self, assembly_id: int) -> list[Motion]:
         return sorted(
             (

@@ -186,6 +186,22 @@ class AssembliesAndMotions(SessionPart):
         ).scalars()
         return [_motion(r) for r in rows]
 
+    def undecided_actions(self, commune_id: int) -> list[tuple[Assembly, Motion]]:
+        """Every action motion on the agenda of an assembly not closed yet, in one read:
+        by the assemblies' order (``all``), then the agenda's."""
+        rows = self.session.execute(
+            select(AssemblyRow, MotionRow)
+            .join(MotionRow, MotionRow.assembly_id == AssemblyRow.id)
+            .where(
+                AssemblyRow.commune_id == commune_id,
+                AssemblyRow.status != AssemblyStatus.CLOSED.value,
+                MotionRow.status == MotionStatus.AGENDA.value,
+                MotionRow.action.is_not(None),
+            )
+            .order_by(AssemblyRow.opens_at, AssemblyRow.number, MotionRow.position)
+        ).all()
+        return [(_assembly(assembly), _motion(motion)) for assembly, motion in rows]
+
     # members' proposals ------------------------------------------------------------------
     def proposals(self, assembly_id: int) -> list[Motion]:
         """Members' motions not on the agenda (still proposals, or not supported)."""
