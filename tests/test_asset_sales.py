@@ -3,16 +3,23 @@
 The lease of tests/test_arrears.py pays €100 in January and nothing after; its end
 goes to the April assembly by itself and carries. In May the treasurer sells the
 Tractor: below what the bondholders are still owed (the rest is written off), or
-above it (the rest goes to May's dividend pool); or the assembly lets it again.
+above it (the rest goes to May's dividend pool); or the assembly lets it again. Last,
+random sales through the handlers conserve money and leave the books clean.
 """
 
 from __future__ import annotations
 
+import tempfile
+from datetime import UTC, datetime
+
 import pytest
 from conftest import ONLY_STORED
 from harness import ConsoleChat
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_action_motions import unit_of_work
 from test_arrears import LEASED, arrears_dm, dms, report
+from test_conservation_end_to_end import Commune, split
 
 from handlers.check import find_discrepancies
 
@@ -265,3 +272,70 @@ def test_an_ended_lease_let_again_repays_its_holders_from_the_new_rent(
     bond = chat.say("ben@group: /bond 1")
     assert "[group] Leased from June 2027 · still owed to bondholders €650.00" in bond
     clean(chat)
+
+
+sale_plan = st.fixed_dictionaries(
+    {
+        "members": st.integers(1, 5),
+        "price": st.integers(1, 200_000),
+        "shares": st.lists(st.integers(1, 100), min_size=1, max_size=4),
+        "rent": st.integers(0, 150_000),
+        "proceeds": st.integers(1, 400_000),
+        "other_rent": st.integers(0, 50_000),
+    }
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sale_plan)
+def test_a_sale_conserves_money_through_the_handlers_and_the_books(plan: dict) -> None:
+    """A bond cleared, its December rent recorded, its lease ended by an assembly and its
+    asset sold for a random amount; a second lease keeps paying. December's clearing
+    conserves rent + carry in + sale proceeds left = redeemed + dividends + carry out,
+    the sold bond's holdings are all settled, and ``minga check`` finds nothing."""
+    with tempfile.TemporaryDirectory() as directory:
+        commune = Commune(f"sqlite:///{directory}/c.sqlite")
+        members = [f"m{n}" for n in range(plan["members"])]
+        commune.say("m0", "/setup Prop EUR Europe/Madrid")
+        commune.say("m0", "/coop new Coop")
+        for name in members:
+            commune.say(name, "/join Coop")
+        for number, price in ((1, plan["price"]), (2, 10_000)):
+            commune.say("m0", f"/propose Asset{number} {price / 100:.2f} 1 2027-06-30")
+            for n, amount in enumerate(split(price, plan["shares"])):
+                commune.say(members[n % len(members)], f"/pledge {number} {amount / 100:.2f}")
+        commune.at(datetime(2026, 12, 15, tzinfo=UTC))
+        for number, rent in ((1, plan["rent"]), (2, plan["other_rent"])):
+            if rent:
+                commune.say("m0", f"/rent {number} {rent / 100:.2f}")
+        commune.say("m0", '/assembly new "A" 2026-12-20T18:00 2026-12-20T20:00')
+        commune.say("m0", "/motion 1 end lease 1")
+        commune.at(datetime(2026, 12, 20, 17, 30, tzinfo=UTC))
+        for name in members:
+            commune.say(name, "/vote 1 yes")
+        commune.at(datetime(2026, 12, 20, 19, 30, tzinfo=UTC))
+        commune.say("m0", f"/sold 1 {plan['proceeds'] / 100:.2f}")
+        commune.at(datetime(2027, 1, 1, 10, tzinfo=UTC))
+
+        ((proceeds, repaid, to_pool, written_off),) = commune.rows(
+            "SELECT proceeds, repaid, to_pool, written_off FROM asset_sale"
+        )
+        assert proceeds == plan["proceeds"]
+        assert repaid == min(proceeds, plan["price"]) and repaid + to_pool == proceeds
+        assert written_off == plan["price"] - repaid
+        (rent, carry_in, redeemed, eligible, each, carry_out, pool) = commune.rows(
+            "SELECT rent_received, carry_in, redeemed, eligible, dividend_each, carry_out, pool "
+            "FROM clearing WHERE period = '2026-12'"
+        )[0]
+        assert rent + carry_in + to_pool == redeemed + each * eligible + carry_out
+        assert pool == each * eligible + carry_out
+        assert commune.rows(
+            "SELECT count(*) FROM holding WHERE issue_id = 1 AND redeemed <> principal"
+        ) == [(0,)]
+        cash = commune.rows(
+            "SELECT coalesce(sum(amount), 0) FROM journal_posting WHERE account_kind = 'cash'"
+        )
+        assert cash == [(carry_out,)]
+        with commune.database.unit_of_work() as uow:
+            assert find_discrepancies(uow) == []
+        commune.database.dispose()

@@ -44,7 +44,10 @@ def rent(turn: Turn, args: list[str]) -> None:
         raise Refusal("lease_ended", number=issue.number, asset=issue.asset, last=last)
     _check_limits(turn, issue.id, period, amount, latest)
     receipt = turn.uow.bonds.add_rent(
-        RentReceipt(0, issue.id, amount, turn.now, str(period), treasurer.id), commune.id
+        # Never dated before the lease began: a process whose clock lags another's (the
+        # one that cleared the bond) would otherwise date it so (receipt_lease).
+        RentReceipt(0, issue.id, amount, max(turn.now, issue.closed_at), str(period), treasurer.id),
+        commune.id,
     )
     turn.uow.journal.append(commune.id, rent_received(issue.id, amount, receipt.id), turn.now)
     view = issue_view(turn.uow, issue, turn.now)
