@@ -40,6 +40,17 @@ class EndLease:
 
 
 @dataclass(frozen=True)
+class Relet:
+    """Bond ``bond``'s ended lease (its asset not sold) is let again to the cooperative
+    named ``cooperative`` at ``amount`` (minor units) a period, from the next period."""
+
+    bond: int
+    cooperative: str
+    amount: int
+    kind = "relet"
+
+
+@dataclass(frozen=True)
 class ChangeRole:
     member: str
     role: Role
@@ -53,7 +64,7 @@ class ChangePolicy:
     kind = "policy"
 
 
-Action = ApproveBond | ChangeRent | EndLease | ChangeRole | ChangePolicy
+Action = ApproveBond | ChangeRent | EndLease | Relet | ChangeRole | ChangePolicy
 
 
 def stored(action: Action) -> dict[str, Any]:
@@ -62,6 +73,13 @@ def stored(action: Action) -> dict[str, Any]:
         return {"kind": action.kind, "bond": action.bond}
     if isinstance(action, ChangeRent):
         return {"kind": action.kind, "bond": action.bond, "amount": action.amount}
+    if isinstance(action, Relet):
+        return {
+            "kind": action.kind,
+            "bond": action.bond,
+            "cooperative": action.cooperative,
+            "amount": action.amount,
+        }
     if isinstance(action, ChangeRole):
         return {"kind": action.kind, "member": action.member, "role": action.role.value}
     return {"kind": action.kind, "name": action.name, "value": action.value}
@@ -75,6 +93,8 @@ def from_stored(data: dict[str, Any]) -> Action:
         return ChangeRent(int(data["bond"]), int(data["amount"]))
     if kind == EndLease.kind:
         return EndLease(int(data["bond"]))
+    if kind == Relet.kind:
+        return Relet(int(data["bond"]), str(data["cooperative"]), int(data["amount"]))
     if kind == ChangeRole.kind:
         return ChangeRole(str(data["member"]), Role(data["role"]))
     if kind == ChangePolicy.kind:

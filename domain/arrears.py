@@ -11,6 +11,11 @@ paying ahead is credit, not negative arrears), as /bond counts it.
 ``default-months`` policy, ``end lease <n>`` (reason: rent unpaid) goes to the next
 assembly, once per run of periods: ``ending`` says whether it already went
 (``ON_AGENDA``) or waits for an assembly to be set up (``WAITING``).
+
+A lease let again (a ``relet`` motion, domain.bonds.LeaseTerm) starts afresh: its
+arrears and its run count from the period its new letting begins. A lease whose
+asset was sold in a period is listed in that period with the status ``sold``,
+whether or not it still ran in it.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from domain.bonds import LeaseTerm, ended_from, rent_in
+from domain.bonds import LeaseTerm, ended_from, lessee_in, letting_from, rent_in
 from domain.periods import Period
 
 ACTIVE = "active"
 ENDED = "ended"  # the period is the lease's last
-SOLD = "sold"  # reserved: an asset sold ends its lease (not yet)
+SOLD = "sold"  # its asset was sold in the period
 
 RENT_UNPAID = "rent unpaid"
 
@@ -49,10 +54,13 @@ class LeaseDue:
     rent: int
     terms: tuple[LeaseTerm, ...]
     paid: int  # received for this period
-    received: int  # received for every period up to and including this one
+    # received for every period of its letting (from its first, or from its latest
+    # ``relet`` up to this period) up to and including this one
+    received: int
     outstanding: int  # still owed to its bondholders after this clearing
     months_before: int = 0  # periods in a row in arrears up to the previous clearing
     ending_before: Ending = Ending.NONE
+    sold: bool = False  # its asset was sold in this period
 
 
 @dataclass(frozen=True)
@@ -99,32 +107,44 @@ def first_period(closed_at: datetime, tz: str) -> str:
 
 
 def running(lease: LeaseDue, period: str, tz: str) -> bool:
-    """Whether the lease owes rent in ``period``: started, and not ended before it."""
-    ended = ended_from(lease.terms)
-    return first_period(lease.closed_at, tz) <= period and (ended is None or period < ended)
+    """Whether the lease owes rent in ``period``: started, not ended before it (or let
+    again since)."""
+    started = first_period(lease.closed_at, tz) <= period
+    return started and rent_in(lease.rent, lease.terms, period) is not None
+
+
+def listed(lease: LeaseDue, period: str, tz: str) -> bool:
+    """Whether the lease has a line for ``period``: running in it, or sold in it."""
+    return lease.sold or running(lease, period, tz)
 
 
 def arrears_in(lease: LeaseDue, period: str, tz: str) -> LeaseArrears:
-    """The lease's line for ``period`` (which it must be running in)."""
+    """The lease's line for ``period`` (which it must be ``listed`` in)."""
     due = rent_in(lease.rent, lease.terms, period) or 0
-    owed = due_through(lease.rent, lease.terms, first_period(lease.closed_at, tz), period)
+    first = first_period(lease.closed_at, tz)
+    start = letting_from(first, lease.terms, period)
+    owed = due_through(lease.rent, lease.terms, start, period)
     arrears = max(0, owed - lease.received)
     behind = lease.paid < due and arrears > 0
-    months = lease.months_before + 1 if behind else 0
+    afresh = start == period and start != first  # a new letting's first period
+    months_before = 0 if afresh else lease.months_before
+    months = months_before + 1 if behind else 0
     ended = ended_from(lease.terms)
     # Once an end is decided, no motion is pending for it any more.
-    ending = lease.ending_before if behind and ended is None else Ending.NONE
-    last = ended == str(Period.parse(period).next())
+    ending_before = Ending.NONE if afresh else lease.ending_before
+    ending = ending_before if behind and ended is None else Ending.NONE
+    last = rent_in(lease.rent, lease.terms, str(Period.parse(period).next())) is None
+    status = SOLD if lease.sold else ENDED if last else ACTIVE
     return LeaseArrears(
         lease.issue_id,
         lease.number,
-        lease.cooperative_id,
+        lessee_in(lease.cooperative_id, lease.terms, period),
         due,
         lease.paid,
         arrears,
         months,
         ending,
-        ENDED if last else ACTIVE,
+        status,
         lease.outstanding,
     )
 

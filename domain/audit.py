@@ -16,12 +16,13 @@ ID_FIELDS = ("commune", "entry", "clearing", "holding", "issue", "receipt", "out
 INVARIANTS: dict[str, str] = {
     "entry_unbalanced": "a journal entry's postings add up to zero",
     "posting_commune": "a posting belongs to its entry's commune",
-    "entry_count": "each rent receipt, cleared issue, payment, refund and clearing has "
-    "exactly one journal "
-    "entry, and each entry the receipt, issue or clearing it records",
-    "clearing_not_conserved": "a clearing conserves money: rent + carry in = "
-    "redeemed + dividends + carry out",
-    "clearing_pool": "a clearing's pool is its rent less what it redeemed, plus the carry in",
+    "entry_count": "each rent receipt, cleared issue, payment, refund, asset sale and clearing "
+    "has exactly one journal "
+    "entry, and each entry the receipt, issue, sale or clearing it records",
+    "clearing_not_conserved": "a clearing conserves money: rent + carry in + sale proceeds "
+    "left = redeemed + dividends + carry out",
+    "clearing_pool": "a clearing's pool is its rent less what it redeemed, plus the carry in "
+    "and what the period's asset sales left after repaying their bondholders",
     "clearing_split": "a clearing's pool is the dividends plus a carry smaller than the eligible",
     "clearing_carry": "a clearing's carry in is the previous clearing's carry out (0 at first)",
     "clearing_redeemed": "a clearing's redemptions are its journal entry's holding postings",
@@ -36,11 +37,11 @@ INVARIANTS: dict[str, str] = {
     "receipt_entry": "each rent receipt has its journal entry: cash in, the lease's rent out",
     "receipt_lease": "a rent receipt is positive, for a leased issue of its commune, "
     "received after the lease began",
-    "lease_term": "a lease's rent change or end is for a leased issue of its commune, and "
-    "no rent is booked into a period after its lease ended",
+    "lease_term": "a lease's rent change, end or new letting is for a leased issue of its "
+    "commune, and no rent is booked into a period after its lease ended (unless let again)",
     "holding_overredeemed": "a holding's principal is positive and it is never repaid past it",
     "holding_postings": "a holding's journal balance is what is still owed on it "
-    "(principal owed at the bond's clearing, less the redemptions)",
+    "(principal owed at the bond's clearing, less the redemptions and any write-off)",
     "holding_member": "a holding and a pledge belong to a member of the issue's commune",
     "issue_overpledged": "an open issue is never pledged past its price",
     "issue_unopened_pledged": "an issue awaiting approval, or not approved, has no pledges",
@@ -48,13 +49,21 @@ INVARIANTS: dict[str, str] = {
     "issue_pledgers": "an issue's pledger count is the number of its pledges",
     "pledge_amount": "a pledge is positive",
     "issue_holdings": "a cleared issue's holdings add up to its price; others have none",
-    "issue_asset": "a cleared issue's bond_cleared entry buys the asset for its price",
+    "issue_asset": "a cleared issue's bond_cleared entry buys the asset for its price, and "
+    "only its sale takes the proceeds out of it",
     "payment_over_pledge": "a pledger's payments are positive and never more than the pledge",
     "refund_expired": "refunds are only for an expired bond's payments, never more than was paid",
     "issue_paid": "a cleared bond with payments was paid its price in full: its holdings "
     "are what was paid",
     "paid_in_held": "a bond's paid_in account holds its payments less its refunds until "
     "it clears, and nothing after",
+    "sale_entry": "each asset sale has its journal entry: the proceeds into cash and out of "
+    "the asset, each holding repaid from cash and written off as the sale's lines say, the "
+    "write-off against the bond's written_off account",
+    "sale_amounts": "a sale's proceeds are what it repaid plus what it left to the pool; what "
+    "it wrote off is what the holdings were owed less what it repaid; its lines add up to both",
+    "sale_lease": "an asset is sold once, for a positive amount, only after an assembly "
+    "ended its lease, and every holding of the bond is settled by the sale",
     "statement_queued": "each clearing's roster member with an account has exactly one "
     "statement queued, and no statement is queued for anyone else",
     "outbox_delivery": "an outbox message is delivered after it was written, at most once",

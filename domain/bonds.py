@@ -242,10 +242,13 @@ def validate_new_issue(
 @dataclass(frozen=True)
 class LeaseTerm:
     """From ``from_period`` ("YYYY-MM") on, the lease pays ``rent`` a period; None: the
-    lease has ended, and nothing is due from then on. Decided by a carried motion."""
+    lease has ended, and nothing is due from then on. Decided by a carried motion.
+    With ``cooperative_id``, the asset is let again (``relet``) from then on, to that
+    cooperative: a new letting, whose arrears start afresh."""
 
     from_period: str
     rent: int | None
+    cooperative_id: int | None = None
 
 
 def rent_in(rent: int, terms: Sequence[LeaseTerm], period: str) -> int | None:
@@ -259,5 +262,27 @@ def rent_in(rent: int, terms: Sequence[LeaseTerm], period: str) -> int | None:
 
 
 def ended_from(terms: Sequence[LeaseTerm]) -> str | None:
-    """The first period after the lease ended, or None while it runs."""
-    return next((term.from_period for term in terms if term.rent is None), None)
+    """The first period after the lease ended, or None while it runs (or once it is
+    let again: the latest decision about it wins)."""
+    latest = terms[-1] if terms else None
+    return latest.from_period if latest is not None and latest.rent is None else None
+
+
+def lessee_in(cooperative_id: int, terms: Sequence[LeaseTerm], period: str) -> int:
+    """The cooperative that leases the asset in ``period``: the latest letting from
+    then or before, else the bond's ``cooperative_id``."""
+    lessee = cooperative_id
+    for term in terms:
+        if term.cooperative_id is not None and term.from_period <= period:
+            lessee = term.cooperative_id
+    return lessee
+
+
+def letting_from(first: str, terms: Sequence[LeaseTerm], period: str) -> str:
+    """Where the letting that runs in ``period`` began: the lease's ``first`` period,
+    or the latest ``relet`` from then or before (its arrears count from there)."""
+    start = first
+    for term in terms:
+        if term.cooperative_id is not None and term.from_period <= period:
+            start = max(start, term.from_period)
+    return start

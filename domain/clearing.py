@@ -2,8 +2,10 @@
 
 A pure function of what storage read under the clearing's claim: the rent each
 lease received in the period, the holdings' outstanding principal, the eligible
-members and the carry from the last period. It returns every amount and the
-journal entry that moves them, and checks conservation before returning.
+members, the carry from the last period and what the period's asset sales left
+after repaying their bondholders (domain.sales), which joins the pool. It returns
+every amount and the journal entry that moves them, and checks conservation before
+returning.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class ClearingOutcome:
     carry_out: int
     leases: list[LeaseOutcome] = field(default_factory=list)
     redemptions: list[Redemption] = field(default_factory=list)
+    sale_left: int = 0  # what the period's asset sales left for the pool
 
     @property
     def dividends(self) -> int:
@@ -95,7 +98,8 @@ class ClearingOutcome:
 
     @property
     def conserved(self) -> bool:
-        return self.rent_received + self.carry_in == self.redeemed + self.dividends + self.carry_out
+        money_in = self.rent_received + self.carry_in + self.sale_left
+        return money_in == self.redeemed + self.dividends + self.carry_out
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ def redeem(lease: LeaseRent) -> tuple[LeaseOutcome, list[Redemption]]:
 
 
 def clear_period(
-    leases: Sequence[LeaseRent], eligible_members: int, carry_in: int
+    leases: Sequence[LeaseRent], eligible_members: int, carry_in: int, sale_left: int = 0
 ) -> ClearingOutcome:
     """Compute the whole period; raises ConservationError rather than lose a cent."""
     outcomes: list[LeaseOutcome] = []
@@ -166,11 +170,11 @@ def clear_period(
         outcome, lease_redemptions = redeem(lease)
         outcomes.append(outcome)
         redemptions.extend(lease_redemptions)
-    return _close(outcomes, redemptions, eligible_members, carry_in)
+    return _close(outcomes, redemptions, eligible_members, carry_in, sale_left)
 
 
 def clear_totals(
-    leases: Sequence[LeaseTotal], eligible_members: int, carry_in: int
+    leases: Sequence[LeaseTotal], eligible_members: int, carry_in: int, sale_left: int = 0
 ) -> ClearingOutcome:
     """The same period from each lease's totals, without the per-holding redemptions.
 
@@ -178,7 +182,7 @@ def clear_totals(
     caller splits each lease's ``redeemed`` among its holdings with ``redeem``,
     lease by lease, and must get the same lease outcome back.
     """
-    return _close([settle(lease) for lease in leases], [], eligible_members, carry_in)
+    return _close([settle(lease) for lease in leases], [], eligible_members, carry_in, sale_left)
 
 
 def _close(
@@ -186,10 +190,13 @@ def _close(
     redemptions: list[Redemption],
     eligible_members: int,
     carry_in: int,
+    sale_left: int,
 ) -> ClearingOutcome:
+    if sale_left < 0:
+        raise ConservationError("a sale cannot take money out of the pool")
     rent = sum(o.rent_received for o in outcomes)
     redeemed = sum(o.redeemed for o in outcomes)
-    pool = sum(o.to_pool for o in outcomes) + carry_in
+    pool = sum(o.to_pool for o in outcomes) + carry_in + sale_left
     each, carry_out = equal_split(pool, eligible_members)
     result = ClearingOutcome(
         rent_received=rent,
@@ -201,6 +208,7 @@ def _close(
         carry_out=carry_out,
         leases=outcomes,
         redemptions=redemptions,
+        sale_left=sale_left,
     )
     if not result.conserved:
         raise ConservationError(f"period does not conserve money: {result}")

@@ -14,12 +14,24 @@ and every entry's postings sum to zero.
 - ``pledger``/member id: what a member paid in on pledges (negative while held for a
   bond); it comes back to zero as the bond clears (the money became a holding) or
   the treasurer refunds it
+- ``written_off``/issue id: what the sale of that lease's asset left unpaid to its
+  bondholders (negative: the commune's loss on the bond, the holdings forgiven)
 
 With ``payment-days`` 0 a pledge counts as paid and ``bond_cleared`` posts only the
 asset and the holdings. With payment days, a ``payment`` entry (ref ``payment:<id>``)
 moves money from the pledger into ``paid_in``, a ``refund`` entry moves it back, and
 the sold bond's ``bond_cleared`` also spends ``paid_in`` on the asset and settles each
 pledger's account against the holding it now has.
+
+A lease ended by an assembly may have its asset sold (``/sold``): one ``sale`` entry
+(ref ``sale:<id>``) takes the proceeds into ``cash`` and out of the ``asset``, repays
+each holding from cash pro rata to what it is still owed (the clearing's rule,
+``domain.sales``), and posts what the proceeds did not cover to the holdings, against
+the bond's ``written_off`` account: every holding of the bond is then settled (its
+balance is zero; ``holding.redeemed`` counts repayments and the write-off alike, and
+no later rent repays it). What the proceeds leave after the holdings stays in cash:
+the open period's clearing adds it to the dividend pool, so that clearing conserves
+rent + carry in + sale proceeds left = redeemed + dividends + carry out.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ class AccountKind(StrEnum):
     DIVIDEND = "dividend"
     PAID_IN = "paid_in"
     PLEDGER = "pledger"
+    WRITTEN_OFF = "written_off"
 
 
 @dataclass(frozen=True)
@@ -117,3 +130,26 @@ def rent_received(issue_id: int, amount: int, receipt_id: int) -> JournalEntry:
         f"receipt:{receipt_id}",
         [Posting(AccountKind.CASH, 0, amount), Posting(AccountKind.RENT, issue_id, -amount)],
     )
+
+
+def asset_sold(
+    issue_id: int,
+    sale_id: int,
+    proceeds: int,
+    repaid: Iterable[tuple[int, int]],
+    written_off: Iterable[tuple[int, int]],
+) -> JournalEntry:
+    """An ended lease's asset is sold for ``proceeds``: cash in, the asset out; the
+    holdings repaid from cash and, where the proceeds fall short, written off.
+    ``repaid`` and ``written_off`` are (holding id, amount) pairs."""
+    paid = list(repaid)
+    lost = list(written_off)
+    postings = [
+        Posting(AccountKind.CASH, 0, proceeds),
+        Posting(AccountKind.ASSET, issue_id, -proceeds),
+    ]
+    postings += [Posting(AccountKind.HOLDING, holding, amount) for holding, amount in paid]
+    postings.append(Posting(AccountKind.CASH, 0, -sum(amount for _, amount in paid)))
+    postings += [Posting(AccountKind.HOLDING, holding, amount) for holding, amount in lost]
+    postings.append(Posting(AccountKind.WRITTEN_OFF, issue_id, -sum(amount for _, amount in lost)))
+    return entry("sale", f"sale:{sale_id}", postings)

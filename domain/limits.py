@@ -17,7 +17,9 @@ cannot both pass it):
 - ``LEASE_RENT_LIMIT``, 10^13: one lease's rent booked into one period (by /rent);
 - ``PERIOD_RENT_LIMIT``, 5 × 10^13: the commune's rent booked into one period (by /rent);
 - ``POOL_LIMIT``, 5 × 10^13: a period's dividend pool, its rent plus the most it can
-  carry in from the period before (by /rent).
+  carry in from the period before and the proceeds of the assets sold in it (by /rent
+  and /sold: a sale's proceeds, at most ``PLEDGE_LIMIT`` as any amount typed, repay
+  principal first and leave the rest to the pool).
 
 For EUR 10^16 minor units are €100 trillion, 5 × 10^13 are €500 billion a month: no
 federation of cooperatives meets them, and every sum below stays far from 2^63.
@@ -48,7 +50,8 @@ N ≤ 9999 × 12 < 120,000.
    positive when redeemed) have partial sums within ±6.01 × 10^18, and so do the
    SUMs over ``holding.principal - holding.redeemed`` (at most P) or over pledges.
 4. *One period.* A clearing's pool is its rent plus the carry in, which is less than
-   the number of eligible members; the pool is at most ``POOL_LIMIT`` and every
+   the number of eligible members, plus what the period's sales left (at most their
+   proceeds, which /sold counts with the rent); the pool is at most ``POOL_LIMIT`` and every
    amount of the clearing (redeemed, dividends, carry) is at most the pool. Year-to-date
    totals add twelve periods: at most 12 × R.
 
@@ -109,6 +112,14 @@ def check_rent(
             period=period,
             so_far=period_so_far + carry_in,
         )
+
+
+def check_sale(period: str, proceeds: int, pool_so_far: int) -> None:
+    """An asset sold for ``proceeds`` into ``period``, whose pool may already receive
+    ``pool_so_far`` (its rent, its carry in, earlier sales' proceeds): at most all of
+    the proceeds join the pool."""
+    if pool_so_far + proceeds > POOL_LIMIT:
+        raise Refusal("dividend_pool_limit", limit=POOL_LIMIT, period=period, so_far=pool_so_far)
 
 
 def worst_total() -> int:

@@ -12,7 +12,8 @@ domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 The plumbing's repositories (inbox, outbox, flood control, conversations,
 settings, job failures, links and the audit) are declared in
 domain/plumbing_ports.py, the policies with the record of decisions in
-domain/decision_ports.py, and the journal in domain/journal_ports.py; this module
+domain/decision_ports.py, the journal in domain/journal_ports.py and asset sales
+in domain/sale_ports.py; this module
 offers them too, so ``domain.ports`` stays the one place handlers import ports from.
 """
 
@@ -62,6 +63,7 @@ from domain.plumbing_ports import (  # offered here too: see the docstring
     Outbox,
     Settings,
 )
+from domain.sale_ports import Sales  # offered here too: see the docstring
 
 
 class Communes(Protocol):
@@ -456,6 +458,8 @@ class UnitOfWork(Protocol):
     def journal(self) -> Journal: ...
     @property
     def policies(self) -> Policies: ...
+    @property
+    def sales(self) -> Sales: ...
     @property
     def audit(self) -> Audit: ...
     @property

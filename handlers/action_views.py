@@ -2,8 +2,8 @@
 
 The motion's text is written from its action in each reader's language
 (templates/_action.j2): the view gives that template the bond's asset and
-cooperative, and the periods a rent change or a lease's end take effect, which
-follow from when the assembly closes.
+cooperative, and the periods a rent change, a lease's end or its new letting take
+effect, which follow from when the assembly closes.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.actions import Action, ApproveBond, ChangeRent, EndLease, stored
+from domain.actions import Action, ApproveBond, ChangeRent, EndLease, Relet, stored
 from domain.assemblies import Assembly
+from domain.bonds import lessee_in
 from domain.periods import Period
 from domain.ports import UnitOfWork
 from handlers.money import plain_amount
@@ -37,13 +38,16 @@ def closing_view(
     if action is None:
         return None
     view: dict[str, Any] = stored(action)
-    if isinstance(action, ApproveBond | ChangeRent | EndLease):
+    if isinstance(action, ApproveBond | ChangeRent | EndLease | Relet):
+        commune = uow.communes.get(commune_id)
+        closing = Period.containing(closes_at, commune.timezone)
         issue = uow.bonds.get(commune_id, action.bond)
         if issue is not None:
             view["asset"] = issue.asset
-            view["cooperative"] = uow.communes.cooperative(issue.cooperative_id).name
-        commune = uow.communes.get(commune_id)
-        closing = Period.containing(closes_at, commune.timezone)
+            if not isinstance(action, Relet):  # a relet names the cooperative it lets to
+                terms = uow.bonds.lease_terms(issue.id)
+                lessee = lessee_in(issue.cooperative_id, terms, str(closing))
+                view["cooperative"] = uow.communes.cooperative(lessee).name
         view["from"] = str(closing.next())
         view["last"] = str(closing)
     return view

@@ -24,8 +24,8 @@ from domain.arrears import (
     LeaseArrears,
     LeaseDue,
     arrears_in,
+    listed,
     needs_ending,
-    running,
 )
 from domain.bonds import ended_from
 from domain.model import Commune
@@ -45,11 +45,11 @@ def clear_arrears(
     previous: int | None,
     now: datetime,
 ) -> list[LeaseArrears]:
-    """Each running lease's line for the cleared ``period``, kept (``tell_arrears``
-    then tells those behind)."""
+    """Each running lease's line for the cleared ``period`` (and of each lease whose
+    asset was sold in it), kept (``tell_arrears`` then tells those behind)."""
     tz = commune.timezone
     dues = uow.clearings.lease_dues(commune.id, str(period), period.starts_at(tz), previous)
-    running_now = [due for due in dues if running(due, str(period), tz)]
+    running_now = [due for due in dues if listed(due, str(period), tz)]
     lines = [arrears_in(due, str(period), tz) for due in running_now]
     if any(line.months for line in lines):
         lines = _endings(uow, commune, running_now, lines, now)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.bonds import BondIssue
+from domain.bonds import BondIssue, ended_from, lessee_in, letting_from, rent_in
 from domain.errors import Refusal
+from domain.periods import Period
 from domain.ports import UnitOfWork
 from handlers.parsing import parse_issue_number
 from handlers.turn import Turn
@@ -45,3 +46,45 @@ def load_issue(turn: Turn, text: str, lock: bool = False) -> BondIssue:
     if issue is None:
         raise Refusal("unknown_issue", number=number)
     return issue
+
+
+def lease_view(uow: UnitOfWork, issue: BondIssue, now: datetime, tz: str) -> dict[str, Any]:
+    """What /bond adds for a cleared bond: its lease as it stands (its lessee now, what
+    its letting owes and received, changes to come, its end) and its asset's sale."""
+    assert issue.closed_at is not None
+    first = Period.containing(issue.closed_at, tz).next()
+    current = Period.containing(now, tz)
+    terms = uow.bonds.lease_terms(issue.id)
+    start = Period.parse(letting_from(str(first), terms, str(current)))
+    due = 0
+    period = start
+    while period < current:
+        due += rent_in(issue.rent, terms, str(period)) or 0
+        period = period.next()
+    received = uow.bonds.rent_total(issue.id)
+    period = first
+    while period < start:  # a lease let again: its new letting's arrears start afresh
+        received -= uow.bonds.rent_total(issue.id, str(period))
+        period = period.next()
+    ended = ended_from(terms)
+    sold = uow.sales.sold(issue.id)
+    names = {c.id: c.name for c in uow.communes.cooperatives(issue.commune_id)}
+    return {
+        "cooperative": names[lessee_in(issue.cooperative_id, terms, str(current))],
+        "outstanding": uow.bonds.outstanding(issue.id),
+        "rent_received": received,
+        "arrears": max(0, due - received),
+        "lease_from": str(start),
+        "rent": rent_in(issue.rent, terms, str(current)) or issue.rent,
+        "lease_last": str(Period.parse(ended).previous()) if ended else None,
+        "rent_changes": [
+            {
+                "month": term.from_period,
+                "rent": term.rent,
+                "cooperative": names.get(term.cooperative_id or 0),
+            }
+            for term in terms
+            if term.rent is not None and term.from_period > str(current)
+        ],
+        "sold": None if sold is None else {"month": sold[0], "amount": sold[1]},
+    }

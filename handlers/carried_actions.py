@@ -1,4 +1,4 @@
-"""Carrying out a carried motion's rent, lease end, role or policy at the close.
+"""Carrying out a carried motion's rent, lease end, relet, role or policy at the close.
 
 Each runs in the closing's transaction (handlers/motion_actions.py), writes a change
 record naming the motion, and when the action is no longer possible (the lease
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.actions import ChangePolicy, ChangeRent, ChangeRole, EndLease
+from domain.actions import ChangePolicy, ChangeRent, ChangeRole, EndLease, Relet
 from domain.assemblies import Motion
-from domain.bonds import BondIssue, IssueStatus, LeaseTerm, ended_from, rent_in
+from domain.bonds import BondIssue, IssueStatus, LeaseTerm, ended_from, lessee_in, rent_in
 from domain.errors import Refusal
 from domain.model import ChangeRecord, Commune
 from domain.policies import policy_named
@@ -74,6 +74,44 @@ def _end_lease(
     _record(uow, commune, motion, when, "end_lease", f"#{issue.number}", "running", str(last))
     return Done(
         True, "lease_ended", {"number": issue.number, "asset": issue.asset, "month": str(last)}
+    )
+
+
+@carry_out.register
+def _relet(
+    action: Relet, uow: UnitOfWork, commune: Commune, motion: Motion, when: datetime
+) -> Done:
+    """The ended lease's asset, not sold, is let again from the period after the close
+    (or after the lease's end, if that is later)."""
+    values = {"number": action.bond}
+    issue = uow.bonds.get(commune.id, action.bond, lock=True)
+    if issue is None or issue.status is not IssueStatus.CLEARED:
+        return Done(False, "not_leased", values)
+    if uow.sales.sold(issue.id) is not None:
+        return Done(False, "asset_already_sold", values)
+    terms = uow.bonds.lease_terms(issue.id)
+    ended = ended_from(terms)
+    if ended is None:
+        return Done(False, "lease_not_ended", values)
+    cooperative = uow.communes.cooperative_by_name(commune.id, action.cooperative)
+    assert cooperative is not None  # cooperatives are never removed
+    closing = closing_period(uow, uow.assemblies.by_id(motion.assembly_id))
+    start = max(str(closing.next()), ended)
+    before = uow.communes.cooperative(lessee_in(issue.cooperative_id, terms, ended)).name
+    term = LeaseTerm(start, action.amount, cooperative.id)
+    uow.bonds.add_lease_term(commune.id, issue.id, term, motion.id)
+    after = f"{cooperative.name} {action.amount}"
+    _record(uow, commune, motion, when, "relet", f"#{issue.number}", before, after)
+    return Done(
+        True,
+        "relet",
+        {
+            "number": issue.number,
+            "asset": issue.asset,
+            "cooperative": cooperative.name,
+            "amount": action.amount,
+            "month": start,
+        },
     )
 
 

@@ -4,8 +4,9 @@ A federation's clearing touches every member and holding (100,000 members and
 500,000 holdings clear in seconds), so it runs in three passes that never hold
 the whole commune in memory as Python objects:
 
-1. the period's amounts from each lease's totals (``domain.clearing.clear_totals``:
-   pool, dividend, carry, checked for conservation), recorded first;
+1. the period's amounts from each lease's totals and what the period's asset sales
+   left to the pool (``domain.clearing.clear_totals``: pool, dividend, carry,
+   checked for conservation), recorded first;
 2. the redemptions, lease by lease with ``domain.clearing.split`` over a batch of
    leases' holdings at a time, each lease checked against step 1, bulk-inserted as
    the ``holding`` postings of the period's journal entry (the only record of them);
@@ -39,6 +40,7 @@ from domain.journal import AccountKind
 from domain.model import Commune
 from domain.periods import Period
 from domain.ports import UnitOfWork
+from domain.sales import SaleTotals
 from handlers.arrears import clear_arrears, tell_arrears
 from handlers.outbound import to_groups
 from handlers.statements import queue_statements
@@ -70,7 +72,8 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     eligible = uow.clearings.eligible_count(commune.id, start)
     latest = uow.clearings.latest(commune.id)
     carry_in = latest.carry_out if latest else 0
-    outcome = clear_totals(leases, eligible, carry_in)
+    sales = uow.sales.totals(commune.id, str(period))
+    outcome = clear_totals(leases, eligible, carry_in, sales.to_pool)
     clearing_id = uow.clearings.record(commune.id, str(period), now, outcome)
     entry_id = uow.journal.start_entry(commune.id, CLEARING_ENTRY, clearing_ref(str(period)), now)
     repaid = _redeem(uow, commune.id, entry_id, leases, outcome)
@@ -78,7 +81,7 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     uow.journal.close_clearing(entry_id, commune.id, clearing_id, cash_posting(outcome))
     previous = latest.id if latest else None
     arrears = clear_arrears(uow, commune, period, clearing_id, previous, now)
-    uow.outbox.add(_summary(uow, commune, period, outcome, arrears), now)
+    uow.outbox.add(_summary(uow, commune, period, outcome, arrears, sales), now)
     tell_arrears(uow, commune, period, arrears, now)
     queue_statements(uow, commune, period, clearing_id, now, repaid)
     return outcome
@@ -122,8 +125,10 @@ def _summary(
     period: Period,
     outcome: ClearingOutcome,
     arrears: list[LeaseArrears],
+    sales: SaleTotals,
 ) -> list:
-    """The group's message: rent, repaid, dividend, carry, arrears, bonds repaid now."""
+    """The group's message: rent, repaid, dividend, carry, arrears, bonds repaid now,
+    and what assets sold in the period brought, repaid and left to the pool."""
     owed, owed_assets = uow.bonds.owed(commune.id)
     repaid_now = [lease for lease in outcome.leases if lease.outstanding_before > 0]
     repaid_now = [lease for lease in repaid_now if lease.outstanding_after == 0]
@@ -148,4 +153,7 @@ def _summary(
             for lease in repaid_now
         ],
         arrears=sum(max(0, line.rent_due - line.paid) for line in arrears),
+        sale_proceeds=sales.proceeds,
+        sale_left=sales.to_pool,
+        written_off=sales.written_off,
     )

@@ -11,13 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain import names
-from domain.actions import Action, ApproveBond, ChangePolicy, ChangeRent, ChangeRole, EndLease
+from domain.actions import (
+    Action,
+    ApproveBond,
+    ChangePolicy,
+    ChangeRent,
+    ChangeRole,
+    EndLease,
+    Relet,
+)
 from domain.assemblies import Threshold, at_least, least_threshold, parse_threshold
 from domain.bonds import BondIssue, IssueStatus, ended_from
 from domain.errors import Refusal
 from domain.model import Role
 from domain.periods import Period
 from domain.policies import POLICIES, policy_named
+from domain.sales import check_ended
 from handlers.bond_views import load_issue
 from handlers.money import parse_amount
 from handlers.turn import Turn
@@ -57,6 +66,9 @@ _SHAPES: dict[str, Callable[[list[str]], bool]] = {
     "approve": lambda words: words[1].lower() == "bond",
     "end": lambda words: words[1].lower() == "lease",
     "rent": lambda words: words[1].lstrip("#").isascii() and words[1].lstrip("#").isdigit(),
+    "relet": lambda words: (
+        len(words) > 3 and words[1].lstrip("#").isascii() and words[1].lstrip("#").isdigit()
+    ),
     "role": lambda words: len(words) > 2 and words[2].lower() in {r.value for r in Role},
     "policy": lambda words: words[1].lower() in POLICIES,
 }
@@ -66,9 +78,9 @@ def reads_as_action(words: list[str]) -> bool:
     """Whether a motion typed as one line (the /assembly form's answer) is an action.
 
     A text motion there is unquoted ("End the meeting at nine — two-thirds"), so the
-    line must also look like its action: ``end lease 1``, ``rent 1 350``, ``role ben
-    treasurer``, ``approve bond 3``, ``policy approval assembly``; then every check of
-    ``/motion`` applies.
+    line must also look like its action: ``end lease 1``, ``rent 1 350``, ``relet 1 Pan
+    250``, ``role ben treasurer``, ``approve bond 3``, ``policy approval assembly``; then
+    every check of ``/motion`` applies.
     """
     return is_action(words) and _SHAPES.get(words[0].lower(), bool)(words)
 
@@ -130,6 +142,7 @@ def _leased(turn: Turn, text: str) -> BondIssue:
 APPROVE_EXAMPLE = "/motion 1 approve bond 3"
 RENT_EXAMPLE = "/motion 1 rent 1 350"
 END_EXAMPLE = "/motion 1 end lease 1"
+RELET_EXAMPLE = "/motion 1 relet 1 Pan 250"
 ROLE_EXAMPLE = "/motion 1 role ben treasurer"
 POLICY_EXAMPLE = "/motion 1 policy approval assembly"
 
@@ -156,6 +169,23 @@ def _rent(turn: Turn, words: list[str]) -> Action:
 @action_words("end", 2, END_EXAMPLE)
 def _end_lease(turn: Turn, words: list[str]) -> Action:
     return EndLease(_leased(turn, _bond_number(words, "lease", END_EXAMPLE)).number)
+
+
+@action_words("relet", 3, RELET_EXAMPLE)
+def _relet(turn: Turn, words: list[str]) -> Action:
+    """An ended lease whose asset was not sold, let again to a cooperative at a rent."""
+    issue = load_issue(turn, words[0])
+    sold = turn.uow.sales.sold(issue.id) is not None
+    check_ended(issue, turn.uow.bonds.lease_terms(issue.id), sold)
+    commune = turn.require_commune()
+    cooperative = turn.uow.communes.cooperative_by_name(commune.id, words[1])
+    if cooperative is None:
+        listed = [c.name for c in turn.uow.communes.cooperatives(commune.id)]
+        raise Refusal("unknown_cooperative", name=words[1], cooperatives=listed)
+    amount = parse_amount(words[2], commune.currency, turn.locale)
+    if amount <= 0:
+        raise Refusal("amount_not_positive")
+    return Relet(issue.number, cooperative.name, amount)
 
 
 @action_words("role", 2, ROLE_EXAMPLE)

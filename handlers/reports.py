@@ -47,6 +47,7 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
         for line in uow.clearings.member_lines(record.id)
     ]
     leases = _leases(uow, record.id, amount)
+    sales = uow.sales.totals(commune.id, str(period))
     return {
         "commune": commune.name,
         "currency": commune.currency,
@@ -58,6 +59,8 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
         "eligible_members": record.eligible,
         "dividend_per_member": amount(record.dividend_each),
         "carry_out": amount(record.carry_out),
+        "sale_proceeds": amount(sales.proceeds),
+        "written_off": amount(sales.written_off),
         "members": members,
         "leases": leases,
     }

@@ -6,7 +6,8 @@ asked later reads as the one sent then. They differ only in how they read: for a
 whole roster (``_roster``) the reads are over the commune, and the holding lines
 stream from one sorted pass over its holdings; for a range of members
 (``_among``), storage reads those members' own holdings, roster rows and postings
-by their indexes, and only the bonds and cooperative their statements name.
+by their indexes, and only the bonds and cooperative their statements name. What
+an asset sold in the period repaid and wrote off of a member's bond is its own line.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from domain.messages import Outgoing
 from domain.model import Address, Commune
 from domain.periods import Period
 from domain.ports import UnitOfWork
+from domain.sales import SaleShare
 from handlers import locales
 from handlers.outbound import commune_context
 
@@ -104,8 +106,17 @@ def _roster(
         if repaid is None
         else uow.clearings.holding_lines_just_cleared(commune.id, str(period), end, repaid)
     )
+    sales = uow.sales.shares(commune.id, str(period))
     yield from _compose(
-        commune, period, recipients, assets.__getitem__, coops, before, lines, keyed=clearing_id
+        commune,
+        period,
+        recipients,
+        assets.__getitem__,
+        coops,
+        before,
+        lines,
+        sales,
+        keyed=clearing_id,
     )
 
 
@@ -133,9 +144,9 @@ def _among(
     lines = uow.clearings.holding_lines_among(
         commune.id, clearing_id, str(period), period.ends_at(commune.timezone), members
     )
-    yield from _compose(
-        commune, period, recipients, _asset_by_number(uow, commune.id), coops, before, lines
-    )
+    sales = uow.sales.shares(commune.id, str(period), members)
+    asset = _asset_by_number(uow, commune.id)
+    yield from _compose(commune, period, recipients, asset, coops, before, lines, sales)
 
 
 def _compose(
@@ -146,10 +157,12 @@ def _compose(
     coops: Mapping[int, dict[str, Any]],
     before: Mapping[int, YearToDate],
     lines: Iterator[MemberHoldings],
+    sales: Mapping[int, list[SaleShare]],
     keyed: int | None = None,
 ) -> Iterator[Outgoing]:
     """Each recipient's statement, merging the holding lines (by member id, as the
-    recipients) as they stream; ``keyed``: the clearing whose outbox keys they get."""
+    recipients) as they stream, with what the period's asset sales repaid and wrote
+    off of their bonds; ``keyed``: the clearing whose outbox keys they get."""
     held = next(lines, None)
     base = {**commune_context(commune), "period": str(period)}
     locale_of = functools.cache(locales.choose)  # a handful of distinct settings
@@ -168,14 +181,24 @@ def _compose(
             ]
             repaid_now = sum(held.repaid)
             held = next(lines, None)
+        sold = [
+            {
+                "number": share.number,
+                "asset": asset(share.number),
+                "repaid": share.repaid,
+                "written_off": share.written_off,
+            }
+            for share in sales.get(r.member_id, ())
+        ]
         ytd = before.get(r.member_id, NOTHING_YET)
         context = base.copy()
         context["name"] = r.name
         context["dividend"] = r.dividend
         context["holdings"] = holdings
+        context["sales"] = sold
         context["coop"] = coops.get(r.cooperative_id)
         context["ytd_dividends"] = ytd.dividends + r.dividend
-        context["ytd_repaid"] = ytd.repaid + repaid_now
+        context["ytd_repaid"] = ytd.repaid + repaid_now + sum(s["repaid"] for s in sold)
         yield Outgoing(
             Address(r.platform, r.address, True, r.person_id),
             "statement",

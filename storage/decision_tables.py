@@ -1,6 +1,6 @@
 """What the commune decides that is not money: its policies and the record of its
-decisions (migration 0014), and pledges' payments (0018). Kept apart from
-storage/tables.py, which is at its size limit."""
+decisions (migration 0014), and pledges' payments (0018), leases' arrears (0019) and
+assets' sales (0021). Kept apart from storage/tables.py, which is at its size limit."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ class LeaseTermRow(SQLModel, table=True):
     """A lease's rent from a period on, or its end (``rent`` None: no rent is due from
     ``from_period`` on), decided by a carried motion (migration 0016). A lease without
     a row pays its bond's ``rent`` for as long as it runs; the latest row up to a
-    period says what that period owes."""
+    period says what that period owes. With ``cooperative_id`` (migration 0021), the
+    asset is let again to that cooperative from ``from_period`` (a ``relet`` motion)."""
 
     __tablename__ = "lease_term"
     id: int | None = Field(default=None, primary_key=True)
@@ -55,6 +56,7 @@ class LeaseTermRow(SQLModel, table=True):
     from_period: str = Field(max_length=7)
     rent: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     motion_id: int | None = Field(default=None, foreign_key="motion.id")
+    cooperative_id: int | None = Field(default=None, foreign_key="cooperative.id")
 
 
 class MotionSupportRow(SQLModel, table=True):
@@ -109,3 +111,37 @@ class LeaseArrearsRow(SQLModel, table=True):
     months: int
     ending: int
     status: str = Field(max_length=8)
+
+
+class AssetSaleRow(SQLModel, table=True):
+    """The sale of an ended lease's asset, as the treasurer recorded it (migration 0021):
+    one per bond, in the period it was booked into (the open period). ``proceeds`` =
+    ``repaid`` + ``to_pool``; what the holdings were owed = ``repaid`` +
+    ``written_off``. Its journal entry is ref ``sale:<id>``."""
+
+    __tablename__ = "asset_sale"
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id")
+    issue_id: int = Field(foreign_key="bond_issue.id", unique=True)
+    period: str = Field(max_length=7)
+    proceeds: int = _amount()
+    repaid: int = _amount()
+    to_pool: int = _amount()
+    written_off: int = _amount()
+    at: datetime
+    recorded_by: int = Field(foreign_key="member.id")
+
+
+class AssetSaleLineRow(SQLModel, table=True):
+    """What a sale did to each holding of its bond that was still owed (migration 0021):
+    repaid from the proceeds, and written off."""
+
+    __tablename__ = "asset_sale_line"
+    sale_id: int = Field(
+        foreign_key="asset_sale.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    holding_id: int = Field(
+        foreign_key="holding.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    repaid: int = _amount()
+    written_off: int = _amount()

@@ -32,6 +32,7 @@ from storage.repositories.messaging import (
     SettingRepository,
 )
 from storage.repositories.policies import PolicyRepository
+from storage.repositories.sales import SaleRepository
 from storage.repositories.telegram import TelegramRepository
 from storage.writer_lock import FairLock
 
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.clearings = ClearingRepository(self.session)
         self.journal = JournalRepository(self.session)
         self.policies = PolicyRepository(self.session)  # policies, record of decisions
+        self.sales = SaleRepository(self.session)  # ended leases' assets sold
         self.audit = AuditRepository(self.session)  # minga check: the books' invariants
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)

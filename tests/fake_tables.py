@@ -19,6 +19,7 @@ from domain.journal import JournalEntry
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, Commune, Cooperative, Holding, Member, RentReceipt
 from domain.retries import JobFailure
+from domain.sales import Sale
 
 
 @dataclass
@@ -88,6 +89,8 @@ class Tables:
     lease_terms: dict[int, tuple[int, LeaseTerm, int | None]] = field(default_factory=dict)
     # id: (issue id, member id, kind, amount)
     payments: dict[int, tuple[int, int, str, int]] = field(default_factory=dict)
+    # id: (commune id, period, the sale)
+    sales: dict[int, tuple[int, str, Sale]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
         """Ids as a sequence hands them out: never reused, even after a delete."""
@@ -128,4 +131,5 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "policy": "policies",
     "lease_term": "lease_terms",
     "pledge_payment": "payments",
+    "asset_sale": "sales",
 }

@@ -28,7 +28,13 @@ from fake_tables import EntryRow, OutboxRow, Tables
 
 from domain.arrears import ArrearsLine, ArrearsReader, LeaseArrears, LeaseDue
 from domain.audit import Discrepancy
-from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
+from domain.clearing import (
+    ClearingOutcome,
+    ClearingRecord,
+    HoldingBalance,
+    LeaseHoldings,
+    LeaseTotal,
+)
 from domain.clearing_reads import (
     CooperativeRent,
     LeaseLine,
@@ -45,6 +51,7 @@ from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, LedgerSummary
 from domain.retries import JobFailure
+from domain.sales import NO_SALES, Sale, SaleShare, SaleTotals
 
 
 def _storage_only(what: str) -> NoReturn:
@@ -316,6 +323,46 @@ class FakePolicies(_Repository):
         return [change for change in self.t.changes if change.commune_id == commune_id]
 
 
+class FakeSales(_Repository):
+    def sold(self, issue_id: int) -> tuple[str, int] | None:
+        found = [(p, sale) for _, p, sale in self.t.sales.values() if sale.issue_id == issue_id]
+        return (found[0][0], found[0][1].proceeds) if found else None
+
+    def owed(self, issue_id: int) -> list[HoldingBalance]:
+        held = sorted(
+            (h for h in self.t.holdings.values() if h.issue_id == issue_id and h.outstanding > 0),
+            key=lambda h: (h.seq, h.id),
+        )
+        return [HoldingBalance(h.id, h.member_id, h.outstanding) for h in held]
+
+    def record(
+        self, commune_id: int, sale: Sale, period: str, at: datetime, recorded_by: int
+    ) -> int:
+        sale_id = self.t.next_id("asset_sale")
+        self.t.sales[sale_id] = (commune_id, period, sale)
+        for line in sale.lines:
+            holding = self.t.holdings[line.holding_id]
+            holding.redeemed += line.repaid + line.written_off
+        return sale_id
+
+    def _of(self, commune_id: int, period: str) -> list[Sale]:
+        return [sale for c, p, sale in self.t.sales.values() if (c, p) == (commune_id, period)]
+
+    def totals(self, commune_id: int, period: str) -> SaleTotals:
+        sales = self._of(commune_id, period)
+        if not sales:
+            return NO_SALES
+        return SaleTotals(*(sum(getattr(s, name) for s in sales) for name in SaleTotals._fields))
+
+    def sold_in(self, commune_id: int, period: str) -> set[int]:
+        return {sale.issue_id for sale in self._of(commune_id, period)}
+
+    def shares(
+        self, commune_id: int, period: str, members: MemberRange | None = None
+    ) -> dict[int, list[SaleShare]]:
+        _storage_only("statements")
+
+
 class MemoryStore:
     """What was committed; like storage.uow.Database, it hands out units of work."""
 
@@ -339,6 +386,7 @@ class FakeUnitOfWork:
         self.clearings = FakeClearings(rows)
         self.journal = FakeJournal(rows)
         self.policies = FakePolicies(rows)
+        self.sales = FakeSales(rows)
         self.audit = FakeAudit(rows)
         self.inbox = FakeInbox(rows)
         self.outbox = FakeOutbox(rows)

@@ -43,6 +43,8 @@ DOMAIN_TABLES = (
     "policy",
     "change_record",
     "lease_term",
+    "asset_sale",
+    "asset_sale_line",
 )
 
 

@@ -385,6 +385,14 @@ class Simulation:
             (
                 2,
                 True,
+                lambda: (
+                    f"/sold {self._bond(commune, 'cleared')} "
+                    f"{self._amount(user, rng.choice([1, 50000, 10**6]))}"
+                ),
+            ),
+            (
+                2,
+                True,
                 lambda: f"/role {rng.choice(pool)} {rng.choice(['treasurer', 'admin', 'member'])}",
             ),
             (3, True, lambda: self._assembly(commune)),
@@ -535,10 +543,19 @@ class Simulation:
         return f'/assembly new "Assembly {commune.assemblies}" {opens} {closes}{extra}'
 
     def _motion(self, commune: Commune) -> str:
+        """A text motion, or one that ends a lease or lets an ended one again."""
         commune.motions += 1
-        threshold = self.rng.choice(["", " two-thirds", " consensus", " majority"])
-        latest = self._latest_assembly(commune) or commune.assemblies
-        return f'/motion {max(1, latest)} "Motion"{threshold}'
+        rng = self.rng
+        threshold = rng.choice(["", " two-thirds", " consensus", " majority"])
+        latest = max(1, self._latest_assembly(commune) or commune.assemblies)
+        kind = rng.random()
+        if kind < 0.2:
+            return f"/motion {latest} end lease {self._bond(commune, 'cleared')}"
+        if kind < 0.3:
+            rent = rng.choice(["50", "333", "1"])
+            bond = self._bond(commune, "cleared")
+            return f"/motion {latest} relet {bond} {rng.choice(COOPS)} {rent}"
+        return f'/motion {latest} "Motion"{threshold}'
 
     def _latest_assembly(self, commune: Commune) -> int | None:
         with self.procs[0].database.engine.connect() as connection:

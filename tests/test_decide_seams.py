@@ -109,6 +109,11 @@ def test_the_assembly_form_takes_action_motions_and_writes_them_out(leased) -> N
             "approve bond 1",
             "Bond #1 (Tractor) is not awaiting approval, so there is nothing to approve.",
         ),
+        (
+            "relet 1 Tierra 250",
+            "The lease of bond #1 (Tractor) has not ended: an assembly ends it first, with "
+            "/motion <assembly> end lease 1.",
+        ),
     ],
 )
 def test_an_action_the_form_cannot_take_is_refused_and_asked_again(leased, line, answer) -> None:

@@ -13,7 +13,8 @@ def test_a_line_has_the_code_the_ids_in_order_the_amounts_and_the_rule() -> None
     found = Discrepancy("clearing_pool", member=9, commune=1, clearing=4, expected=120, found=119)
     assert found.line() == (
         "clearing_pool commune=1 clearing=4 member=9 expected=120 found=119: "
-        "a clearing's pool is its rent less what it redeemed, plus the carry in"
+        "a clearing's pool is its rent less what it redeemed, plus the carry in and what the "
+        "period's asset sales left after repaying their bondholders"
     )
 
 

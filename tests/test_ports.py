@@ -127,6 +127,7 @@ def test_the_unit_of_work_types_every_repository() -> None:
         "clearings",
         "journal",
         "policies",
+        "sales",
         "audit",
         "inbox",
         "outbox",

@@ -151,6 +151,7 @@ ACTIONS = [  # as handlers.action_views.action_view makes them: every kind, ever
     {"kind": "approve_bond", "bond": 9, "from": "2027-03", "last": "2027-02"},
     {**BOND, "kind": "rent", "amount": 35000},
     {**BOND, "kind": "end_lease"},
+    {**BOND, "kind": "relet", "cooperative": "Pan", "amount": 25000},
     *({"kind": "role", "member": "ben", "role": role} for role in ("admin", "treasurer", "member")),
     {"kind": "policy", "name": "approval", "value": "assembly"},
 ]
@@ -176,6 +177,18 @@ NOTES = [  # handlers/carried_actions.py's notes and their values
     ("policy_set", {"name": "approval", "value": "assembly", "before": "none"}),
     ("not_leased", {"number": 1}),
     ("lease_already_ended", {"number": 1}),
+    (
+        "relet",
+        {
+            "number": 1,
+            "asset": "Tractor",
+            "cooperative": "Pan",
+            "amount": 25000,
+            "month": "2027-03",
+        },
+    ),
+    ("lease_not_ended", {"number": 1}),
+    ("asset_already_sold", {"number": 1}),
     ("member_gone", {"member": "ben", "role": "admin"}),
     ("last_admin", {"member": "ben", "role": "member"}),
     ("role_unchanged", {"member": "ben", "role": "member"}),
@@ -277,7 +290,7 @@ RESULTS = [
             "present": NONE_EACH,
             "weighted": {"yes": "3", "no": "0"},
             "outcome": "carried",
-            "executed": note.endswith(("_changed", "_ended", "_set", "_approved")),
+            "executed": note.endswith(("_changed", "_ended", "_set", "_approved", "relet")),
             "note": note,
             "note_values": values,
         }
@@ -418,6 +431,19 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": CLEARED_ISSUE},
         {"issue": {**CLEARED_ISSUE, "lease_last": "2027-02"}},
         {"issue": {**CLEARED_ISSUE, "rent_changes": [{"month": "2027-03", "rent": 35000}]}},
+        {
+            "issue": {
+                **CLEARED_ISSUE,
+                "rent_changes": [{"month": "2027-03", "rent": 25000, "cooperative": "Pan"}],
+            }
+        },
+        {
+            "issue": {
+                **CLEARED_ISSUE,
+                "lease_last": "2027-02",
+                "sold": {"month": "2027-03", "amount": 60000},
+            }
+        },
         {"issue": {**OPEN_ISSUE, "status": "expired"}},
         {"issue": {**OPEN_ISSUE, "status": "withdrawn"}},
         {"issue": SOLD_ISSUE},
@@ -485,6 +511,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "clearing_summary": [
         {**CLEARING, "repaid": [{"number": 1, "asset": "Tractor"}]},
         {**CLEARING, "leases": 2, "eligible": 1, "owed": 0, "owed_assets": 0, "arrears": 33333},
+        {**CLEARING, "sale_proceeds": 60000, "sale_left": 0, "written_off": 30000},
     ],
     "coop_created": [{"name": "Pan y Rosas"}],
     "coop_list": [{"cooperatives": ["Tierra", "Pan"]}, {"cooperatives": []}],
@@ -614,7 +641,39 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "setup_done": [{"founder": "ana"}],
     "start_hello": [{"member": True}, {"member": False}],
     "start_ready": [{"name": "dee"}],
-    "statement": [STATEMENT, {**STATEMENT, "holdings": [], "coop": None}],
+    "statement": [
+        STATEMENT,
+        {**STATEMENT, "holdings": [], "coop": None},
+        {
+            **STATEMENT,
+            "sales": [
+                {"number": 1, "asset": "Tractor", "repaid": 36000, "written_off": 18000},
+                {"number": 2, "asset": "Bread oven", "repaid": 500, "written_off": 0},
+            ],
+        },
+    ],
+    "asset_sold": [
+        {
+            "issue": CLEARED_ISSUE,
+            "amount": amount,
+            "owed": owed,
+            "repaid": min(amount, owed),
+            "to_pool": max(0, amount - owed),
+            "written_off": max(0, owed - amount),
+            "period": "2027-05",
+        }
+        for amount, owed in ((60000, 90000), (100000, 90000), (50000, 0))
+    ],
+    "sale_repaid": [
+        {
+            "issue": CLEARED_ISSUE,
+            "amount": 60000,
+            "repaid": 36000,
+            "written_off": lost,
+            "period": "2027-05",
+        }
+        for lost in (18000, 0)
+    ],
     "undelegated": [{"delegate": "ana"}],
     "unpledged": [{"issue": OPEN_ISSUE, "amount": 10000, "name": "ben"}],
     "vote_recorded": [
@@ -625,6 +684,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     + [{**VOTE, "action": ACTIONS[2]}],
     "refusal/threshold_too_low": [{"asked": "majority", "least": "two-thirds"}],
     "refusal/lease_ended": [{"number": 1, "asset": "Tractor", "last": "2027-02"}],
+    "refusal/lease_not_ended": [{"number": 1, "asset": "Tractor"}],
+    "refusal/asset_sold": [{"number": 1, "asset": "Tractor"}],
     # refusals: the parameters of the Refusal(code, **params) that names them
     "refusal/already_in_cooperative": [{"cooperative": "Tierra"}],
     "refusal/already_member": [{"commune": "Terra"}],

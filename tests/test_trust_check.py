@@ -23,6 +23,7 @@ import pytest
 from harness import ConsoleChat
 from psycopg import sql
 from sqlalchemy import text
+from test_arrears import LEASED
 
 from bot import backup as backup_module
 from bot.cli import main as minga_main
@@ -51,25 +52,35 @@ eva@other: /paid 1 fay 60
 _copies = itertools.count(1)
 
 
-def _build(url: str) -> None:
+KINDS = {
+    "scope": "module",
+    "params": ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    "ids": ["sqlite", "postgres"],
+}
+
+
+def _built(request: pytest.FixtureRequest, name: str, *scripts: str) -> str:
+    """A database of the fixture's kind, after ``scripts``: its url."""
+    if request.param == "sqlite":
+        tmp = request.getfixturevalue("tmp_path_factory").mktemp(name)
+        url = f"sqlite:///{tmp}/minga.sqlite"
+    else:
+        url = request.getfixturevalue("postgres").create_database(f"{name}_{next(_copies)}")
+    _build(url, *scripts)
+    return url
+
+
+def _build(url: str, *scripts: str) -> None:
     chat = ConsoleChat(url)
-    chat.script(DEMO)
-    chat.script(MORE)
+    for script in scripts or (DEMO, MORE):
+        chat.script(script)
     chat.close()
 
 
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-    ids=["sqlite", "postgres"],
-)
-def books(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+@pytest.fixture(**KINDS)
+def books(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The worked example's database, built once per kind: (url, Database)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('check')}/minga.sqlite"
-    else:
-        url = request.getfixturevalue("postgres").create_database(f"check_{next(_copies)}")
-    _build(url)
+    url = _built(request, "check", DEMO, MORE)
     database = Database(url)
     yield url, database
     database.dispose()
@@ -538,6 +549,122 @@ def test_a_payment_without_its_entry(books) -> None:  # type: ignore[no-untyped-
     found = broken(database, "UPDATE journal_entry SET ref = 'payment:0' WHERE kind = 'payment'")
     reported(found, "entry_count", expected=1, found=0)
     assert payment
+
+
+# Assets sold: tests/test_arrears.py's Tractor and an Oven, both leases ended by an
+# assembly in January, the Tractor sold below what its holders were owed (€400 written
+# off), the Oven above it (€200 to January's pool).
+SOLD = """
+ben@group: /propose Oven 500 50 2026-12-31
+ana@group: /pledge 2 500
+:now 2027-01-15T09:00:00Z
+ana@group: /rent 1 100
+ana@group: /assembly new "January assembly" 2027-01-20T18:00 2027-01-20T20:00
+ana@group: /motion 1 end lease 1
+ana@group: /motion 1 end lease 2
+:now 2027-01-20T17:30:00Z
+ana@group: /vote 1 yes
+ben@group: /vote 1 yes
+cai@group: /vote 1 yes
+ana@group: /vote 2 yes
+ben@group: /vote 2 yes
+cai@group: /vote 2 yes
+:now 2027-01-20T19:30:00Z
+ana@group: /sold 1 600
+ana@group: /sold 2 700
+:now 2027-02-02T09:00:00Z
+"""
+SALE = "SELECT id FROM asset_sale WHERE issue_id = ({issue})"
+SALE_ENTRY = "SELECT id FROM journal_entry WHERE kind = 'sale' AND ref = 'sale:' || ({sale})"
+
+
+@pytest.fixture(**KINDS)
+def sold_books(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A commune that sold two ended leases' assets, and cleared the month: a Database."""
+    database = Database(_built(request, "sold", LEASED, SOLD))
+    yield database
+    database.dispose()
+
+
+def sale_ids(database: Database, asset: str) -> dict[str, int]:
+    issue = one(database, f"SELECT id FROM bond_issue WHERE asset = '{asset}'")
+    sale = one(database, SALE.format(issue=issue))
+    return {"issue": issue, "sale": sale, "entry": one(database, SALE_ENTRY.format(sale=sale))}
+
+
+def test_books_with_assets_sold_are_clean(sold_books) -> None:  # type: ignore[no-untyped-def]
+    assert one(sold_books, "SELECT count(*) FROM asset_sale") == 2
+    assert one(sold_books, "SELECT pool FROM clearing WHERE period = '2027-01'") == 30000
+    with sold_books.unit_of_work() as uow:
+        assert find_discrepancies(uow) == []
+
+
+def test_a_sale_entry_that_moves_another_amount(sold_books) -> None:  # type: ignore[no-untyped-def]
+    at = sale_ids(sold_books, "Tractor")
+    found = broken(
+        sold_books,
+        f"UPDATE journal_posting SET amount = amount + 1 WHERE entry_id = {at['entry']} "
+        "AND account_kind = 'written_off'",
+        f"UPDATE journal_posting SET amount = amount - 1 WHERE entry_id = {at['entry']} "
+        "AND account_kind = 'asset'",
+    )
+    reported(found, "sale_entry", issue=at["issue"], entry=at["entry"], expected=-40000)
+    reported(found, "sale_entry", issue=at["issue"], entry=at["entry"], expected=-60000)
+    reported(found, "issue_asset", issue=at["issue"], expected=40000, found=39999)
+
+
+def test_a_sale_whose_amounts_do_not_add_up(sold_books) -> None:  # type: ignore[no-untyped-def]
+    at = sale_ids(sold_books, "Oven")
+    found = broken(sold_books, f"UPDATE asset_sale SET to_pool = 30000 WHERE id = {at['sale']}")
+    reported(found, "sale_amounts", issue=at["issue"], expected=70000, found=80000)
+    reported(found, "clearing_pool", expected=40000, found=30000)
+    reported(found, "clearing_not_conserved", expected=40000, found=30000)
+    at = sale_ids(sold_books, "Tractor")
+    found = broken(
+        sold_books,
+        f"UPDATE asset_sale_line SET written_off = written_off + 1 WHERE sale_id = {at['sale']} "
+        "AND holding_id = (SELECT min(holding_id) FROM asset_sale_line "
+        f"WHERE sale_id = {at['sale']})",
+    )
+    reported(found, "sale_amounts", issue=at["issue"], expected=40000, found=40001)
+    reported(found, "sale_entry", issue=at["issue"])
+
+
+def test_a_sale_of_a_lease_never_ended_or_that_leaves_a_holding_owed(sold_books) -> None:  # type: ignore[no-untyped-def]
+    at = sale_ids(sold_books, "Tractor")
+    found = broken(sold_books, f"DELETE FROM lease_term WHERE issue_id = {at['issue']}")
+    reported(found, "sale_lease", issue=at["issue"], found=60000)
+    holding = one(sold_books, f"SELECT min(id) FROM holding WHERE issue_id = {at['issue']}")
+    found = broken(sold_books, f"UPDATE holding SET redeemed = redeemed - 1 WHERE id = {holding}")
+    reported(found, "sale_lease", issue=at["issue"])
+    reported(found, "holding_postings", holding=holding)
+
+
+def test_a_sale_without_its_entry(sold_books) -> None:  # type: ignore[no-untyped-def]
+    at = sale_ids(sold_books, "Oven")
+    found = broken(sold_books, f"UPDATE journal_entry SET ref = 'sale:0' WHERE id = {at['entry']}")
+    reported(found, "entry_count", expected=1, found=0)
+    reported(found, "entry_count", expected=0, found=1)
+    reported(found, "sale_entry", issue=at["issue"])
+
+
+def test_rent_booked_after_a_lease_let_again_is_no_discrepancy(books) -> None:  # type: ignore[no-untyped-def]
+    _, database = books
+    at = ids(database)
+    pan = one(database, "SELECT id FROM cooperative WHERE name = 'Pan'")
+    ended = (
+        "INSERT INTO lease_term (commune_id, issue_id, from_period, rent) "
+        f"VALUES ({at['commune']}, {at['tractor']}, '2027-02', NULL)"
+    )
+    relet = (
+        "INSERT INTO lease_term (commune_id, issue_id, from_period, rent, cooperative_id) "
+        f"VALUES ({at['commune']}, {at['tractor']}, '2027-02', 33333, {pan})"
+    )
+    assert [d.code for d in broken(database, ended)] == ["lease_term"]
+    assert broken(database, ended, relet) == []
+    huerta = one(database, "SELECT min(id) FROM cooperative WHERE name = 'Huertos'")
+    stray = relet.replace(f", {pan})", f", {huerta})")
+    reported(broken(database, ended, stray), "lease_term", issue=at["tractor"])
 
 
 def test_every_invariant_has_a_test_that_breaks_it() -> None:

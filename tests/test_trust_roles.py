@@ -102,6 +102,7 @@ PROBES: dict[tuple[str, str | None], str] = {
     ("rent", None): "/rent 99 1",
     ("paid", None): "/paid 99 mia 1",
     ("refunded", None): "/refunded 99 mia",
+    ("sold", None): "/sold 99 1",
     ("role", None): "/role nobody admin",
     ("setup", None): "/setup X ZZZZ",
     ("start", None): "/start",

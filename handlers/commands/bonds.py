@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from domain.bonds import (
-    BondIssue,
-    IssueStatus,
-    clean_asset,
-    ended_from,
-    rent_in,
-    validate_new_issue,
-)
+from domain.bonds import BondIssue, IssueStatus, clean_asset, validate_new_issue
 from domain.errors import Refusal
 from domain.limits import check_principal
-from domain.periods import Period, end_of_day
+from domain.periods import end_of_day
 from domain.policies import needs_approval
 from handlers.access import Rule, Who
 from handlers.bond_approval import awaiting_refusal, awaiting_view, request_approval
-from handlers.bond_views import issue_view, load_issue
+from handlers.bond_views import issue_view, lease_view, load_issue
 from handlers.money import parse_amount
 from handlers.parsing import parse_day, parse_issue_number
 from handlers.pledge_payments import announce_sold, clear_issue, days_to_pay
@@ -155,28 +148,5 @@ def bond(turn: Turn, args: list[str]) -> None:
     if issue.status is IssueStatus.AWAITING:
         view = awaiting_view(turn.uow, issue, commune.timezone)
     if issue.status is IssueStatus.CLEARED:
-        assert issue.closed_at is not None
-        first = Period.containing(issue.closed_at, commune.timezone).next()
-        current = Period.containing(turn.now, commune.timezone)
-        terms = turn.uow.bonds.lease_terms(issue.id)
-        due = 0
-        period = first
-        while period < current:
-            due += rent_in(issue.rent, terms, str(period)) or 0
-            period = period.next()
-        received = turn.uow.bonds.rent_total(issue.id)
-        ended = ended_from(terms)
-        view.update(
-            outstanding=turn.uow.bonds.outstanding(issue.id),
-            rent_received=received,
-            arrears=max(0, due - received),
-            lease_from=str(first),
-            rent=rent_in(issue.rent, terms, str(current)) or issue.rent,
-            lease_last=str(Period.parse(ended).previous()) if ended else None,
-            rent_changes=[
-                {"month": term.from_period, "rent": term.rent}
-                for term in terms
-                if term.rent is not None and term.from_period > str(current)
-            ],
-        )
+        view.update(lease_view(turn.uow, issue, turn.now, commune.timezone))
     turn.reply("bond", issue=view)

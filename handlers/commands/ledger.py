@@ -31,7 +31,11 @@ def ledger(turn: Turn, args: list[str]) -> None:
         "ledger",
         leases=leases,
         rent_received=-balances.get("rent", 0),
-        redeemed=balances.get("holding", 0) + sum(lease["price"] for lease in leases),
+        # The holdings' balance counts write-offs too (an asset sold for less than was
+        # owed): the written_off account takes them back out.
+        redeemed=balances.get("holding", 0)
+        + balances.get("written_off", 0)
+        + sum(lease["price"] for lease in leases),
         dividends=balances.get("dividend", 0),
         cash=balances.get("cash", 0),
         carry=latest.carry_out if latest else 0,

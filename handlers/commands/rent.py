@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain import limits
-from domain.bonds import IssueStatus, ended_from
+from domain.bonds import IssueStatus, lessee_in, rent_in
 from domain.clearing import ClearingRecord
 from domain.errors import Refusal
 from domain.journal import rent_received
@@ -37,18 +37,25 @@ def rent(turn: Turn, args: list[str]) -> None:
         open_period(latest.period if latest else None, commune.created_at, commune.timezone),
         lease_starts(issue.closed_at, commune.timezone),
     )
-    ended = ended_from(turn.uow.bonds.lease_terms(issue.id))
-    if ended is not None and str(period) >= ended:
+    terms = turn.uow.bonds.lease_terms(issue.id)
+    if rent_in(issue.rent, terms, str(period)) is None:  # ended, and not let again (yet)
+        ended = max(t.from_period for t in terms if t.rent is None and t.from_period <= str(period))
         last = str(Period.parse(ended).previous())
         raise Refusal("lease_ended", number=issue.number, asset=issue.asset, last=last)
     _check_limits(turn, issue.id, period, amount, latest)
     receipt = turn.uow.bonds.add_rent(
-        RentReceipt(0, issue.id, amount, turn.now, str(period), treasurer.id), commune.id
+        # Never dated before the lease began: a process whose clock lags another's (the
+        # one that cleared the bond) would otherwise date it so (receipt_lease).
+        RentReceipt(0, issue.id, amount, max(turn.now, issue.closed_at), str(period), treasurer.id),
+        commune.id,
     )
     turn.uow.journal.append(commune.id, rent_received(issue.id, amount, receipt.id), turn.now)
+    view = issue_view(turn.uow, issue, turn.now)
+    lessee = lessee_in(issue.cooperative_id, terms, str(period))  # a lease let again
+    view["cooperative"] = turn.uow.communes.cooperative(lessee).name
     turn.announce(
         "rent_recorded",
-        issue=issue_view(turn.uow, issue, turn.now),
+        issue=view,
         amount=amount,
         period=str(period),
         moved=moved,
@@ -71,6 +78,8 @@ def _check_limits(
         carry_in = latest.carry_out
     else:
         carry_in = turn.uow.clearings.eligible_count(commune.id, before.starts_at(commune.timezone))
+    # What the period's asset sales brought in may join its pool as well.
+    carry_in += turn.uow.sales.totals(commune.id, str(period)).proceeds
     limits.check_rent(
         str(period),
         amount,

@@ -346,11 +346,11 @@ class BondRepository(PaymentRepository):
 
     def lease_terms(self, issue_id: int) -> list[LeaseTerm]:
         rows = self.session.execute(
-            select(LeaseTermRow.from_period, LeaseTermRow.rent)
+            select(LeaseTermRow.from_period, LeaseTermRow.rent, LeaseTermRow.cooperative_id)
             .where(LeaseTermRow.issue_id == issue_id)
             .order_by(LeaseTermRow.id)
         ).all()
-        return [LeaseTerm(from_period, rent) for from_period, rent in rows]
+        return [LeaseTerm(*row) for row in rows]
 
     def add_lease_term(
         self, commune_id: int, issue_id: int, term: LeaseTerm, motion_id: int | None
@@ -362,6 +362,7 @@ class BondRepository(PaymentRepository):
                 from_period=term.from_period,
                 rent=term.rent,
                 motion_id=motion_id,
+                cooperative_id=term.cooperative_id,
             )
         )
         self.session.flush()

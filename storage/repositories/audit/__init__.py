@@ -13,8 +13,8 @@ differ come out. A missing row, a stray row and a wrong amount all show up that
 way, in one pass over each side, with no lookup per row.
 
 The checks are in parts by what they are about (``journal``, ``clearings``,
-``rent``, ``holdings``, ``outbox``), built from ``shape``'s pieces; ``_Checks``
-puts them together in one order, and ``AuditRepository`` runs them as one query.
+``rent``, ``holdings``, ``payments``, ``sales``, ``outbox``), built from ``shape``'s
+pieces; ``_Checks`` puts them together in one order, and ``AuditRepository`` runs them as one query.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from storage.repositories.audit.journal import JournalChecks
 from storage.repositories.audit.outbox import OutboxChecks
 from storage.repositories.audit.payments import PaymentChecks
 from storage.repositories.audit.rent import RentChecks
+from storage.repositories.audit.sales import SaleChecks
 
 
 class AuditRepository:
@@ -53,7 +54,13 @@ _QUERIES: dict[bool, CompoundSelect] = {}  # by "one commune": the statement, bu
 
 
 class _Checks(
-    JournalChecks, ClearingChecks, RentChecks, HoldingChecks, PaymentChecks, OutboxChecks
+    JournalChecks,
+    ClearingChecks,
+    RentChecks,
+    HoldingChecks,
+    PaymentChecks,
+    SaleChecks,
+    OutboxChecks,
 ):
     """The checks' SELECTs for one commune (the ``commune_id`` parameter), or all."""
 
@@ -80,6 +87,9 @@ class _Checks(
             self.issue_assets(),
             *self.payments_sane(),
             self.paid_in_held(),
+            self.sale_entries(),
+            *self.sale_amounts(),
+            self.sale_leases(),
             self.statements(),
             *([self.outbox()] if not self.one else []),
         ]

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 
 from domain.clearing import CLEARING_ENTRY
+from storage.repositories.audit.sales import sale_left
 from storage.repositories.audit.shape import (
     CASH,
     DIVIDEND,
@@ -45,27 +46,28 @@ class ClearingChecks(Scope):
     """A clearing against itself, the one before it, its entry, its lease lines and roster."""
 
     def clearings_arithmetic(self) -> list[Select[Any]]:
-        """Conservation, the pool and its split, from each clearing's own row."""
+        """Conservation, the pool and its split, from each clearing's own row and what
+        the period's asset sales left to its pool."""
         c = ClearingRow
         dividends = c.dividend_each * c.eligible
         ids = {"commune": c.commune_id, "clearing": c.id}
         mine = self.of(c.commune_id)
+        money_in = c.rent_received + c.carry_in + sale_left(c.commune_id, c.period)
+        pool = c.rent_received - c.redeemed + c.carry_in + sale_left(c.commune_id, c.period)
         return [
             shape(
                 "clearing_not_conserved",
                 **ids,
-                expected=c.rent_received + c.carry_in,
+                expected=money_in,
                 found=c.redeemed + dividends + c.carry_out,
-                where=and_(
-                    mine, c.rent_received + c.carry_in != c.redeemed + dividends + c.carry_out
-                ),
+                where=and_(mine, money_in != c.redeemed + dividends + c.carry_out),
             ),
             shape(
                 "clearing_pool",
                 **ids,
-                expected=c.rent_received - c.redeemed + c.carry_in,
+                expected=pool,
                 found=c.pool,
-                where=and_(mine, c.pool != c.rent_received - c.redeemed + c.carry_in),
+                where=and_(mine, c.pool != pool),
             ),
             shape(
                 "clearing_split",

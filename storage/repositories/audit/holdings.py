@@ -17,6 +17,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from storage.decision_tables import AssetSaleRow
 from storage.repositories.audit.shape import (
     ASSET,
     CLEARED,
@@ -191,11 +192,16 @@ class HoldingChecks(Scope):
         )
 
     def issue_assets(self) -> Select[Any]:
-        p = JournalPostingRow
+        """The asset account: bought for its price at the bond's clearing; its sale (if
+        any) takes the proceeds out."""
+        p, s = JournalPostingRow, AssetSaleRow
         found = select(
             cast(p.account_ref, BigInteger), p.commune_id, cast(p.amount, BigInteger)
         ).where(self.of(p.commune_id), p.account_kind == ASSET)
-        rows = sides(self._cleared_price(), found)
+        sold = select(s.issue_id, s.commune_id, cast(-s.proceeds, BigInteger)).where(
+            self.of(s.commune_id)
+        )
+        rows = sides(union_all(self._cleared_price(), sold), found)
         return (
             shape(
                 "issue_asset",

@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 
 from domain.clearing import CLEARING_ENTRY
-from storage.decision_tables import PledgePaymentRow
+from domain.sales import SALE_ENTRY
+from storage.decision_tables import AssetSaleRow, PledgePaymentRow
 from storage.repositories.audit.shape import (
     CLEARED,
     Scope,
@@ -74,7 +75,8 @@ class JournalChecks(Scope):
         )
 
     def entries_counted(self) -> Select[Any]:
-        """One entry per receipt, cleared issue and clearing; no entry without one."""
+        """One entry per receipt, cleared issue, payment, sale and clearing; no entry
+        without one."""
         r, i, c, e = RentReceiptRow, BondIssueRow, ClearingRow, JournalEntryRow
         pp = PledgePaymentRow
         nothing = cast(null(), BigInteger)
@@ -101,6 +103,9 @@ class JournalChecks(Scope):
             ),
             wanted(CLEARING_ENTRY, c.commune_id, ref_key("period:", c.period), cid=c.id).where(
                 self.of(c.commune_id)
+            ),
+            wanted(SALE_ENTRY, AssetSaleRow.commune_id, ref_key("sale:", AssetSaleRow.id)).where(
+                self.of(AssetSaleRow.commune_id)
             ),
         )
         found = select(

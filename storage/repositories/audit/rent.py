@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    exists,
     func,
     literal,
     null,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from storage.decision_tables import LeaseTermRow
 from storage.repositories.audit.shape import (
@@ -34,6 +36,7 @@ from storage.tables import (
     BondIssueRow,
     ClearingLeaseRow,
     ClearingRow,
+    CooperativeRow,
     JournalEntryRow,
     JournalPostingRow,
     RentReceiptRow,
@@ -205,9 +208,21 @@ class RentChecks(Scope):
         )
 
     def lease_terms(self) -> Select[Any]:
-        """A lease term is for a cleared issue of its commune, and no rent is booked into
-        a period after its lease ended (a term without rent)."""
-        t, i, r = LeaseTermRow, BondIssueRow, RentReceiptRow
+        """A lease term is for a cleared issue of its commune (a new letting, to one of its
+        cooperatives), and no rent is booked into a period after its lease ended (a
+        term without rent) unless a later decision let it again from that period."""
+        t, i, r, co = LeaseTermRow, BondIssueRow, RentReceiptRow, CooperativeRow
+        again = aliased(LeaseTermRow)
+        let_again = (
+            exists()
+            .where(
+                again.issue_id == t.issue_id,
+                again.id > t.id,
+                again.cooperative_id.is_not(None),
+                again.from_period <= r.period,
+            )
+            .correlate(t, r)
+        )
         return (
             shape(
                 "lease_term",
@@ -217,18 +232,27 @@ class RentChecks(Scope):
                 found=func.count(r.id),
             )
             .outerjoin(i, i.id == t.issue_id)
+            .outerjoin(co, co.id == t.cooperative_id)
             .outerjoin(
                 r,
-                and_(r.issue_id == t.issue_id, t.rent.is_(None), r.period >= t.from_period),
+                and_(
+                    r.issue_id == t.issue_id,
+                    t.rent.is_(None),
+                    r.period >= t.from_period,
+                    ~let_again,
+                ),
             )
             .where(self.of(t.commune_id))
-            .group_by(t.id, t.commune_id, t.issue_id, i.id, i.commune_id, i.status)
+            .group_by(
+                t.id, t.commune_id, t.issue_id, t.cooperative_id, i.id, i.commune_id, i.status
+            )
             .having(
                 or_(
                     i.id.is_(None),
                     i.commune_id != t.commune_id,
                     i.status != CLEARED,
                     func.count(r.id) > 0,
+                    and_(t.cooperative_id.is_not(None), func.max(co.commune_id) != t.commune_id),
                 )
             )
         )

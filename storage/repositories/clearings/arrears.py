@@ -7,12 +7,12 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from domain.arrears import ArrearsLine, ArrearsReader, Ending, LeaseArrears, LeaseDue
 from domain.bonds import IssueStatus, LeaseTerm
-from storage.decision_tables import LeaseArrearsRow, LeaseTermRow
-from storage.repositories.clearings.shared import OnSession
+from storage.decision_tables import AssetSaleRow, LeaseArrearsRow, LeaseTermRow
+from storage.repositories.clearings.shared import OnSession, lessee
 from storage.tables import (
     BondIssueRow,
     ClearingRow,
@@ -30,28 +30,50 @@ class ArrearsReads(OnSession):
         self, commune_id: int, period: str, period_start: datetime, previous: int | None
     ) -> list[LeaseDue]:
         """Every lease that had cleared before ``period`` (the caller keeps those
-        running in it), with its terms, its rent received (this period and through
-        it), what it still owes its bondholders and its run up to ``previous``."""
+        listed in it), with its terms, its rent received (this period, and through
+        it since its letting began), what it still owes its bondholders, its run up
+        to ``previous`` and whether its asset was sold in the period."""
+        t = LeaseTermRow
         terms: dict[int, list[LeaseTerm]] = defaultdict(list)
-        for issue_id, from_period, rent in self.session.execute(
-            select(LeaseTermRow.issue_id, LeaseTermRow.from_period, LeaseTermRow.rent)
-            .where(LeaseTermRow.commune_id == commune_id)
-            .order_by(LeaseTermRow.id)
+        for issue_id, from_period, rent, cooperative_id in self.session.execute(
+            select(t.issue_id, t.from_period, t.rent, t.cooperative_id)
+            .where(t.commune_id == commune_id)
+            .order_by(t.id)
         ):
-            terms[issue_id].append(LeaseTerm(from_period, rent))
-        r = RentReceiptRow
-        received = {
-            issue_id: (int(now), int(through))
-            for issue_id, now, through in self.session.execute(
-                select(
-                    r.issue_id,
-                    func.sum(case((r.period == period, r.amount), else_=0)),
-                    func.sum(r.amount),
-                )
-                .where(r.commune_id == commune_id, r.period <= period)
-                .group_by(r.issue_id)
+            terms[issue_id].append(LeaseTerm(from_period, rent, cooperative_id))
+        # A lease let again counts its rent from its new letting: from its latest
+        # relet up to the period (rent before its first period is booked into it).
+        since = {
+            issue_id: max(
+                (
+                    term.from_period
+                    for term in mine
+                    if term.cooperative_id is not None and term.from_period <= period
+                ),
+                default="",
             )
+            for issue_id, mine in terms.items()
         }
+        r = RentReceiptRow
+        received: dict[int, tuple[int, int]] = {}
+        for issue_id, booked, amount in self.session.execute(
+            select(r.issue_id, r.period, func.sum(r.amount))
+            .where(r.commune_id == commune_id, r.period <= period)
+            .group_by(r.issue_id, r.period)
+        ):
+            now, through = received.get(issue_id, (0, 0))
+            if booked >= since.get(issue_id, ""):
+                through += int(amount)
+            if booked == period:
+                now += int(amount)
+            received[issue_id] = (now, through)
+        sold = set(
+            self.session.execute(
+                select(AssetSaleRow.issue_id).where(
+                    AssetSaleRow.commune_id == commune_id, AssetSaleRow.period == period
+                )
+            ).scalars()
+        )
         owed = dict(
             self.session.execute(
                 select(HoldingRow.issue_id, func.sum(HoldingRow.principal - HoldingRow.redeemed))
@@ -98,6 +120,7 @@ class ArrearsReads(OnSession):
                 int(owed.get(issue_id) or 0),
                 before.get(issue_id, (0, 0))[0],
                 Ending(before.get(issue_id, (0, 0))[1]),
+                issue_id in sold,
             )
             for issue_id, number, cooperative_id, closed_at, rent in issues
         ]
@@ -127,6 +150,9 @@ class ArrearsReads(OnSession):
         """Each lease running in a cleared period, by bond number (none for a clearing
         from before lease arrears were kept)."""
         a = LeaseArrearsRow
+        period = self.session.execute(
+            select(ClearingRow.period).where(ClearingRow.id == clearing_id)
+        ).scalar_one()
         return [
             ArrearsLine(*row)
             for row in self.session.execute(
@@ -141,7 +167,7 @@ class ArrearsReads(OnSession):
                     a.outstanding,
                 )
                 .join(BondIssueRow, BondIssueRow.id == a.issue_id)
-                .join(CooperativeRow, CooperativeRow.id == BondIssueRow.cooperative_id)
+                .join(CooperativeRow, CooperativeRow.id == lessee(period))
                 .where(a.clearing_id == clearing_id)
                 .order_by(BondIssueRow.number)
             ).all()

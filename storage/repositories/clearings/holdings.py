@@ -10,8 +10,9 @@ million rows at federation size. Three variants, one method each:
 - ``holding_lines_among``: a range of members, from their own holdings by the
   member index (/statement).
 
-Outstanding after a period is what is owed now plus what later clearings repaid:
-the few later clearings' postings, not a sum over every clearing per holding.
+Outstanding after a period is what is owed now plus what later clearings repaid
+and later asset sales settled: the few later clearings' postings and sales' lines,
+not a sum over every clearing per holding.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from domain.clearing import clearing_ref
 from domain.clearing_reads import MemberHoldings, MemberRange
 from domain.journal import AccountKind
 from storage.connection import connection_of
+from storage.decision_tables import AssetSaleLineRow, AssetSaleRow
 from storage.repositories.clearings.shared import (
     FETCH,
     OnSession,
     clearing_entries,
     posted_to_the_holding,
+    sale_shares,
 )
 from storage.tables import BondIssueRow, HoldingRow, JournalEntryRow, JournalPostingRow
 
@@ -99,7 +102,8 @@ class HoldingLines(OnSession):
                 posted_to_the_holding(commune_id, lambda entry: entry == entry_id),
                 HoldingRow.principal
                 - HoldingRow.redeemed
-                + posted_to_the_holding(commune_id, lambda entry: entry.in_(later_entries)),
+                + posted_to_the_holding(commune_id, lambda entry: entry.in_(later_entries))
+                + _settled_later(period),
                 HoldingRow.id,
             )
             .where(mine)
@@ -128,7 +132,7 @@ class HoldingLines(OnSession):
             )
         ).order_by(HoldingRow.member_id + 0, HoldingRow.issue_id)
         later_posting = aliased(JournalPostingRow)
-        repaid_later = dict(
+        repaid_later: dict[int, int] = dict(
             self.session.execute(
                 select(
                     later_posting.account_ref,
@@ -141,6 +145,11 @@ class HoldingLines(OnSession):
                 .group_by(later_posting.account_ref)
             ).all()
         )
+        later_sales = sale_shares(commune_id, AssetSaleRow.period > period).subquery()
+        for holding_id, settled in self.session.execute(
+            select(later_sales.c.holding_id, later_sales.c.settled)
+        ):
+            repaid_later[holding_id] = repaid_later.get(holding_id, 0) + int(settled)
         cleared_issues = _cleared_issues(commune_id, period_end)
         yield from self._lines(query, cleared_issues, repaid_later, repaid_now)
 
@@ -184,6 +193,19 @@ class HoldingLines(OnSession):
                 owed_lines.append(owed)
         if numbers:
             yield MemberHoldings(member, numbers, repaid_lines, owed_lines)
+
+
+def _settled_later(period: str) -> ScalarSelect[int]:
+    """What sales after ``period`` settled of the outer query's holding (0 if none)."""
+    line = AssetSaleLineRow
+    return (
+        select(cast(func.coalesce(func.sum(line.repaid + line.written_off), 0), BigInteger))
+        .select_from(line)
+        .join(AssetSaleRow, AssetSaleRow.id == line.sale_id)
+        .where(line.holding_id == HoldingRow.id, AssetSaleRow.period > period)
+        .correlate(HoldingRow)
+        .scalar_subquery()
+    )
 
 
 def _later_entries(commune_id: int, period: str) -> ScalarSelect[int]:

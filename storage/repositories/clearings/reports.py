@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from domain.clearing_reads import LeaseLine, MemberLine, MemberRedemption
-from storage.repositories.clearings.shared import OnSession, repaid_where
+from storage.repositories.clearings.shared import OnSession, lessee, repaid_where
 from storage.tables import (
     BondIssueRow,
     ClearingLeaseRow,
     ClearingMemberRow,
+    ClearingRow,
     CooperativeRow,
     HoldingRow,
     JournalPostingRow,
@@ -25,7 +26,10 @@ class ReportReads(OnSession):
     """A recorded clearing, line by line."""
 
     def lease_lines(self, clearing_id: int) -> list[LeaseLine]:
-        """Each lease the clearing settled, by bond number."""
+        """Each lease the clearing settled, by bond number, under its lessee then."""
+        period = self.session.execute(
+            select(ClearingRow.period).where(ClearingRow.id == clearing_id)
+        ).scalar_one()
         return [
             LeaseLine(*r)
             for r in self.session.execute(
@@ -39,7 +43,7 @@ class ReportReads(OnSession):
                     ClearingLeaseRow.outstanding_after,
                 )
                 .join(BondIssueRow, BondIssueRow.id == ClearingLeaseRow.issue_id)
-                .join(CooperativeRow, CooperativeRow.id == BondIssueRow.cooperative_id)
+                .join(CooperativeRow, CooperativeRow.id == lessee(period))
                 .where(ClearingLeaseRow.clearing_id == clearing_id)
                 .order_by(BondIssueRow.number)
             ).all()

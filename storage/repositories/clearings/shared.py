@@ -25,8 +25,10 @@ from sqlalchemy.orm import aliased
 
 from domain.clearing import CLEARING_ENTRY, clearing_ref
 from domain.journal import AccountKind
+from storage.decision_tables import AssetSaleLineRow, AssetSaleRow, LeaseTermRow
 from storage.repositories.parts import SessionPart
 from storage.tables import (
+    BondIssueRow,
     ClearingMemberRow,
     ClearingRow,
     ClearingYearToDateRow,
@@ -92,17 +94,21 @@ def clearing_entries(commune_id: int, *refs: Any) -> ScalarSelect[int]:
 def year_totals(commune_id: int, first: str, last: str, kept: Kept | None) -> Select[Any]:
     """(member id, dividends, repaid) over the clearings from ``first`` to ``last``,
     grouped by member: the kept totals through ``kept`` (from January), plus the
-    roster's dividends and the ``holding`` postings of each clearing after it."""
+    roster's dividends, the ``holding`` postings of each clearing after it and what
+    the asset sales of those periods repaid."""
     if kept is None:
-        newer, newer_ref = (
+        newer, newer_ref, newer_sale = (
             ClearingRow.period >= first,
             JournalEntryRow.ref >= clearing_ref(first),
+            AssetSaleRow.period >= first,
         )
     else:
-        newer, newer_ref = (
+        newer, newer_ref, newer_sale = (
             ClearingRow.period > kept[1],
             JournalEntryRow.ref > clearing_ref(kept[1]),
+            AssetSaleRow.period > kept[1],
         )
+    sold = sale_shares(commune_id, newer_sale, AssetSaleRow.period <= last).subquery()
     clearings = (
         select(ClearingRow.id)
         .where(ClearingRow.commune_id == commune_id, newer, ClearingRow.period <= last)
@@ -129,6 +135,7 @@ def year_totals(commune_id: int, first: str, last: str, kept: Kept | None) -> Se
             posting.commune_id + 0 == commune_id,
             posting.account_kind == AccountKind.HOLDING.value,
         ),
+        select(sold.c.member_id, cast(literal(0), BigInteger), sold.c.repaid),
     ]
     if kept is not None:
         parts.append(
@@ -171,4 +178,43 @@ def posted_to_the_holding(
             in_entries(posting.entry_id + 0),
         )
         .scalar_subquery()
+    )
+
+
+def lessee(period: Any) -> ColumnElement[int]:
+    """The cooperative leasing the outer query's bond in ``period`` (a value or a
+    column): the latest ``relet`` from then or before, else the bond's own
+    (domain.bonds.lessee_in)."""
+    relet = (
+        select(LeaseTermRow.cooperative_id)
+        .where(
+            LeaseTermRow.issue_id == BondIssueRow.id,
+            LeaseTermRow.cooperative_id.is_not(None),
+            LeaseTermRow.from_period <= period,
+        )
+        .order_by(LeaseTermRow.id.desc())
+        .limit(1)
+        .correlate(BondIssueRow)
+        .scalar_subquery()
+    )
+    return func.coalesce(relet, BondIssueRow.cooperative_id)
+
+
+def sale_shares(commune_id: int, *periods: Any) -> Select[Any]:
+    """(member id, repaid, settled) of each holding line of the commune's sales whose
+    period matches ``periods`` (conditions on ``asset_sale.period``): what the sale
+    repaid, and what it settled (repaid and written off)."""
+    return (
+        select(
+            HoldingRow.member_id.label("member_id"),
+            HoldingRow.id.label("holding_id"),
+            cast(AssetSaleLineRow.repaid, BigInteger).label("repaid"),
+            cast(AssetSaleLineRow.repaid + AssetSaleLineRow.written_off, BigInteger).label(
+                "settled"
+            ),
+        )
+        .select_from(AssetSaleRow)
+        .join(AssetSaleLineRow, AssetSaleLineRow.sale_id == AssetSaleRow.id)
+        .join(HoldingRow, HoldingRow.id == AssetSaleLineRow.holding_id)
+        .where(AssetSaleRow.commune_id == commune_id, *periods)
     )

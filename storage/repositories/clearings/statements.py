@@ -17,11 +17,14 @@ from sqlalchemy import Select, func, select
 from domain.clearing import clearing_ref
 from domain.clearing_reads import CooperativeRent, MemberRange, Recipient, YearToDate
 from storage.connection import connection_of
+from storage.decision_tables import AssetSaleRow
 from storage.repositories.clearings.shared import (
     FETCH,
     OnSession,
     clearing_entries,
+    lessee,
     posted_to_the_holding,
+    sale_shares,
     year_totals,
 )
 from storage.tables import (
@@ -195,11 +198,19 @@ class StatementReads(OnSession):
             HoldingRow.member_id,
             posted_to_the_holding(commune_id, lambda entry_id: entry_id.in_(entries)),
         ).where(HoldingRow.member_id.between(*members))
+        sold = sale_shares(
+            commune_id,
+            AssetSaleRow.period >= first,
+            AssetSaleRow.period <= last,
+            HoldingRow.member_id.between(*members),
+        ).subquery()
         totals: dict[int, list[int]] = {}
         for member, total in self.session.execute(dividends):
             totals.setdefault(member, [0, 0])[0] = int(total)
         for member, amount in self.session.execute(repaid):
             totals.setdefault(member, [0, 0])[1] += amount
+        for member, amount in self.session.execute(select(sold.c.member_id, sold.c.repaid)):
+            totals.setdefault(member, [0, 0])[1] += int(amount)
         return {m: YearToDate(d, r) for m, (d, r) in totals.items()}
 
 
@@ -236,11 +247,13 @@ def _roster_and_accounts(clearing_id: int) -> tuple[Select[Any], Select[Any]]:
 
 
 def _rents(commune_id: int, period: str) -> Select[Any]:
-    """(cooperative id, name, rent) of the cooperatives that paid rent in the period."""
+    """(cooperative id, name, rent) of the cooperatives that paid rent in the period:
+    each lease's rent is its lessee's in that period (a lease let again changes hands)."""
     return (
         select(CooperativeRow.id, CooperativeRow.name, func.sum(RentReceiptRow.amount))
-        .join(BondIssueRow, BondIssueRow.cooperative_id == CooperativeRow.id)
-        .join(RentReceiptRow, RentReceiptRow.issue_id == BondIssueRow.id)
+        .select_from(RentReceiptRow)
+        .join(BondIssueRow, BondIssueRow.id == RentReceiptRow.issue_id)
+        .join(CooperativeRow, CooperativeRow.id == lessee(period))
         .where(RentReceiptRow.commune_id == commune_id, RentReceiptRow.period == period)
         .group_by(CooperativeRow.id, CooperativeRow.name)
     )

@@ -28,7 +28,14 @@ from sqlalchemy.orm import aliased
 from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
 from domain.periods import Period
 from storage.connection import connection_of
-from storage.repositories.clearings.shared import FETCH, OnSession, repaid_where, year_totals
+from storage.decision_tables import AssetSaleRow
+from storage.repositories.clearings.shared import (
+    FETCH,
+    OnSession,
+    repaid_where,
+    sale_shares,
+    year_totals,
+)
 from storage.tables import (
     BondIssueRow,
     ClearingCooperativeRow,
@@ -215,11 +222,14 @@ class ClearingWrites(OnSession):
         One UPDATE … FROM over the postings (not a subquery per holding: PostgreSQL
         planned that as a scan of the freshly written rows per holding, for
         minutes), and one INSERT … SELECT for the roster: everyone still a member,
-        and whoever left but was repaid now; the dividend to the eligible.
+        and whoever left but was repaid now, or whose bond's asset was sold in the
+        period; the dividend to the eligible.
         """
-        dividend_each = self.session.execute(
-            select(ClearingRow.dividend_each).where(ClearingRow.id == clearing_id)
-        ).scalar_one()
+        dividend_each, period = self.session.execute(
+            select(ClearingRow.dividend_each, ClearingRow.period).where(
+                ClearingRow.id == clearing_id
+            )
+        ).one()
         repaid = aliased(JournalPostingRow)
         self.session.execute(
             update(HoldingRow)
@@ -232,13 +242,18 @@ class ClearingWrites(OnSession):
             .join(repaid, repaid.account_ref == HoldingRow.id)
             .where(*repaid_where(repaid, entry_id))
         )
+        sold_to = sale_shares(commune_id, AssetSaleRow.period == period).subquery()
         roster = select(
             literal(clearing_id),
             MemberRow.id,
             case((self._eligible(period_start), literal(dividend_each)), else_=0),
         ).where(
             MemberRow.commune_id == commune_id,
-            or_(MemberRow.left_at.is_(None), MemberRow.id.in_(repaid_members)),
+            or_(
+                MemberRow.left_at.is_(None),
+                MemberRow.id.in_(repaid_members),
+                MemberRow.id.in_(select(sold_to.c.member_id)),
+            ),
         )
         self.session.execute(
             insert(ClearingMemberRow.__table__).from_select(
