@@ -1,6 +1,6 @@
 """What the commune decides that is not money: its policies and the record of its
 decisions (migration 0014), and pledges' payments (0018), leases' arrears (0019) and
-assets' sales (0021). Kept apart from storage/tables.py, which is at its size limit."""
+assets' sales (0020). Kept apart from storage/tables.py, which is at its size limit."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class LeaseTermRow(SQLModel, table=True):
     """A lease's rent from a period on, or its end (``rent`` None: no rent is due from
     ``from_period`` on), decided by a carried motion (migration 0016). A lease without
     a row pays its bond's ``rent`` for as long as it runs; the latest row up to a
-    period says what that period owes. With ``cooperative_id`` (migration 0021), the
+    period says what that period owes. With ``cooperative_id`` (migration 0020), the
     asset is let again to that cooperative from ``from_period`` (a ``relet`` motion)."""
 
     __tablename__ = "lease_term"
@@ -114,7 +114,7 @@ class LeaseArrearsRow(SQLModel, table=True):
 
 
 class AssetSaleRow(SQLModel, table=True):
-    """The sale of an ended lease's asset, as the treasurer recorded it (migration 0021):
+    """The sale of an ended lease's asset, as the treasurer recorded it (migration 0020):
     one per bond, in the period it was booked into (the open period). ``proceeds`` =
     ``repaid`` + ``to_pool``; what the holdings were owed = ``repaid`` +
     ``written_off``. Its journal entry is ref ``sale:<id>``."""
@@ -133,7 +133,7 @@ class AssetSaleRow(SQLModel, table=True):
 
 
 class AssetSaleLineRow(SQLModel, table=True):
-    """What a sale did to each holding of its bond that was still owed (migration 0021):
+    """What a sale did to each holding of its bond that was still owed (migration 0020):
     repaid from the proceeds, and written off."""
 
     __tablename__ = "asset_sale_line"

@@ -5,8 +5,8 @@ The treasurer records the sale of an ended lease's asset (``/sold``): one
 wrote off. A carried ``relet`` motion lets an ended lease's asset again: a
 ``lease_term`` row naming the new lessee (``cooperative_id``).
 
-Revision ID: 0021
-Revises: 0019 (for now: the lead re-chains it to 0020 on merge)
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02 19:00:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0021'
+revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None
