@@ -5,11 +5,12 @@ replay one seed here: ``MINGA_SIM_SEED=1234 pytest tests/test_simulation.py -k o
 (with ``MINGA_SIM_STEPS`` and ``MINGA_SIM_PROCESSES`` if it was not the default). A
 longer soak: ``.venv/bin/python -m tests.simulation --seeds 1000 --steps 1000``.
 
-The budget (32 seeds x 300 steps on SQLite, 4 x 150 with two processes on PostgreSQL)
-is what fits about three minutes of CI on a 2-core machine: at about 10 ms
-of CPU per step (a command, its checks: ``minga check`` runs after every step),
-200 seeds x 300 steps would take more than ten. MINGA_SIM_SEEDS and
-MINGA_SIM_PG_SEEDS change it. Odd seeds run two processes on one database.
+The budget (16 seeds x 300 steps on SQLite, 4 x 150 with two processes on PostgreSQL)
+keeps the simulation to about a fifth of the suite's CPU, so CI stays under 20
+minutes on a 2-core machine: a step costs 10-20 ms of CPU (a command, and
+``minga check`` after every step). MINGA_SIM_SEEDS and MINGA_SIM_PG_SEEDS change it;
+before a release, soak it for longer (the command above). Odd seeds run two
+processes on one database.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from simulation import Simulation, SimulationFailure, simulate, sqlite_url
 from sqlalchemy import text
 
 STEPS = 300
-SQLITE_SEEDS = range(1, 1 + int(os.environ.get("MINGA_SIM_SEEDS", "32")))
+SQLITE_SEEDS = range(1, 1 + int(os.environ.get("MINGA_SIM_SEEDS", "16")))
 POSTGRES_SEEDS = range(1001, 1001 + int(os.environ.get("MINGA_SIM_PG_SEEDS", "4")))
 POSTGRES_STEPS = 150
 
