@@ -7,6 +7,14 @@ token in the environment or the config file). The composition root
 (bot/bootstrap.py) asks every factory once, in the order of ``PLATFORMS``, and
 hands each the process's hooks (bot/hooks.py: all None in a deployment). Tests
 add factories of their own through a test plugin (bot/bootstrap.py).
+
+Besides the ``Adapter`` protocol, ``minga run`` (bot/runner.py) reads two
+attributes where an adapter has them: ``failure``, set when the platform cannot
+work as configured (bot/config.py's ``PlatformFailed``: a token refused, a login
+failed), which stops the process with that one line and exit status 2, or any
+other exception that ended the adapter (exit status 1, the traceback in the log);
+and ``connected``, whether it is talking to its platform now, for the health
+check (bot/health.py).
 """
 
 from __future__ import annotations

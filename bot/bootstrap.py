@@ -22,12 +22,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
 from bot import config
 from bot.adapters import PLATFORMS, Adapter, AdapterFactory, configured_adapters
 from bot.clock import real_now
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, parse_address
 from bot.hooks import NO_HOOKS, AfterReceive, BeforeCommit, Hooks
 from storage.uow import Database
+
+#: What a database URL looks like, for the messages about one that is not.
+URL_FORMS = "sqlite:////absolute/path/minga.sqlite or postgresql+psycopg://user@host/dbname"
+
+
+class DatabaseUnavailable(Exception):
+    """The database server did not answer or refused minga (it may be down for now)."""
 
 
 @dataclass
@@ -43,18 +53,43 @@ class Root:
 
     @cached_property
     def database(self) -> Database:
-        return Database(self.database_url)
+        """Opened and migrated; a database minga cannot open is one line, not a traceback:
+        ``ConfigError`` when the URL or the file is wrong, ``DatabaseUnavailable`` when a
+        PostgreSQL server did not let minga in (down, or a wrong password)."""
+        from alembic.util.exc import CommandError
+
+        shown = make_url(self.database_url).render_as_string(hide_password=True)
+        try:
+            return Database(self.database_url)
+        except OperationalError as error:
+            reason = str(error.orig or error).strip().splitlines()[0]
+            if make_url(self.database_url).get_backend_name() == "sqlite":
+                raise ConfigError(f"cannot open the database {shown}: {reason}") from None
+            raise DatabaseUnavailable(f"cannot connect to the database {shown}: {reason}") from None
+        except CommandError as error:
+            raise ConfigError(
+                f"the database {shown} is at a schema this minga does not know ({error}); "
+                "is it a newer minga's?"
+            ) from None
 
     def adapters(self) -> list[Adapter]:
         """The configured chat adapters, built anew (each call is a new connection)."""
         return configured_adapters(self.database, self.settings, self.factories, self.hooks)
 
-    def run(self, tick_seconds: float) -> int:
-        """``minga run``: the scheduler's ticks and the adapters, until a signal."""
+    def run(self, tick_seconds: float, health: str | None = None) -> int:
+        """``minga run``: the scheduler's ticks and the adapters, until a signal.
+
+        ``health`` (else the ``health_listen`` setting): host:port for ``GET /healthz``."""
         from bot.runner import run_forever  # APScheduler only for the long-running process
 
+        listen = health or self.settings.get("health_listen")
+        address = parse_address(listen) if listen else None
+        if listen and address is None:
+            raise ConfigError(f"--health must be host:port, not {listen!r}")
         before_commit = self.hooks.before_commit
-        return run_forever(self.database, self.adapters, tick_seconds, before_commit, self.clock)
+        return run_forever(
+            self.database, self.adapters, tick_seconds, before_commit, self.clock, address
+        )
 
 
 class Plugins:
@@ -101,4 +136,23 @@ def bootstrap(database_flag: str | None = None, environ: Mapping[str, str] | Non
     settings = config.use(Settings.load(environ))
     plugins = load_plugins(settings)
     url = settings.database_url(database_flag)
+    check_database_url(url, "--db" if database_flag else f"database_url ({settings.source})")
     return Root(settings, url, real_now, (*PLATFORMS, *plugins.factories), plugins.hooks)
+
+
+def check_database_url(url: str, source: str) -> None:
+    """A URL minga can use, or a ConfigError saying so (without the URL's password)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"{source} is not a database URL; use {URL_FORMS}") from None
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise ConfigError(f"{source}: minga cannot use {shown}; use {URL_FORMS}") from None
+    except ImportError as error:
+        raise ConfigError(
+            f"{source}: {shown} needs the Python module {error.name}, which minga does not "
+            f"install; use {URL_FORMS}"
+        ) from None

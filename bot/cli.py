@@ -1,14 +1,28 @@
-"""The ``minga`` command: console, demo, report, check, backup, run."""
+"""The ``minga`` command: console, demo, report, assembly-report, check, backup, run, health.
+
+Whatever goes wrong with the configuration is one line on stderr, ``minga: …``, never
+a traceback: a setting minga cannot use (exit status 2), a database server that
+does not let minga in (1), a chat platform that refuses its token or login (2).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
-from bot.bootstrap import Root, bootstrap
-from bot.config import ConfigError
+from bot import logs, version
+from bot.bootstrap import DatabaseUnavailable, Root, bootstrap
+from bot.config import (
+    LOG_FORMATS,
+    LOG_LEVELS,
+    ConfigError,
+    PlatformFailed,
+    Settings,
+    parse_address,
+)
 from domain.errors import Refusal
 from storage.uow import Database
 
@@ -206,21 +220,55 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return bootstrap(args.db).run(args.tick)
+    return bootstrap(args.db).run(args.tick, args.health)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from bot.health import ask
+
+    listen = args.address or Settings.load().get("health_listen")
+    if not listen:
+        raise ConfigError("no address to ask: set health_listen (as minga run has it) or --address")
+    address = parse_address(listen)
+    if address is None:
+        raise ConfigError(f"--address must be host:port, not {listen!r}")
+    host = "127.0.0.1" if address[0] in ("0.0.0.0", "::") else address[0]
+    healthy, line = ask(host, address[1])
+    print(line)
+    return 0 if healthy else 1
+
+
+DB_HELP = (
+    "database URL (default: MINGA_DATABASE_URL, the config file's database_url, or ./minga.sqlite)"
+)
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="minga", description=__doc__)
+    main = argparse.ArgumentParser(prog="minga", description=__doc__.split("\n\n")[0])
+    main.add_argument("--version", action="version", version=f"minga {version()}")
     commands = main.add_subparsers(dest="command", required=True)
+    logging_options = argparse.ArgumentParser(add_help=False)
+    logging_options.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        type=str.lower,
+        help="log lines of this level and above, on stderr (default: the log_level setting, "
+        "else info for run and warning for the rest)",
+    )
+    logging_options.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="text, or one JSON object per line (default: the log_format setting, else text)",
+    )
+
+    def add(name: str, what: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=what, description=what, parents=[logging_options])
 
     def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument(
-            "--db",
-            help="database URL (default: MINGA_DATABASE_URL, the config file, or ./minga.sqlite)",
-        )
+        sub.add_argument("--db", help=DB_HELP)
         return sub
 
-    console = with_db(commands.add_parser("console", help="chat with minga from a script or stdin"))
+    console = with_db(add("console", "chat with minga from a script or stdin"))
     console.add_argument(
         "--script",
         help="file of console lines (default: stdin); run again, it skips what was done",
@@ -232,10 +280,15 @@ def parser() -> argparse.ArgumentParser:
     )
     console.set_defaults(run=cmd_console)
 
-    demo = with_db(commands.add_parser("demo", help="run the worked example, then your turn"))
+    demo = add("demo", "run the worked example, then your turn")
+    demo.add_argument(
+        "--db",
+        help="database URL to play it in, kept afterwards (default: ./minga-demo.sqlite, "
+        "deleted and made afresh on every run; never the configured database)",
+    )
     demo.set_defaults(run=cmd_demo)
 
-    report = with_db(commands.add_parser("report", help="a period's clearing as JSON"))
+    report = with_db(add("report", "a period's clearing as JSON"))
     report.add_argument("--commune", required=True)
     report.add_argument("--period", required=True, help="YYYY-MM")
     report.add_argument(
@@ -243,39 +296,59 @@ def parser() -> argparse.ArgumentParser:
     )
     report.set_defaults(run=cmd_report)
 
-    assembly_report = with_db(
-        commands.add_parser("assembly-report", help="an assembly's results as JSON")
-    )
+    assembly_report = with_db(add("assembly-report", "an assembly's results as JSON"))
     assembly_report.add_argument("--commune", required=True)
     assembly_report.add_argument("--assembly", required=True, type=int, help="its number")
     assembly_report.add_argument("--json", action="store_true", help="one line of JSON")
     assembly_report.set_defaults(run=cmd_assembly_report)
 
-    check = with_db(
-        commands.add_parser("check", help="re-verify the books from the stored rows (1: not right)")
-    )
+    check = with_db(add("check", "re-verify the books from the stored rows (1: not right)"))
     check.add_argument("--commune", help="only this commune (default: all of them)")
     check.set_defaults(run=cmd_check)
 
-    backup = with_db(
-        commands.add_parser("backup", help="a consistent copy while the bot runs, then checked")
-    )
+    backup = with_db(add("backup", "a consistent copy while the bot runs, then checked"))
     backup.add_argument("--to", required=True, help="file to write (replaced when complete)")
     backup.set_defaults(run=cmd_backup)
 
-    run = with_db(commands.add_parser("run", help="run the scheduler and configured adapters"))
+    run = with_db(add("run", "run the scheduler and the configured chat adapters"))
     run.add_argument("--tick", type=float, default=30.0, help="seconds between checks for due work")
+    run.add_argument(
+        "--health",
+        metavar="HOST:PORT",
+        help="answer GET /healthz there (default: the health_listen setting; none if unset)",
+    )
     run.set_defaults(run=cmd_run)
+
+    health = add("health", "ask a running minga run whether it is healthy (0: yes, 1: no)")
+    health.add_argument(
+        "--address", metavar="HOST:PORT", help="where it listens (default: health_listen)"
+    )
+    health.set_defaults(run=cmd_health)
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        settings = Settings.load()
+        logs.configure(
+            args.log_level
+            or settings.get("log_level")
+            or ("info" if args.command == "run" else "warning"),
+            args.log_format or settings.get("log_format") or "text",
+        )
+        for warning in settings.warnings:
+            logging.getLogger("minga").warning(warning)
         return args.run(args)
     except ConfigError as wrong:
         print(f"minga: {wrong}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as down:
+        print(f"minga: {down}", file=sys.stderr)
+        return 1
+    except PlatformFailed as failed:
+        print(f"minga: {failed}", file=sys.stderr)
+        return failed.status
 
 
 if __name__ == "__main__":

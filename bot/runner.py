@@ -6,25 +6,36 @@ an item that fails is logged and retried later without holding up the rest. A jo
 store is never shared and a misfired tick is harmless, because the database, not
 the scheduler, decides what still needs doing. The chat adapters the composition
 root (bot/bootstrap.py) found configured run in the same event loop.
+
+The process stops on SIGINT or SIGTERM (exit status 0), or when an adapter fails
+(bot/adapters.py: a refused token or login is ``PlatformFailed``, status 2; any
+other end of an adapter, status 1): then everything is stopped and the failure
+is raised for the CLI to print as one line. With a health address
+(bot/health.py) it answers ``GET /healthz``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.adapters import Adapter
 from bot.clock import real_now
+from bot.config import ConfigError, PlatformFailed
+from bot.health import Health, serve
 from bot.hooks import BeforeCommit
 from handlers.jobs import run_due
 from storage.uow import Database
 
 log = logging.getLogger("minga")
+
+WATCH_SECONDS = 0.5  # how often the adapters are looked at for a failure
 
 
 def tick(
@@ -37,21 +48,54 @@ def tick(
         log.info("ran %s", item)  # its kind and which one: "clearing for commune 1: 2027-01"
 
 
+def failure_of(adapters: Sequence[Adapter]) -> PlatformFailed | None:
+    """The first adapter's failure, as what ``minga run`` stops with; None if none failed."""
+    for adapter in adapters:
+        failure = getattr(adapter, "failure", None)
+        if isinstance(failure, PlatformFailed):
+            return failure
+        if failure is not None:
+            return PlatformFailed(
+                f"the {adapter.name} adapter stopped: {failure!r} (the log has the traceback)", 1
+            )
+    return None
+
+
+async def _watch(stop: asyncio.Event, adapters: Sequence[Adapter]) -> PlatformFailed | None:
+    """Until SIGINT/SIGTERM (None) or an adapter's failure (that failure)."""
+    while not stop.is_set():
+        failure = failure_of(adapters)
+        if failure is not None:
+            return failure
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), WATCH_SECONDS)
+    return None
+
+
 async def _main(
     database: Database,
     make_adapters: Callable[[], list[Adapter]],
     tick_seconds: float,
     before_commit: BeforeCommit | None,
     clock: Callable[[], datetime],
+    health_address: tuple[str, int] | None,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    adapters = make_adapters()  # in the event loop their clients will run in
+    health = Health(tick_seconds, adapters)
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def scheduled_tick() -> None:
-        await asyncio.to_thread(tick, database, before_commit, clock)
+        health.began()
+        ok = False
+        try:
+            await asyncio.to_thread(tick, database, before_commit, clock)
+            ok = True
+        finally:
+            health.ended(ok)
 
     scheduler.add_job(
         scheduled_tick,
@@ -62,16 +106,27 @@ async def _main(
         next_run_time=clock(),
         id="due-work",
     )
+    health_server = None
+    if health_address is not None:
+        try:
+            health_server = await serve(health, *health_address)
+        except OSError as error:
+            host, port = health_address
+            raise ConfigError(f"health_listen: cannot listen on {host}:{port}: {error}") from None
+        log.info("health check: http://%s:%s/healthz", *health_address)
     scheduler.start()
-    adapters = make_adapters()  # in the event loop their clients will run in
     for adapter in adapters:
         await adapter.start()
         log.info("started the %s adapter", adapter.name)
     log.info("minga is running; checking for due work every %ss", tick_seconds)
-    await stop.wait()
+    failure = await _watch(stop, adapters)
     for adapter in reversed(adapters):
         await adapter.stop()
     scheduler.shutdown(wait=False)
+    if health_server is not None:
+        await health_server.cleanup()
+    if failure is not None:
+        raise failure
 
 
 def run_forever(
@@ -80,9 +135,11 @@ def run_forever(
     tick_seconds: float = 30.0,
     before_commit: BeforeCommit | None = None,
     clock: Callable[[], datetime] = real_now,
+    health_address: tuple[str, int] | None = None,
 ) -> int:
-    """Tick and run the adapters until SIGINT or SIGTERM (bot/bootstrap.py calls it)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
-    asyncio.run(_main(database, make_adapters, tick_seconds, before_commit, clock))
+    """Tick and run the adapters until SIGINT or SIGTERM (bot/bootstrap.py calls it).
+
+    Logging is the CLI's (bot/logs.py). Raises ``PlatformFailed`` when an adapter failed.
+    """
+    asyncio.run(_main(database, make_adapters, tick_seconds, before_commit, clock, health_address))
     return 0

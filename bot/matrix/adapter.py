@@ -38,6 +38,7 @@ from nio import (
 )
 
 from bot.clock import real_now
+from bot.config import PlatformFailed
 from bot.matrix.context import Context
 from bot.matrix.delivery import Deliverer
 from bot.matrix.outcomes import MAX_BACKOFF, TRANSIENT
@@ -48,6 +49,25 @@ from handlers.dispatch import Dispatcher
 from storage.uow import Database
 
 log = logging.getLogger("minga.matrix")
+
+
+TOKEN_HINT = "check matrix_token (MINGA_MATRIX_TOKEN), or use matrix_password instead"
+PASSWORD_HINT = "check matrix_user and matrix_password (MINGA_MATRIX_USER, MINGA_MATRIX_PASSWORD)"
+
+
+class _NotYet(Exception):
+    """The homeserver answered the login with a rate limit or a server error: try again."""
+
+
+def refused(what: str, answer: object, setting: str) -> Exception:
+    """A login that did not succeed: ``_NotYet`` when it may pass (a 429, a 5xx), else
+    the ``PlatformFailed`` that stops ``minga run``, naming the setting to look at."""
+    if isinstance(answer, ErrorResponse):
+        status = getattr(answer.transport_response, "status", 0) or 0
+        if answer.status_code == "M_LIMIT_EXCEEDED" or status >= 500:
+            return _NotYet(f"{what}: {answer}")
+        return PlatformFailed(f"matrix: {what} ({answer.status_code}: {answer.message}); {setting}")
+    return PlatformFailed(f"matrix: {what} ({answer}); {setting}")
 
 
 class MingaClient(AsyncClient):
@@ -113,7 +133,7 @@ class MatrixAdapter:
         self.dispatcher = Dispatcher(database.unit_of_work, clock, settings.flood)
         self.client: MingaClient | None = None
         self.synced = asyncio.Event()  # the first sync of this process is absorbed
-        self.failure: BaseException | None = None
+        self.failure: BaseException | None = None  # minga run stops on it (bot/runner.py)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
@@ -134,6 +154,11 @@ class MatrixAdapter:
         """Look at the outbox now (e.g. after the scheduler queued statements)."""
         self._wake.set()
 
+    @property
+    def connected(self) -> bool:
+        """Logged in and synced, and not stopped by a failure (for the health check)."""
+        return self.client is not None and self.synced.is_set() and self.failure is None
+
     async def _run(self) -> None:
         loops: list[asyncio.Task[None]] = []
         try:
@@ -153,6 +178,8 @@ class MatrixAdapter:
                 task.result()
         except asyncio.CancelledError:
             raise
+        except PlatformFailed as error:  # the login was refused: minga run says so and stops
+            self.failure = error
         except BaseException as error:  # a test's simulated kill, or a bug
             self.failure = error
             log.error("the Matrix adapter stopped: %r", error)
@@ -191,6 +218,8 @@ class MatrixAdapter:
                 return await self._login()
             except TRANSIENT as error:
                 log.warning("cannot reach %s (%s); retrying", self.settings.homeserver, error)
+            except _NotYet as error:
+                log.warning("%s; retrying", error)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF)
 
@@ -214,16 +243,19 @@ class MatrixAdapter:
             answer = await client.whoami()
             if not isinstance(answer, WhoamiResponse):
                 await client.close()
-                raise RuntimeError(f"MINGA_MATRIX_TOKEN was refused: {answer}")
+                raise refused("the homeserver refused the access token", answer, TOKEN_HINT)
             client.restore_login(answer.user_id, answer.device_id, settings.token)
         elif settings.password:
             answer = await client.login(settings.password, device_name=settings.device_name)
             if not isinstance(answer, LoginResponse):
                 await client.close()
-                raise RuntimeError(f"logging in as {settings.user_id} failed: {answer}")
+                raise refused(f"logging in as {settings.user_id} failed", answer, PASSWORD_HINT)
         else:
             await client.close()
-            raise RuntimeError("the saved Matrix login is gone and no password is configured")
+            raise PlatformFailed(
+                "matrix: the saved login no longer works and no password is configured; "
+                "set matrix_password (MINGA_MATRIX_PASSWORD) or a new matrix_token"
+            )
         self._save_session(client)
         await self._upload_keys(client)
         return client

@@ -24,12 +24,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.config import flood_limit, setting
+from bot.config import ConfigError, flood_limit, setting
 from domain.flood import FloodLimit
 
 
-class MatrixConfigError(ValueError):
-    """The configuration names a homeserver but cannot be used as it is."""
+class MatrixConfigError(ConfigError):
+    """The configuration names a homeserver but cannot be used as it is (``minga run``
+    says so in one line and exits with status 2, as for any setting it cannot use)."""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from telegram.ext import ExtBot
 
 import handlers.commands  # noqa: F401  (registers the commands)
 from bot.clock import real_now
+from bot.config import PlatformFailed
 from bot.hooks import AfterReceive
 from bot.telegram.client import make_bot
 from bot.telegram.delivery import Deliverer
@@ -85,6 +86,16 @@ log = logging.getLogger("minga.telegram")
 
 ADMINS_FRESH_FOR = 60.0  # seconds a getChatAdministrators answer is trusted
 RECEIVE_BATCH = 100
+
+
+def token_refused(error: InvalidToken, token: str) -> PlatformFailed:
+    """What ``minga run`` stops with when Telegram answers 401 (bot/runner.py), without
+    the token (python-telegram-bot's message for a refused getMe has it)."""
+    reason = str(error.__cause__ or error).replace(token, "…")
+    return PlatformFailed(
+        f"telegram: the Bot API refused the token ({reason}); check telegram_token "
+        "(MINGA_TELEGRAM_TOKEN): it is BotFather's whole token, like 123456789:AAE…"
+    )
 
 
 def command_menu(locale: str, private: bool) -> list[BotCommand]:
@@ -136,6 +147,8 @@ class TelegramAdapter:
         self.received = asyncio.Event()
         self.stopping = asyncio.Event()
         self.ready = asyncio.Event()  # set once connected and running
+        self.failure: PlatformFailed | None = None  # a refused token: minga run stops
+        self.poll_failures = 0  # getUpdates failures in a row (the health check, the backoff)
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._webhook_runner: AppRunner | None = None
@@ -144,6 +157,11 @@ class TelegramAdapter:
     @property
     def username(self) -> str:
         return self.bot.username
+
+    @property
+    def connected(self) -> bool:
+        """Running, and (when polling) the last getUpdates was answered."""
+        return self.ready.is_set() and not self.poll_failures and self.failure is None
 
     def wake(self) -> None:
         """Something new may be in the outbox (a command, a clearing): deliver it."""
@@ -160,8 +178,8 @@ class TelegramAdapter:
             try:
                 await self.bot.initialize()  # getMe: who we are, for /cmd@name and deep links
                 break
-            except InvalidToken:
-                log.critical("telegram: the token was refused; the adapter stays off")
+            except InvalidToken as error:
+                self.failure = token_refused(error, self.settings.token)
                 return
             except TelegramError as error:
                 failures += 1
@@ -215,7 +233,6 @@ class TelegramAdapter:
 
     async def _poll(self) -> None:
         offset: int | None = None
-        failures = 0
         while not self.stopping.is_set():
             try:
                 updates = await self.bot.get_updates(
@@ -225,19 +242,19 @@ class TelegramAdapter:
                 )
             except TimedOut:
                 continue  # a long poll that outlived the connection: ask again
-            except InvalidToken:
-                log.critical("telegram: the token was refused; stopping the adapter")
+            except InvalidToken as error:
+                self.failure = token_refused(error, self.settings.token)
                 return
             except Conflict as error:
                 log.error("telegram: %s (another minga, or a webhook, uses this token)", error)
                 await asyncio.sleep(5)
                 continue
             except (NetworkError, TelegramError) as error:
-                failures += 1
+                self.poll_failures += 1
                 log.warning("telegram: getUpdates failed (%s)", error)
-                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(self.poll_failures, 6)))
                 continue
-            failures = 0
+            self.poll_failures = 0
             if not updates:
                 if self.settings.poll_interval:
                     await asyncio.sleep(self.settings.poll_interval)
