@@ -39,6 +39,7 @@ def cmd_console(args: argparse.Namespace) -> int:
         before_commit=root.hooks.before_commit,
         flood=root.settings.flood_limit() if args.flood else None,
         script=script_path,
+        files=Path(args.files) if args.files else None,
     )
     if script_path is not None:
         with open(script_path, encoding="utf-8") as script:
@@ -277,6 +278,11 @@ def parser() -> argparse.ArgumentParser:
         "--flood",
         action="store_true",
         help="apply flood control (flood_per_minute, flood_burst) on the simulated clock",
+    )
+    console.add_argument(
+        "--files",
+        metavar="DIR",
+        help="write the files minga sends (/export, /chart) under DIR/<chat>/ (default: not kept)",
     )
     console.set_defaults(run=cmd_console)
 

@@ -38,6 +38,7 @@ from bot.clock import check_moment, parse_duration, parse_moment, real_now
 from bot.delivery import deliver_pending
 from domain.due import DueWork
 from domain.flood import FloodLimit
+from handlers.attachments import Attachment
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
 from handlers.jobs import run_due
@@ -63,8 +64,10 @@ class Console:
         before_commit: Callable[[DueWork], None] | None = None,
         flood: FloodLimit | None = None,
         script: Path | None = None,
+        files: Path | None = None,
     ) -> None:
         self.database = database
+        self.files = files  # where sent files are written (``--files``); None: not kept
         # Where the lines come from, when they can be named again on a re-run.
         self.script = _digest(str(script.resolve())) if script is not None else None
         self.out, self.err = out, err
@@ -193,7 +196,20 @@ class Console:
 
     # output ------------------------------------------------------------------------------
     def deliver(self) -> None:
-        deliver_pending(self.database, PLATFORM, self._print, now_factory=self.now)
+        deliver_pending(
+            self.database, PLATFORM, self._print, now_factory=self.now, send_file=self._file
+        )
+
+    def _file(self, message: PendingMessage, text: str, attachment: Attachment) -> None:
+        """The caption, then ``📎 name (N bytes)``; the file itself under ``files``."""
+        self._print(message, text)
+        self._print(message, f"📎 {attachment.filename} ({len(attachment.data)} bytes)")
+        if self.files is not None:
+            folder = self.files / (
+                f"dm-{message.address}" if message.is_private else message.address
+            )
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / attachment.filename).write_bytes(attachment.data)
 
     def _print(self, message: PendingMessage, text: str) -> None:
         prefix = f"[dm {message.address}]" if message.is_private else f"[{message.address}]"

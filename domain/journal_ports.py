@@ -4,12 +4,13 @@ it too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.model import LedgerSummary
+from domain.open_books import ExportRow
 
 
 class Journal(Protocol):
@@ -37,3 +38,16 @@ class Journal(Protocol):
         ...
 
     def summary(self, commune_id: int) -> LedgerSummary: ...
+
+    def last_entry(self, commune_id: int) -> int:
+        """The newest entry's id (0 if none): an export is the journal up to it, so
+        what is booked while it is being written does not half-appear in it."""
+        ...
+
+    def export(
+        self, commune_id: int, since: datetime | None, until: datetime | None, up_to: int
+    ) -> Iterator[ExportRow]:
+        """Every posting of the entries booked from ``since`` to before ``until`` (None:
+        no bound) with ids up to ``up_to``, by entry then posting, streamed: a year of a
+        federation's journal is millions of rows."""
+        ...

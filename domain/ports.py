@@ -343,6 +343,10 @@ class Clearings(Protocol):
 
     def latest(self, commune_id: int) -> ClearingRecord | None: ...
 
+    def recent(self, commune_id: int, count: int) -> list[ClearingRecord]:
+        """The ``count`` latest clearings, oldest first (for /chart)."""
+        ...
+
     def large(self) -> AbstractContextManager[None]:
         """Room for a whole commune's clearing (a storage tuning; may do nothing)."""
         ...

@@ -41,6 +41,9 @@ class Rule:
     who: Who
     where: Where = Where.BOTH
     elsewhere: str = ""  # the refusal in the other kind of chat, when ``where`` is one kind
+    #: The refusal for a member without the role, when the role's usual one would
+    #: misname what the command does (not_treasurer speaks of recording money).
+    denied: str = ""
 
     def check(self, turn: Turn) -> None:
         """Raise the refusal that says why not; return when the sender may, here."""
@@ -67,7 +70,7 @@ class Rule:
         if member is None:
             raise Refusal("not_member", commune=commune.name)
         if self.who is Who.TREASURER and not member.is_treasurer:
-            raise Refusal("not_treasurer")
+            raise Refusal(self.denied or "not_treasurer")
         if self.who is Who.ADMIN and not member.is_admin:
             raise Refusal("not_admin")
 

@@ -50,6 +50,7 @@ from domain.flood import Bucket, FloodLimit
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, LedgerSummary
+from domain.open_books import ExportRow
 from domain.retries import JobFailure
 from domain.sales import NO_SALES, Sale, SaleShare, SaleTotals
 
@@ -75,6 +76,9 @@ class FakeClearings(_Repository):
 
     def latest(self, commune_id: int) -> ClearingRecord | None:
         return None
+
+    def recent(self, commune_id: int, count: int) -> list[ClearingRecord]:
+        return []
 
     def large(self) -> AbstractContextManager[None]:
         _storage_only("the period clearing")
@@ -203,6 +207,16 @@ class FakeJournal(_Repository):
             balances[posting.kind.value] = balances.get(posting.kind.value, 0) + posting.amount
         unbalanced = sum(1 for e in entries if e.postings and sum(p.amount for p in e.postings))
         return LedgerSummary(len(entries), unbalanced, balances)
+
+    def last_entry(self, commune_id: int) -> int:
+        return max(
+            (i for i, row in self.t.journal.items() if row.commune_id == commune_id), default=0
+        )
+
+    def export(
+        self, commune_id: int, since: datetime | None, until: datetime | None, up_to: int
+    ) -> Iterator[ExportRow]:
+        _storage_only("the journal export")
 
 
 class FakeAudit(_Repository):

@@ -461,7 +461,10 @@ ZONE = st.one_of(
 THRESHOLD = st.one_of(
     st.sampled_from(["majority", "two-thirds", "consensus", "dos tercios", "2/3", "66%"]), TEXT
 )
-CHOICE = st.one_of(st.sampled_from(["yes", "no", "abstain", "sí", "abstención", "maybe"]), TEXT)
+CHOICE = st.one_of(
+    st.sampled_from(["yes", "no", "abstain", "sí", "abstención", "withdraw", "retirar", "maybe"]),
+    TEXT,
+)
 COMMAND_NAME = st.one_of(st.sampled_from(sorted(COMMANDS)), TEXT)
 CODE = st.one_of(st.sampled_from(["ABCDEF", "123456", "0"]), TEXT)
 ASSEMBLY_OPTIONS = st.lists(
@@ -513,6 +516,8 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
     "sold": args(NUMBER, AMOUNT),
     "statement": st.one_of(args(), args(PERIOD)),
     "ledger": args(),
+    "export": st.one_of(args(), args(PERIOD), args(st.sampled_from(["2027", "1999", "0000"]))),
+    "chart": st.one_of(args(), args(NUMBER)),
     "lang": args(LANG),
     "cancel": args(),
     "start": st.one_of(args(), args(CODE)),
@@ -695,6 +700,8 @@ VALID = {
     "sold": (Speaker("dee", "group"), ["1", "600"]),
     "statement": (Speaker("ben", "group"), ["2027-01"]),
     "ledger": (Speaker("eve", "group"), []),
+    "export": (Speaker("dee", "group"), ["2027"]),
+    "chart": (Speaker("eve", "group"), ["12"]),
     "lang": (Speaker("ben", "dm"), ["es"]),
     "cancel": (Speaker("ana", "group"), []),
     "start": (Speaker("eve", "dm"), ["ABCDEF"]),

@@ -92,6 +92,8 @@ PROBES: dict[tuple[str, str | None], str] = {
     ("lang", None): "/lang xx",
     ("leave", None): "/leave",
     ("ledger", None): "/ledger",
+    ("export", None): "/export 13",
+    ("chart", None): "/chart 0",
     ("link", None): "/link ZZZZ9999",
     ("motion", None): "/motion 99 Something",
     ("pledge", None): "/pledge 99 1",
@@ -116,9 +118,11 @@ PROBES: dict[tuple[str, str | None], str] = {
 }
 
 # What minga answers when the rule says no: the refusals a rule can give.
-ROLE_REFUSALS = access.ROLE_REFUSALS | {
-    rule.elsewhere for c in COMMANDS.values() for rule in c.rules() if rule.elsewhere
-}
+ROLE_REFUSALS = (
+    access.ROLE_REFUSALS
+    | {rule.elsewhere for c in COMMANDS.values() for rule in c.rules() if rule.elsewhere}
+    | {rule.denied for c in COMMANDS.values() for rule in c.rules() if rule.denied}
+)
 
 
 def declared() -> list[tuple[str, str | None, Rule]]:
@@ -150,7 +154,7 @@ def expected(rule: Rule, role: str, chat: str) -> tuple[str, dict[str, Any]] | N
     if not (role in TERRA_MEMBERS and commune == "Terra"):
         return "not_member", {"commune": commune}
     if rule.who is Who.TREASURER and role != TREASURER:
-        return "not_treasurer", {}
+        return rule.denied or "not_treasurer", {}
     if rule.who is Who.ADMIN and role != ADMIN:
         return "not_admin", {}
     return None

@@ -7,6 +7,7 @@ outside it, e.g. handlers/bond_views.py and handlers/members.py.
 from handlers.commands import (
     assemblies,
     bonds,
+    books,
     ledger,
     link,
     membership,
@@ -23,6 +24,7 @@ from handlers.commands import (
 __all__ = [
     "assemblies",
     "bonds",
+    "books",
     "ledger",
     "link",
     "membership",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from sqlalchemy import func, insert, literal, select
@@ -10,7 +10,9 @@ from sqlmodel import Session
 
 from domain.journal import AccountKind, JournalEntry, Posting, UnbalancedEntry
 from domain.model import LedgerSummary
+from domain.open_books import ExportRow
 from storage.bulk import bulk_insert
+from storage.repositories import journal_export
 from storage.tables import ClearingMemberRow, JournalEntryRow, JournalPostingRow
 
 
@@ -144,6 +146,14 @@ class JournalRepository:
             unbalanced_entries=unbalanced,
             balances={k: int(v) for k, v in balances.items()},
         )
+
+    def last_entry(self, commune_id: int) -> int:
+        return journal_export.last_entry(self.session, commune_id)
+
+    def export(
+        self, commune_id: int, since: datetime | None, until: datetime | None, up_to: int
+    ) -> Iterator[ExportRow]:
+        return journal_export.export_rows(self.session, commune_id, since, until, up_to)
 
     def dump(self, commune_id: int) -> list[tuple[str, str, str, int, int]]:
         """Every posting in order, for comparing two runs in tests."""

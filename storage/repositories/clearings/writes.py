@@ -91,6 +91,15 @@ class ClearingWrites(OnSession):
         ).scalar_one_or_none()
         return _record(row) if row else None
 
+    def recent(self, commune_id: int, count: int) -> list[ClearingRecord]:
+        rows = self.session.execute(
+            select(ClearingRow)
+            .where(ClearingRow.commune_id == commune_id)
+            .order_by(ClearingRow.period.desc())
+            .limit(count)
+        ).scalars()
+        return [_record(row) for row in reversed(list(rows))]
+
     @contextmanager
     def large(self) -> Iterator[None]:
         """Around a whole commune's clearing: on SQLite a 64 MB page cache instead of

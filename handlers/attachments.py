@@ -1,0 +1,126 @@
+"""Files minga sends: the journal as CSV (/export) and a chart of the commune's money
+(/chart).
+
+A command only queues a message whose context says what to make (``attachment``);
+the delivery worker makes the file when it sends it, outside the command's
+transaction: a year of a federation's journal is millions of rows, and drawing a
+chart takes a moment a command should not hold the commune's lock for. Every
+adapter asks ``attachment_of`` for the file, so they all send the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from domain.open_books import BookRange, ChartPeriod
+from domain.ports import UnitOfWork
+from handlers.money import plain_amount
+from handlers.rendering import render
+
+CSV_HEADER = ("entry", "date", "kind", "account", "member", "bond", "amount", "currency")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    mime: str
+    data: bytes
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+
+def journal_request(
+    uow: UnitOfWork, commune_id: int, span: BookRange, timezone: str
+) -> dict[str, Any]:
+    """What the delivery worker needs to write the journal file: the journal as it
+    stands now (up to its newest entry), so entries booked meanwhile stay out."""
+    since, until = span.bounds(timezone)
+    return {
+        "kind": "journal",
+        "filename": span.filename,
+        "commune_id": commune_id,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "up_to": uow.journal.last_entry(commune_id),
+    }
+
+
+def chart_request(periods: list[ChartPeriod]) -> dict[str, Any]:
+    """The numbers are read by the command (a few rows); only the drawing waits."""
+    return {
+        "kind": "chart",
+        "filename": f"money-{periods[-1].period}.png",
+        "periods": [
+            {
+                "period": p.period,
+                "rent": p.rent,
+                "repaid": p.repaid,
+                "dividends": p.dividends,
+                "fund": p.fund,
+            }
+            for p in periods
+        ],
+    }
+
+
+def attachment_of(uow: UnitOfWork, context: dict[str, Any], locale: str) -> Attachment | None:
+    """The file an outbox message carries, made now; None for a plain message."""
+    request = context.get("attachment")
+    if not request:
+        return None
+    if request["kind"] == "journal":
+        data = journal_csv(uow, request, context["currency"], context["tz"])
+        return Attachment(request["filename"], "text/csv", data)
+    if request["kind"] == "chart":
+        from handlers.chart_drawing import draw  # matplotlib loads only to draw
+
+        periods = [ChartPeriod(**p) for p in request["periods"]]
+        legend = render("chart_legend", locale, context).splitlines()
+        png = draw(periods, context["currency"], [line for line in legend if line.strip()])
+        return Attachment(request["filename"], "image/png", png)
+    raise ValueError(f"unknown attachment kind {request['kind']!r}")
+
+
+def journal_csv(uow: UnitOfWork, request: dict[str, Any], currency: str, timezone: str) -> bytes:
+    """One row per posting; amounts as the report writes them (dot, the currency's
+    digits); dates in the commune's own zone, with their offset."""
+    since = request["since"] and datetime.fromisoformat(request["since"])
+    until = request["until"] and datetime.fromisoformat(request["until"])
+    zone = ZoneInfo(timezone)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for row in uow.journal.export(request["commune_id"], since, until, request["up_to"]):
+        writer.writerow(
+            (
+                row.entry,
+                row.at.astimezone(zone).isoformat(),
+                row.kind,
+                row.account,
+                row.member or "",
+                row.bond if row.bond is not None else "",
+                plain_amount(row.amount, currency),
+                currency,
+            )
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def chart_data(uow: UnitOfWork, commune_id: int, count: int) -> list[ChartPeriod]:
+    """The last ``count`` cleared periods' money, oldest first."""
+    return [
+        ChartPeriod(
+            period=record.period,
+            rent=record.rent_received,
+            repaid=record.redeemed,
+            dividends=record.dividend_each * record.eligible,
+        )
+        for record in uow.clearings.recent(commune_id, count)
+    ]
