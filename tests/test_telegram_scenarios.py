@@ -268,17 +268,6 @@ def test_long_messages_are_split_at_line_ends(world: TelegramWorld) -> None:
     assert all(parsed_length(part) <= 4096 < len(part) for part in parts[:-1])
 
 
-def test_command_menus_are_registered_per_chat_type_and_language(world: TelegramWorld) -> None:
-    menus = world.fake.commands
-    for language in ("", "es", "ca"):
-        group = [c["command"] for c in menus[("all_group_chats", language)]]
-        private = [c["command"] for c in menus[("all_private_chats", language)]]
-        assert "setup" in group and "pledge" in group and "start" not in group
-        assert "setup" not in private and "statement" in private
-    spanish = {c["command"]: c["description"] for c in menus[("all_group_chats", "es")]}
-    assert spanish["pledge"].startswith("Aporta")
-
-
 def test_motions_get_yes_no_abstain_buttons(world: TelegramWorld) -> None:
     fake = world.fake
     group, ana, ben, _cai, _dee = terra(world)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from telegram import ForceReply, Update
 
-from bot.telegram.adapter import command_menu
 from bot.telegram.formatting import parsed_length, split_message
 from bot.telegram.keyboards import (
     FormAnswer,
@@ -20,6 +19,7 @@ from bot.telegram.keyboards import (
     pledge_amounts,
 )
 from bot.telegram.limits import Limiter
+from bot.telegram.menus import ADMINS, MEMBERS, PRIVATE, command_menu
 from bot.telegram.settings import Limits
 from bot.telegram.updates import Ignored, Migrated, Pressed, PrivateChat, Said, classify
 from storage.repositories.messaging import PendingMessage
@@ -244,12 +244,17 @@ def test_long_lines_are_cut_between_entities_never_inside_one() -> None:
 
 
 def test_the_command_menus_come_from_the_help_descriptions() -> None:
-    group = {c.command: c.description for c in command_menu("en", private=False)}
-    private = {c.command for c in command_menu("en", private=True)}
-    assert group["pledge"].startswith("Pledge an amount to a bond issue.")
-    assert "setup" in group and "setup" not in private
-    # The menus follow each command's declared chats (handlers/access.py): /join also
-    # serves a member picking a cooperative by DM; /link works only by DM.
-    assert "join" in private and "link" in private and "link" not in group
-    assert "start" not in group
-    assert all(0 < len(d) <= 256 for d in group.values())
+    described = {c.command: c.description for c in command_menu("en", MEMBERS)}
+    group = set(described)
+    admins = {c.command for c in command_menu("en", ADMINS)}
+    private = {c.command for c in command_menu("en", PRIVATE)}
+    assert described["pledge"].startswith("Pledge an amount to a bond issue.")
+    assert "setup" in admins and "setup" not in group and "setup" not in private
+    # The menus follow each command's declared rule (handlers/access.py): /join also
+    # serves a member picking a cooperative by DM; /link works only by DM; a role's
+    # commands are in the administrators' menu only.
+    assert "join" in private and "link" in private and "link" not in group | admins
+    assert {"rent", "role", "present"} <= admins - group - private
+    assert group < admins and "coop" in group  # /coop lists for anyone
+    assert "start" not in group | admins | private
+    assert all(0 < len(d) <= 256 for d in described.values())
