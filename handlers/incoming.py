@@ -20,6 +20,10 @@ class Incoming:
     ``button_id`` is set when the message stands for a pressed button (a Telegram
     callback query): the platform wants one short answer on the button itself,
     a refusal as an alert or a plain acknowledgement (see ``Turn.button``).
+
+    ``reply_to`` is the id a platform that threads answers gives this very message
+    (Telegram's message_id): answers in a group then reply to it (see ``Turn.reply``),
+    so it is clear which command they answer and whom a form's question asks.
     """
 
     platform: str
@@ -33,3 +37,4 @@ class Incoming:
     user_language: str | None = None
     sender_is_platform_admin: bool = False
     button_id: str | None = None
+    reply_to: str | None = None

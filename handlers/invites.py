@@ -16,20 +16,16 @@ import base64
 import hashlib
 import hmac
 import re
-import secrets
 
 from domain.ports import UnitOfWork
+from handlers.kept import kept_secret
 
 SECRET_KEY = "invite.secret"
 _CODE = re.compile(r"^c([0-9]{1,12})-([A-Za-z0-9_-]{16})$")
 
 
 def _secret(uow: UnitOfWork) -> bytes:
-    secret = uow.settings.get(SECRET_KEY)
-    if secret is None:
-        secret = secrets.token_urlsafe(32)
-        uow.settings.set(SECRET_KEY, secret)
-    return secret.encode()
+    return kept_secret(uow, SECRET_KEY).encode()
 
 
 def _mac(secret: bytes, commune_id: int) -> str:

@@ -12,13 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from domain.errors import Refusal
-from handlers.access import WHO_ORDER, Rule, Where
+from handlers.access import WHO_ORDER, Rule, Where, Who
 from handlers.turn import Turn
 
 CommandFunction = Callable[[Turn, list[str]], None]
 
 #: The key of the rule for a command given with no arguments at all.
 BARE = ""
+#: Who a rule lets in when any member may use it (no role, no platform admin needed).
+FOR_MEMBERS = frozenset({Who.ANYONE, Who.PUBLIC, Who.HOLDER, Who.MEMBER})
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,19 @@ class Command:
     def fully_allowed(self, turn: Turn) -> bool:
         return all(rule.allows(turn) for rule in self.rules())
 
+    def rules_in(self, private: bool) -> list[Rule]:
+        """The rules of its forms that are for this kind of chat (a DM, or a group)."""
+        unwanted = Where.GROUP if private else Where.DM
+        return [rule for rule in self.rules() if rule.where is not unwanted]
+
     def works_in(self, private: bool) -> bool:
         """Some form of it is for this kind of chat (a DM, or a group)."""
-        unwanted = Where.GROUP if private else Where.DM
-        return any(rule.where is not unwanted for rule in self.rules())
+        return bool(self.rules_in(private))
+
+    def for_members_in(self, private: bool) -> bool:
+        """Some form of it, in this kind of chat, is for every member (not only for a
+        role): what a platform's command menu shows everyone."""
+        return any(rule.who in FOR_MEMBERS for rule in self.rules_in(private))
 
     @property
     def role(self) -> str:

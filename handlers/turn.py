@@ -160,14 +160,23 @@ class Turn:
             return self.locale
         return locales.choose(None, None, self.commune.locale)
 
+    def _answering(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The context of an answer in the chat it came from: in a group, ``reply_to``
+        names the message it answers (when the platform threads answers), so a group
+        sees which command it answers and a form's question whom it asks."""
+        context = self._context(values)
+        if not self.msg.chat_is_private and self.msg.reply_to is not None:
+            context["reply_to"] = self.msg.reply_to
+        return context
+
     def reply(self, template: str, **values: Any) -> None:
         """Answer the sender, in the chat it came from and in the sender's language."""
-        self.outgoing.append(Outgoing(self.here, template, self.locale, self._context(values)))
+        self.outgoing.append(Outgoing(self.here, template, self.locale, self._answering(values)))
 
     def post(self, template: str, **values: Any) -> None:
         """Tell the chat it came from what happened; a group reads the commune's language."""
         locale = self.locale if self.msg.chat_is_private else self.group_locale
-        self.outgoing.append(Outgoing(self.here, template, locale, self._context(values)))
+        self.outgoing.append(Outgoing(self.here, template, locale, self._answering(values)))
 
     def refuse(self, code: str, **values: Any) -> None:
         """Say why not: in the chat, or for a pressed button as a short alert on it."""

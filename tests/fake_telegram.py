@@ -7,7 +7,12 @@ documented at https://core.telegram.org/bots/api, for the methods minga uses:
 what a person sees, 4096-character limit, inline keyboards with <= 64-byte
 callback data), ``editMessageText``, ``answerCallbackQuery``,
 ``getChatAdministrators``, ``setMyCommands``/``getMyCommands``,
-``setWebhook``/``deleteWebhook``. Like Telegram it answers 403 to a private
+``setWebhook``/``deleteWebhook``. A message may reply to another
+(``reply_parameters`` or ``reply_to_message_id``) and carry a ``force_reply``
+markup. With ``privacy=True`` it behaves like Telegram for a bot in privacy mode
+(the default): in a group the bot gets only commands (``/x``, ``/x@its_name``)
+and replies to its own messages; the rest is seen by people, never by the bot
+(``unseen``). Like Telegram it answers 403 to a private
 message for a user who never pressed Start (or blocked the bot), 400 with
 ``migrate_to_chat_id`` for a group that became a supergroup, and 429 with
 ``retry_after`` or a late answer (a read timeout for the client, after the
@@ -117,6 +122,7 @@ class Sent:
     at: float
     edits: list[str] = field(default_factory=list)
     first_markup: dict[str, Any] | None = None  # the buttons it was sent with
+    reply_to: int | None = None  # the message it answers, in the same chat
 
     def __post_init__(self) -> None:
         self.first_markup = self.reply_markup
@@ -130,6 +136,10 @@ class Sent:
         markup = self.first_markup if first else self.reply_markup
         rows = (markup or {}).get("inline_keyboard", [])
         return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+#: What a person's message replies to: the bot's (``Sent``) or a person's (``say``'s result).
+Reply = Sent | dict[str, Any] | None
 
 
 def parse_html(text: str) -> tuple[str, list[str]]:
@@ -198,15 +208,20 @@ def _int(value: Any) -> int:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN, username: str = "minga_test_bot") -> None:
+    def __init__(
+        self, token: str = TOKEN, username: str = "minga_test_bot", privacy: bool = False
+    ) -> None:
         self.token = token
+        self.privacy = privacy  # Telegram's privacy mode: see ``passes``
+        self.unseen: list[dict[str, Any]] = []  # group messages the bot was not given
+        self.said: dict[tuple[int, int], dict[str, Any]] = {}  # people's messages by id
         self.me = {
             "id": BOT_ID,
             "is_bot": True,
             "first_name": "minga",
             "username": username,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not privacy,
             "supports_inline_queries": False,
         }
         self.lock = threading.RLock()
@@ -411,6 +426,10 @@ class FakeTelegram:
     def _check_markup(markup: Any) -> dict[str, Any] | None:
         if not markup:
             return None
+        if isinstance(markup, dict) and "force_reply" in markup:
+            if markup["force_reply"] is not True:
+                raise ApiError(400, "Bad Request: force_reply must be True")
+            return markup
         if not isinstance(markup, dict) or "inline_keyboard" not in markup:
             raise ApiError(400, "Bad Request: unsupported reply markup")
         for row in markup["inline_keyboard"]:
@@ -444,17 +463,41 @@ class FakeTelegram:
             "date": int(time.time()),
             "text": sent.text,
         }
-        if sent.reply_markup:
+        if sent.reply_markup and "inline_keyboard" in sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
+        if sent.reply_to is not None:
+            message["reply_to_message"] = self.said.get((sent.chat_id, sent.reply_to)) or {
+                "message_id": sent.reply_to,
+                "chat": self.chats[sent.chat_id],
+                "date": int(time.time()),
+            }
         return message
+
+    def _reply_to(self, chat_id: int, params: dict[str, Any]) -> int | None:
+        """The message this one answers; 400 if it is not there (unless allowed)."""
+        reply = params.get("reply_parameters") or {}
+        if not reply and params.get("reply_to_message_id"):
+            reply = {"message_id": params["reply_to_message_id"]}
+        if not reply:
+            return None
+        if _int(reply.get("chat_id", chat_id)) != chat_id:
+            raise ApiError(400, "Bad Request: replies to other chats are not taken here")
+        message_id = _int(reply.get("message_id"))
+        if (chat_id, message_id) in self.said or (chat_id, message_id) in self.by_id:
+            return message_id
+        if reply.get("allow_sending_without_reply") in (True, "true", "True"):
+            return None
+        raise ApiError(400, "Bad Request: message to be replied not found")
 
     async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             chat = self._chat(params.get("chat_id"))
             source, text, bold = self._render(params)
             markup = self._check_markup(params.get("reply_markup"))
+            reply_to = self._reply_to(chat["id"], params)
             counter = self._message_ids.setdefault(chat["id"], itertools.count(1))
             sent = Sent(chat["id"], next(counter), text, source, bold, markup, time.monotonic())
+            sent.reply_to = reply_to
             self.sent.append(sent)
             self.by_id[(sent.chat_id, sent.message_id)] = sent
             return self._message(sent)
@@ -585,8 +628,17 @@ class FakeTelegram:
                 for update in waiting:
                     asyncio.run_coroutine_threadsafe(self._post_webhook(update), self._loop)
 
-    def say(self, user: dict[str, Any], chat: dict[str, Any], text: str) -> dict[str, Any]:
-        """``user`` sends ``text`` in ``chat`` (a group, or their private chat with the bot)."""
+    def say(
+        self,
+        user: dict[str, Any],
+        chat: dict[str, Any],
+        text: str,
+        reply_to: Reply = None,
+    ) -> dict[str, Any]:
+        """``user`` sends ``text`` in ``chat`` (a group, or their private chat with the bot),
+        maybe as a reply to one of the bot's messages (a ``Sent``) or a person's (the
+        message ``say`` returned). Returns the update, or (when privacy mode keeps it
+        from the bot) the message the people saw."""
         with self.lock:
             counter = self._message_ids.setdefault(chat["id"], itertools.count(1))
             message: dict[str, Any] = {
@@ -599,7 +651,29 @@ class FakeTelegram:
             if text.startswith("/"):
                 length = len(text.split(maxsplit=1)[0])
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+            if isinstance(reply_to, Sent):
+                assert reply_to.chat_id == chat["id"], "a reply is in the same chat"
+                message["reply_to_message"] = self._message(reply_to)
+            elif reply_to is not None:
+                message["reply_to_message"] = reply_to.get("message", reply_to)
+            self.said[(chat["id"], message["message_id"])] = dict(message)
+            if not self.passes(message):
+                self.unseen.append(message)
+                return message
         return self._push({"message": message})
+
+    def passes(self, message: dict[str, Any]) -> bool:
+        """Does the bot get this message? Always, unless privacy mode is on and it is a
+        group message that is neither a command (``/x``, ``/x@bot``; not ``/x@other``)
+        nor a reply to one of the bot's own messages."""
+        if not self.privacy or message["chat"]["type"] == "private":
+            return True
+        text = message.get("text", "")
+        if text.startswith("/"):
+            _, at, name = text.split(maxsplit=1)[0].partition("@")
+            return not at or name.lower() == self.me["username"].lower()
+        replied = message.get("reply_to_message") or {}
+        return (replied.get("from") or {}).get("id") == self.me["id"]
 
     def private_chat(self, user: dict[str, Any]) -> dict[str, Any]:
         return self.chats[user["id"]]
@@ -764,6 +838,7 @@ class TelegramWorld:
         read_timeout: float = 2.0,
         loop: LoopThread | None = None,
         fake: FakeTelegram | None = None,
+        privacy: bool = False,
         **settings: Any,
     ) -> None:
         from bot.telegram.adapter import TelegramAdapter
@@ -773,7 +848,7 @@ class TelegramWorld:
         self.url = url
         self.now = now
         self.loop = loop or LoopThread()
-        self.fake = fake or self.loop.run(FakeTelegram().serve())
+        self.fake = fake or self.loop.run(FakeTelegram(privacy=privacy).serve())
         self.database = Database(url)
         self.settings = TelegramSettings(
             token=self.fake.token,
@@ -790,8 +865,10 @@ class TelegramWorld:
         self.loop.run(asyncio.wait_for(self.adapter.ready.wait(), 20))
 
     # driving ------------------------------------------------------------------------------
-    def say(self, user: dict[str, Any], chat: dict[str, Any], text: str) -> None:
-        self.fake.say(user, chat, text)
+    def say(
+        self, user: dict[str, Any], chat: dict[str, Any], text: str, reply_to: Reply = None
+    ) -> None:
+        self.fake.say(user, chat, text, reply_to)
         self.settle()
 
     def press(self, user: dict[str, Any], sent: Sent, data: str) -> str:

@@ -1,8 +1,9 @@
 """The three forms on one engine, through the chat adapters: Telegram and Matrix.
 
 The console runs them in tests/test_conversations.py and tests/test_assemblies.py. Here
-/setup, /propose and /assembly are filled in on Telegram, by typed replies and by the
-answer buttons the forms declare, and on Matrix with ``!`` commands and replies.
+/setup, /propose and /assembly are filled in on Telegram, by replies to the questions
+in a group (privacy mode: tests/test_telegram_privacy.py) and by the answer buttons the
+forms declare by DM, and on Matrix with ``!`` commands and replies.
 """
 
 from __future__ import annotations
@@ -31,40 +32,47 @@ def _press(world: TelegramWorld, user: dict[str, Any], sent: Sent, answer: str) 
     world.press(user, sent, found[0])
 
 
+def _reply(world: TelegramWorld, user: dict[str, Any], chat: dict[str, Any], text: str) -> None:
+    """Answer the form's question asked last in ``chat``, as a reply to it."""
+    world.say(user, chat, text, reply_to=world.fake.last(chat))
+
+
 def test_the_three_forms_by_replies_and_buttons_on_telegram(world: TelegramWorld) -> None:
     fake = world.fake
     ana = fake.user("Ana", language_code="en")
     group = fake.group("Terra", admins=[ana])
     fake.start(ana)
     world.settle()
+    dm = fake.private_chat(ana)
 
-    world.say(ana, group, "/setup")
-    world.say(ana, group, "Terra")
-    _press(world, ana, fake.last(group), "EUR")
-    assert fake.last(group).buttons()[0] == ("UTC", f"f:{ana['id']}:setup:3:UTC")
-    world.say(ana, group, "Europe/Madrid")
+    world.say(ana, group, "/setup")  # in a group the questions ask for replies
+    _reply(world, ana, group, "Terra")
+    _reply(world, ana, group, "EUR")
+    assert fake.last(group).reply_markup == {"force_reply": True, "selective": True}
+    _reply(world, ana, group, "Europe/Madrid")
     assert fake.texts(group)[-1].startswith("🌱 Terra is set up: money in EUR")
 
     world.say(ana, group, "/coop new Tierra")
     world.say(ana, group, "/join Tierra")
-    for answer in ("/propose", "Bread oven", "4000", "90"):
-        world.say(ana, group, answer)
+    world.say(ana, group, "/propose")
+    for answer in ("Bread oven", "4000", "90"):
+        _reply(world, ana, group, answer)
     assert fake.texts(group)[-1].startswith("Until which day may members pledge?")
-    world.say(ana, group, "2027-03-31")
+    _reply(world, ana, group, "2027-03-31")
     assert fake.texts(group)[-1].startswith("🏗 Bond #1 — Bread oven for Tierra")
 
     for answer in ("/assembly", "Spring assembly", "2027-02-01T18:00", "2h"):
-        world.say(ana, group, answer)
-    _press(world, ana, fake.last(group), "none")  # quorum
-    _press(world, ana, fake.last(group), "no")  # repeat
-    _press(world, ana, fake.last(group), "no")  # secret
-    _press(world, ana, fake.last(group), "yes")  # decided by those present
-    world.say(ana, group, "Buy a tractor")
-    noted = fake.last(group)
+        world.say(ana, dm, answer)  # by DM the questions offer buttons
+    _press(world, ana, fake.last(dm), "none")  # quorum
+    _press(world, ana, fake.last(dm), "no")  # repeat
+    _press(world, ana, fake.last(dm), "no")  # secret
+    _press(world, ana, fake.last(dm), "yes")  # decided by those present
+    world.say(ana, dm, "Buy a tractor")
+    noted = fake.last(dm)
     assert noted.text == "Motion 1 noted. Next motion, or done."
-    world.say(ana, group, "policy support 2")  # an action motion, as /motion takes it
-    _press(world, ana, fake.last(group), "done")
-    summary = fake.last(group)
+    world.say(ana, dm, "policy support 2")  # an action motion, as /motion takes it
+    _press(world, ana, fake.last(dm), "done")
+    summary = fake.last(dm)
     assert summary.text.startswith("🗳 Spring assembly")
     assert "2. Set the policy support to 2 — two-thirds" in summary.text
     assert [data for _, data in summary.buttons()][:2] == [
@@ -76,12 +84,12 @@ def test_the_three_forms_by_replies_and_buttons_on_telegram(world: TelegramWorld
     _press(world, ana, summary, "yes")  # the form is over: its buttons no longer apply
     assert "no longer applies" in fake.alerts()[-1]["text"]
 
-    world.say(ana, group, "/assembly")
-    world.say(ana, group, "Autumn assembly")
-    _press(world, ana, fake.last(group), "x")  # Cancel
-    assert fake.texts(group)[-1] == "Cancelled. Nothing was changed."
+    world.say(ana, dm, "/assembly")
+    world.say(ana, dm, "Autumn assembly")
+    _press(world, ana, fake.last(dm), "x")  # Cancel
+    assert fake.texts(dm)[-1] == "Cancelled. Nothing was changed."
     with world.database.unit_of_work() as uow:
-        assert uow.conversations.get("telegram", str(group["id"]), str(ana["id"])) is None
+        assert uow.conversations.get("telegram", str(dm["id"]), str(ana["id"])) is None
 
 
 def at(text: str) -> datetime:

@@ -6,9 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from telegram import Update
+from telegram import ForceReply, Update
 
-from bot.telegram.adapter import command_menu
 from bot.telegram.formatting import parsed_length, split_message
 from bot.telegram.keyboards import (
     FormAnswer,
@@ -20,6 +19,7 @@ from bot.telegram.keyboards import (
     pledge_amounts,
 )
 from bot.telegram.limits import Limiter
+from bot.telegram.menus import ADMINS, MEMBERS, PRIVATE, command_menu
 from bot.telegram.settings import Limits
 from bot.telegram.updates import Ignored, Migrated, Pressed, PrivateChat, Said, classify
 from storage.repositories.messaging import PendingMessage
@@ -101,7 +101,7 @@ def test_a_members_proposal_in_a_group_offers_a_support_button() -> None:
 
 
 def test_a_form_question_offers_its_answerer_quick_answers_and_cancel() -> None:
-    asked = message("ask_currency", step=2, steps=3, form="setup", answerer="7001")
+    asked = message("ask_currency", True, step=2, steps=3, form="setup", answerer="7001")
     found = buttons(keyboard_for(asked))
     assert found == [
         ("EUR", "f:7001:setup:2:EUR"),
@@ -109,13 +109,20 @@ def test_a_form_question_offers_its_answerer_quick_answers_and_cancel() -> None:
         ("GBP", "f:7001:setup:2:GBP"),
         ("✖ Cancelar", "f:7001:setup:2:x"),
     ]
-    console_user = message("ask_currency", step=2, steps=3, form="setup", answerer="ana")
+    console_user = message("ask_currency", True, step=2, steps=3, form="setup", answerer="ana")
     assert keyboard_for(console_user) is None  # not a Telegram user id: no buttons
-    assert keyboard_for(message("ask_price", step=2, steps=4)) is None
+    assert keyboard_for(message("ask_price", True, step=2, steps=4)) is None
+
+
+def test_a_form_question_in_a_group_asks_its_answerer_for_a_reply() -> None:
+    """Privacy mode: a group's plain messages never reach the bot, replies to it do."""
+    asked = message("ask_currency", step=2, steps=3, form="setup", answerer="7001")
+    assert keyboard_for(asked) == ForceReply(selective=True)
+    assert keyboard_for(message("ask_price", step=2, steps=4)) is None  # not a form's
 
 
 def test_an_assembly_summary_offers_yes_no_and_cancel_to_whoever_set_it_up() -> None:
-    asked = message("assembly_summary", summary={}, step=9, form="assembly", answerer="7001")
+    asked = message("assembly_summary", True, summary={}, step=9, form="assembly", answerer="7001")
     found = [data for _, data in buttons(keyboard_for(asked))]
     assert found == ["f:7001:assembly:9:yes", "f:7001:assembly:9:no", "f:7001:assembly:9:x"]
 
@@ -237,12 +244,17 @@ def test_long_lines_are_cut_between_entities_never_inside_one() -> None:
 
 
 def test_the_command_menus_come_from_the_help_descriptions() -> None:
-    group = {c.command: c.description for c in command_menu("en", private=False)}
-    private = {c.command for c in command_menu("en", private=True)}
-    assert group["pledge"].startswith("Pledge an amount to a bond issue.")
-    assert "setup" in group and "setup" not in private
-    # The menus follow each command's declared chats (handlers/access.py): /join also
-    # serves a member picking a cooperative by DM; /link works only by DM.
-    assert "join" in private and "link" in private and "link" not in group
-    assert "start" not in group
-    assert all(0 < len(d) <= 256 for d in group.values())
+    described = {c.command: c.description for c in command_menu("en", MEMBERS)}
+    group = set(described)
+    admins = {c.command for c in command_menu("en", ADMINS)}
+    private = {c.command for c in command_menu("en", PRIVATE)}
+    assert described["pledge"].startswith("Pledge an amount to a bond issue.")
+    assert "setup" in admins and "setup" not in group and "setup" not in private
+    # The menus follow each command's declared rule (handlers/access.py): /join also
+    # serves a member picking a cooperative by DM; /link works only by DM; a role's
+    # commands are in the administrators' menu only.
+    assert "join" in private and "link" in private and "link" not in group | admins
+    assert {"rent", "role", "present"} <= admins - group - private
+    assert group < admins and "coop" in group  # /coop lists for anyone
+    assert "start" not in group | admins | private
+    assert all(0 < len(d) <= 256 for d in described.values())

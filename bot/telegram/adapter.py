@@ -34,12 +34,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    Update,
-)
+from telegram import Update
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -49,7 +44,6 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import ExtBot
 
 import handlers.commands  # noqa: F401  (registers the commands)
 from bot.clock import real_now
@@ -58,6 +52,7 @@ from bot.hooks import AfterReceive
 from bot.telegram.client import make_bot
 from bot.telegram.delivery import Deliverer
 from bot.telegram.keyboards import FormAnswer, parse_callback
+from bot.telegram.menus import register_commands
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import (
     ALLOWED_UPDATES,
@@ -75,7 +70,6 @@ from handlers import locales
 from handlers.dispatch import Dispatcher
 from handlers.forms import engine as forms
 from handlers.incoming import Incoming
-from handlers.registry import COMMANDS
 from handlers.rendering import render
 from storage.uow import Database, SqlUnitOfWork
 
@@ -96,35 +90,6 @@ def token_refused(error: InvalidToken, token: str) -> PlatformFailed:
         f"telegram: the Bot API refused the token ({reason}); check telegram_token "
         "(MINGA_TELEGRAM_TOKEN): it is BotFather's whole token, like 123456789:AAE…"
     )
-
-
-def command_menu(locale: str, private: bool) -> list[BotCommand]:
-    """The command list for setMyCommands: the commands declared for this kind of chat,
-    each with its /help description."""
-    commands = []
-    for name in sorted(COMMANDS):
-        found = COMMANDS[name]
-        if not found.listed or not found.works_in(private):
-            continue
-        lines = render("help_command", locale, {"name": name, "role": found.role}).splitlines()
-        description = (lines[1] if len(lines) > 1 else lines[0]).strip()
-        commands.append(BotCommand(name, description[:256]))
-    return commands
-
-
-async def register_commands(bot: ExtBot[Any]) -> None:
-    """The command menus, for groups and private chats, in every language we have."""
-    scopes = [(BotCommandScopeAllGroupChats(), False), (BotCommandScopeAllPrivateChats(), True)]
-    for locale in locales.SUPPORTED:
-        language = None if locale == locales.DEFAULT else locale
-        for scope, private in scopes:
-            try:
-                await bot.set_my_commands(
-                    command_menu(locale, private), scope=scope, language_code=language
-                )
-            except TelegramError as error:
-                log.warning("telegram: setMyCommands (%s) failed: %s", locale, error)
-                return
 
 
 class TelegramAdapter:
@@ -268,9 +233,10 @@ class TelegramAdapter:
             offset = updates[-1].update_id + 1
 
     async def _start_webhook(self) -> None:
-        from bot.telegram.webhook import start_webhook  # aiohttp's server, only when asked
+        from bot.telegram.webhook import start_webhook, webhook_secret  # aiohttp, when asked
 
-        self._webhook_runner = await start_webhook(self.bot, self.settings, self.store)
+        secret = await webhook_secret(self.database, self.settings)
+        self._webhook_runner = await start_webhook(self.bot, self.settings, self.store, secret)
 
     # 3: process -------------------------------------------------------------------------
     async def _process_forever(self) -> None:

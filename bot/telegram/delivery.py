@@ -6,6 +6,9 @@ limits allow (``limits.Limiter``), several at once to different chats. What wait
 for a group goes as one message (bot/coalesce.py): a burst of pledges reaches the
 group as one post, not twenty, and the group's cap is left for what comes next.
 Rows with buttons (a new bond issue, an assembly's ballot, a form) go alone.
+An answer in a group replies to the message it answers (``reply_to`` in its
+context, handlers/turn.py; a merged message to its first row's), and a form's
+question there asks its answerer for a reply (bot/telegram/keyboards.py).
 
 What a send can end in, and what happens to the row:
 
@@ -41,7 +44,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     ChatMigrated,
@@ -75,6 +78,15 @@ LEASE = timedelta(minutes=5)  # a send in flight longer than this died with its 
 IDLE = 5.0  # seconds between passes when nothing asks for one sooner
 SWEEP_EVERY = 60.0
 ALERT_LIMIT = 200  # characters in a button's answer
+
+
+def replying(row: PendingMessage) -> ReplyParameters | None:
+    """An answer in a group replies to the message it answers (handlers/turn.py); a
+    merged message to the first one's. Gone meanwhile? Then it goes as it is."""
+    reply_to = row.context.get("reply_to")
+    if row.is_private or not str(reply_to or "").isdigit():
+        return None
+    return ReplyParameters(message_id=int(str(reply_to)), allow_sending_without_reply=True)
 
 
 def never_sent(error: Exception) -> bool:
@@ -299,6 +311,7 @@ class Deliverer:
                     text=parts[index],
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup if last else None,
+                    reply_parameters=replying(lead) if index == 0 else None,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
                 message_id = sent.message_id if sent is not None else None

@@ -8,10 +8,13 @@ press goes through the same dispatcher and the same rules:
 - an open assembly with a public ballot: yes / no / abstain per motion,
   ``v:<motion>:<y|n|a>`` -> ``/vote <motion> yes|no|abstain``;
 - a member's proposal for an assembly: Support, ``s:<motion>`` -> ``/support <motion>``;
-- each question of a step-by-step form: quick answers where there are obvious ones
-  (currency, time zone) and Cancel, ``f:<user>:<form>:<step>:<answer>``. Only the
+- each question of a step-by-step form, by DM: quick answers where there are obvious
+  ones (currency, time zone) and Cancel, ``f:<user>:<form>:<step>:<answer>``. Only the
   person filling in the form may press these (a /setup form is a platform admin's),
-  and only while the form is still at that step.
+  and only while the form is still at that step. In a group a question instead asks
+  for a reply (a selective ForceReply, the question replying to its answerer's last
+  message): with privacy mode on, Telegram gives a bot a group message only when it
+  is a command or a reply to the bot, so a typed answer must be a reply.
 
 Callback data is at most 64 bytes and comes back from the client, so it is
 parsed strictly; anything else is "expired". Who may do what is decided by the
@@ -24,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.forms.registry import quick_answers
 from handlers.money import minor_digits
@@ -41,6 +44,8 @@ _VOTE = re.compile(r"^v:([0-9]{1,9}):([yna])$")
 _SUPPORT = re.compile(r"^s:([0-9]{1,9})$")
 _FORM = re.compile(r"^f:([0-9]{1,20}):([a-z_]{1,16}):([0-9]{1,2}):([A-Za-z0-9_/+-]{1,32})$")
 MAX_MOTION_ROWS = 10
+
+Markup = InlineKeyboardMarkup | ForceReply
 
 
 @dataclass(frozen=True)
@@ -158,11 +163,13 @@ def support_keyboard(message: PendingMessage) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"s:{number}")]])
 
 
-def form_keyboard(message: PendingMessage) -> InlineKeyboardMarkup | None:
+def form_keyboard(message: PendingMessage) -> Markup | None:
     context = message.context
     answerer, form, step = context.get("answerer"), context.get("form"), context.get("step")
     if not (answerer and form and step) or not str(answerer).isdigit():
         return None
+    if not message.is_private:  # selective: only the answerer's reply box opens
+        return ForceReply(selective=True)
     prefix = f"f:{answerer}:{form}:{step}:"
     quick = [
         InlineKeyboardButton(answer, callback_data=prefix + answer)
@@ -173,7 +180,7 @@ def form_keyboard(message: PendingMessage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([quick, cancel] if quick else [cancel])
 
 
-def keyboard_for(message: PendingMessage) -> InlineKeyboardMarkup | None:
+def keyboard_for(message: PendingMessage) -> Markup | None:
     """The buttons that go with an outbox message, if any."""
     if message.template == "bond_new" and not message.is_private:
         return pledge_keyboard(message, message.context.get("issue") or {})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from domain.flood import FloodLimit
 
 
@@ -35,6 +36,7 @@ class TelegramSettings:
     #: Webhook mode (behind a reverse proxy): Telegram posts updates to this public URL.
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1:8443"  # where minga listens for the proxy
+    #: Checked on every webhook request; None: minga makes one and keeps it (webhook.py).
     webhook_secret: str | None = None
     limits: Limits = field(default_factory=Limits)
     concurrency: int = 16  # sends in flight at once (to different chats)
@@ -49,17 +51,27 @@ class TelegramSettings:
         return bool(self.webhook_url)
 
 
+#: What Telegram accepts as a webhook's secret_token: 1-256 of these characters.
+VALID_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
 def telegram_settings(settings: Settings) -> TelegramSettings | None:
     """None when no token is configured: then minga runs without Telegram."""
     token = settings.get("telegram_token")
     if not token:
         return None
+    secret = settings.get("telegram_webhook_secret")
+    if secret and not VALID_SECRET.match(secret):
+        raise ConfigError(
+            "telegram_webhook_secret: only A-Z, a-z, 0-9, _ and - (at most 256), as Telegram "
+            "requires; or leave it out and minga makes one"
+        )
     return TelegramSettings(
         token=token,
         base_url=settings.get("telegram_base_url"),
         poll_timeout=int(settings.get("telegram_poll_timeout") or 30),
         webhook_url=settings.get("telegram_webhook_url"),
         webhook_listen=settings.get("telegram_webhook_listen") or "127.0.0.1:8443",
-        webhook_secret=settings.get("telegram_webhook_secret"),
+        webhook_secret=secret,
         flood=settings.flood_limit(),
     )

@@ -1,7 +1,11 @@
 """A Telegram update as what minga does with it.
 
-- a text message -> ``Said`` (an ``Incoming`` for the dispatcher); a command
-  addressed to another bot (``/pledge@other_bot``) is for that bot, not us;
+- a text message -> ``Said`` (an ``Incoming`` for the dispatcher, with the
+  message's id so answers in a group reply to it); a command addressed to another
+  bot (``/pledge@other_bot``) is for that bot, not us. With privacy mode on (the
+  default) Telegram gives a bot only commands and replies to its own messages from
+  a group, which is why a form's questions there ask for a reply (ForceReply);
+  a reply is read as any other message;
 - a pressed inline button -> ``Pressed`` (validated in the adapter, then an
   ``Incoming`` standing for the line the button means);
 - a group that became a supergroup -> ``Migrated`` (the commune moves along);
@@ -84,6 +88,7 @@ def incoming(
     user: User,
     text: str,
     button_id: str | None = None,
+    message_id: int | None = None,
 ) -> Incoming:
     return Incoming(
         platform=PLATFORM,
@@ -96,6 +101,7 @@ def incoming(
         chat_title=title,
         user_language=user.language_code,
         button_id=button_id,
+        reply_to=str(message_id) if message_id is not None else None,
     )
 
 
@@ -117,7 +123,15 @@ def _message(update: Update, message: Message, bot_username: str) -> Event:
     if not is_private and addressed_elsewhere(text, bot_username):
         return Ignored("for another bot")
     return Said(
-        incoming(update.update_id, str(chat.id), is_private, chat.title or "", user, text),
+        incoming(
+            update.update_id,
+            str(chat.id),
+            is_private,
+            chat.title or "",
+            user,
+            text,
+            message_id=message.message_id,
+        ),
         is_group=not is_private,
     )
 
