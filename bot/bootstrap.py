@@ -76,10 +76,13 @@ class Root:
         """The configured chat adapters, built anew (each call is a new connection)."""
         return configured_adapters(self.database, self.settings, self.factories, self.hooks)
 
-    def run(self, tick_seconds: float, health: str | None = None) -> int:
+    def run(
+        self, tick_seconds: float, health: str | None = None, scheduler_only: bool = False
+    ) -> int:
         """``minga run``: the scheduler's ticks and the adapters, until a signal.
 
-        ``health`` (else the ``health_listen`` setting): host:port for ``GET /healthz``."""
+        ``health`` (else the ``health_listen`` setting): host:port for ``GET /healthz``.
+        ``scheduler_only``: no chat adapter, not even a configured one."""
         from bot.runner import run_forever  # APScheduler only for the long-running process
 
         listen = health or self.settings.get("health_listen")
@@ -88,7 +91,13 @@ class Root:
             raise ConfigError(f"--health must be host:port, not {listen!r}")
         before_commit = self.hooks.before_commit
         return run_forever(
-            self.database, self.adapters, tick_seconds, before_commit, self.clock, address
+            self.database,
+            self.adapters,
+            tick_seconds,
+            before_commit,
+            self.clock,
+            address,
+            scheduler_only,
         )
 
 

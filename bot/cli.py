@@ -220,7 +220,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return bootstrap(args.db).run(args.tick, args.health)
+    return bootstrap(args.db).run(args.tick, args.health, args.scheduler_only)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -310,8 +310,20 @@ def parser() -> argparse.ArgumentParser:
     backup.add_argument("--to", required=True, help="file to write (replaced when complete)")
     backup.set_defaults(run=cmd_backup)
 
-    run = with_db(add("run", "run the scheduler and the configured chat adapters"))
+    run = with_db(
+        add(
+            "run",
+            "run the scheduler and the configured chat adapters (2: a platform refused minga, "
+            "or none is configured)",
+        )
+    )
     run.add_argument("--tick", type=float, default=30.0, help="seconds between checks for due work")
+    run.add_argument(
+        "--scheduler-only",
+        action="store_true",
+        help="run the scheduler and no chat adapter, not even a configured one "
+        "(without it, minga run refuses to start with no platform configured)",
+    )
     run.add_argument(
         "--health",
         metavar="HOST:PORT",

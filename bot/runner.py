@@ -7,6 +7,10 @@ store is never shared and a misfired tick is harmless, because the database, not
 the scheduler, decides what still needs doing. The chat adapters the composition
 root (bot/bootstrap.py) found configured run in the same event loop.
 
+With no chat platform configured it stops at once (``PlatformFailed``, status 2)
+unless it was asked to run the scheduler only (``--scheduler-only``: then no
+adapter starts, even a configured one).
+
 The process stops on SIGINT or SIGTERM (exit status 0), or when an adapter fails
 (bot/adapters.py: a refused token or login is ``PlatformFailed``, status 2; any
 other end of an adapter, status 1): then everything is stopped and the failure
@@ -36,6 +40,10 @@ from storage.uow import Database
 log = logging.getLogger("minga")
 
 WATCH_SECONDS = 0.5  # how often the adapters are looked at for a failure
+NO_PLATFORM = (
+    "no chat platform is configured: set telegram_token (MINGA_TELEGRAM_TOKEN) or "
+    "matrix_homeserver (MINGA_MATRIX_HOMESERVER), or run minga run --scheduler-only"
+)
 
 
 def tick(
@@ -79,12 +87,15 @@ async def _main(
     before_commit: BeforeCommit | None,
     clock: Callable[[], datetime],
     health_address: tuple[str, int] | None,
+    scheduler_only: bool = False,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    adapters = make_adapters()  # in the event loop their clients will run in
+    adapters = [] if scheduler_only else make_adapters()  # in the loop their clients use
+    if not adapters and not scheduler_only:
+        raise PlatformFailed(NO_PLATFORM)
     health = Health(tick_seconds, adapters)
     scheduler = AsyncIOScheduler(timezone="UTC")
 
@@ -136,10 +147,22 @@ def run_forever(
     before_commit: BeforeCommit | None = None,
     clock: Callable[[], datetime] = real_now,
     health_address: tuple[str, int] | None = None,
+    scheduler_only: bool = False,
 ) -> int:
     """Tick and run the adapters until SIGINT or SIGTERM (bot/bootstrap.py calls it).
 
-    Logging is the CLI's (bot/logs.py). Raises ``PlatformFailed`` when an adapter failed.
+    Logging is the CLI's (bot/logs.py). Raises ``PlatformFailed`` when an adapter failed,
+    or when none is configured and ``scheduler_only`` is not set (then no adapter starts).
     """
-    asyncio.run(_main(database, make_adapters, tick_seconds, before_commit, clock, health_address))
+    asyncio.run(
+        _main(
+            database,
+            make_adapters,
+            tick_seconds,
+            before_commit,
+            clock,
+            health_address,
+            scheduler_only,
+        )
+    )
     return 0
