@@ -238,6 +238,12 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import doctor
+
+    return doctor(args.db, sys.stdout)
+
+
 DB_HELP = (
     "database URL (default: MINGA_DATABASE_URL, the config file's database_url, or ./minga.sqlite)"
 )
@@ -289,16 +295,20 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
 
     report = with_db(add("report", "a period's clearing as JSON"))
-    report.add_argument("--commune", required=True)
-    report.add_argument("--period", required=True, help="YYYY-MM")
+    report.add_argument("--commune", required=True, help="the commune's name, as /setup gave it")
+    report.add_argument("--period", required=True, help="the period cleared, YYYY-MM")
     report.add_argument(
         "--json", action="store_true", help="one line of JSON (the default is indented JSON)"
     )
     report.set_defaults(run=cmd_report)
 
     assembly_report = with_db(add("assembly-report", "an assembly's results as JSON"))
-    assembly_report.add_argument("--commune", required=True)
-    assembly_report.add_argument("--assembly", required=True, type=int, help="its number")
+    assembly_report.add_argument(
+        "--commune", required=True, help="the commune's name, as /setup gave it"
+    )
+    assembly_report.add_argument(
+        "--assembly", required=True, type=int, help="the assembly's number (#3 is 3)"
+    )
     assembly_report.add_argument("--json", action="store_true", help="one line of JSON")
     assembly_report.set_defaults(run=cmd_assembly_report)
 
@@ -331,6 +341,15 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(run=cmd_run)
 
+    doctor = with_db(
+        add(
+            "doctor",
+            "check the configuration, the database, Telegram's token, the Matrix login and "
+            "store: one line each (1: something is wrong)",
+        )
+    )
+    doctor.set_defaults(run=cmd_doctor)
+
     health = add("health", "ask a running minga run whether it is healthy (0: yes, 1: no)")
     health.add_argument(
         "--address", metavar="HOST:PORT", help="where it listens (default: health_listen)"
@@ -341,6 +360,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "doctor":  # a configuration that is wrong is one of its lines
+        logs.configure(args.log_level or "warning", args.log_format or "text")
+        return int(args.run(args))
     try:
         settings = Settings.load()
         logs.configure(

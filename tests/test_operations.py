@@ -10,6 +10,7 @@ JSON, and the health check of a running ``minga run``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -115,14 +116,31 @@ def test_demo_help_names_the_demo_database_not_the_configured_one(capsys) -> Non
     assert "MINGA_DATABASE_URL" not in shown
 
 
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    (found,) = [a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(found.choices)
+
+
 def test_every_subcommand_has_help_and_the_logging_options(capsys) -> None:
-    for command in ("console", "demo", "report", "assembly-report", "check", "backup", "run"):
-        with pytest.raises(SystemExit):
+    commands = subcommands()
+    assert {"doctor", "health", "run", "console", "check", "backup"} <= set(commands)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    overview = " ".join(capsys.readouterr().out.split())
+    for command, sub in commands.items():
+        assert command in overview
+        with pytest.raises(SystemExit) as done:
             cli.main([command, "--help"])
-        shown = capsys.readouterr().out
+        assert done.value.code == 0
+        shown = " ".join(capsys.readouterr().out.split())
+        assert sub.description and " ".join(sub.description.split()) in shown, command
         assert "--log-level" in shown and "--log-format" in shown, command
-        if command != "demo":
-            assert "./minga.sqlite" in " ".join(shown.split()), command
+        for action in sub._actions:  # every option says what it is for
+            assert action.help, (command, action.option_strings)
+        if any("--db" in a.option_strings for a in sub._actions) and command != "demo":
+            assert "./minga.sqlite" in shown, command
+    run = " ".join(cli.parser().parse_args(["run"]).__dict__)
+    assert "scheduler_only" in run
 
 
 # --- the configuration file ----------------------------------------------------------
