@@ -220,7 +220,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return bootstrap(args.db).run(args.tick, args.health, args.scheduler_only)
+    return bootstrap(args.db).run(args.tick, args.health, args.scheduler_only, args.metrics)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -328,6 +328,12 @@ def parser() -> argparse.ArgumentParser:
         )
     )
     run.add_argument("--tick", type=float, default=30.0, help="seconds between checks for due work")
+    run.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics at GET /metrics there, and /healthz beside them "
+        "(default: the metrics_listen setting; none if unset)",
+    )
     run.add_argument(
         "--scheduler-only",
         action="store_true",
