@@ -76,20 +76,38 @@ class Root:
         """The configured chat adapters, built anew (each call is a new connection)."""
         return configured_adapters(self.database, self.settings, self.factories, self.hooks)
 
-    def run(self, tick_seconds: float, health: str | None = None) -> int:
+    def run(
+        self,
+        tick_seconds: float,
+        health: str | None = None,
+        scheduler_only: bool = False,
+        metrics: str | None = None,
+    ) -> int:
         """``minga run``: the scheduler's ticks and the adapters, until a signal.
 
-        ``health`` (else the ``health_listen`` setting): host:port for ``GET /healthz``."""
-        from bot.runner import run_forever  # APScheduler only for the long-running process
+        ``health`` (else the ``health_listen`` setting): host:port for ``GET /healthz``;
+        ``metrics`` (else ``metrics_listen``): host:port for ``GET /metrics`` and
+        ``/healthz``. ``scheduler_only``: no chat adapter, not even a configured one."""
+        from bot.runner import Options, run_forever  # APScheduler only for minga run
 
-        listen = health or self.settings.get("health_listen")
-        address = parse_address(listen) if listen else None
-        if listen and address is None:
-            raise ConfigError(f"--health must be host:port, not {listen!r}")
+        options = Options(
+            health_address=self._address(health, "health_listen", "--health"),
+            metrics_address=self._address(metrics, "metrics_listen", "--metrics"),
+            scheduler_only=scheduler_only,
+        )
         before_commit = self.hooks.before_commit
         return run_forever(
-            self.database, self.adapters, tick_seconds, before_commit, self.clock, address
+            self.database, self.adapters, tick_seconds, before_commit, self.clock, options
         )
+
+    def _address(self, flag: str | None, setting: str, option: str) -> tuple[str, int] | None:
+        listen = flag or self.settings.get(setting)
+        if not listen:
+            return None
+        address = parse_address(listen)
+        if address is None:
+            raise ConfigError(f"{option} must be host:port, not {listen!r}")
+        return address
 
 
 class Plugins:

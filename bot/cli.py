@@ -221,7 +221,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return bootstrap(args.db).run(args.tick, args.health)
+    return bootstrap(args.db).run(args.tick, args.health, args.scheduler_only, args.metrics)
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -237,6 +237,12 @@ def cmd_health(args: argparse.Namespace) -> int:
     healthy, line = ask(host, address[1])
     print(line)
     return 0 if healthy else 1
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import doctor
+
+    return doctor(args.db, sys.stdout)
 
 
 DB_HELP = (
@@ -295,16 +301,20 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
 
     report = with_db(add("report", "a period's clearing as JSON"))
-    report.add_argument("--commune", required=True)
-    report.add_argument("--period", required=True, help="YYYY-MM")
+    report.add_argument("--commune", required=True, help="the commune's name, as /setup gave it")
+    report.add_argument("--period", required=True, help="the period cleared, YYYY-MM")
     report.add_argument(
         "--json", action="store_true", help="one line of JSON (the default is indented JSON)"
     )
     report.set_defaults(run=cmd_report)
 
     assembly_report = with_db(add("assembly-report", "an assembly's results as JSON"))
-    assembly_report.add_argument("--commune", required=True)
-    assembly_report.add_argument("--assembly", required=True, type=int, help="its number")
+    assembly_report.add_argument(
+        "--commune", required=True, help="the commune's name, as /setup gave it"
+    )
+    assembly_report.add_argument(
+        "--assembly", required=True, type=int, help="the assembly's number (#3 is 3)"
+    )
     assembly_report.add_argument("--json", action="store_true", help="one line of JSON")
     assembly_report.set_defaults(run=cmd_assembly_report)
 
@@ -316,14 +326,41 @@ def parser() -> argparse.ArgumentParser:
     backup.add_argument("--to", required=True, help="file to write (replaced when complete)")
     backup.set_defaults(run=cmd_backup)
 
-    run = with_db(add("run", "run the scheduler and the configured chat adapters"))
+    run = with_db(
+        add(
+            "run",
+            "run the scheduler and the configured chat adapters (2: a platform refused minga, "
+            "or none is configured)",
+        )
+    )
     run.add_argument("--tick", type=float, default=30.0, help="seconds between checks for due work")
+    run.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics at GET /metrics there, and /healthz beside them "
+        "(default: the metrics_listen setting; none if unset)",
+    )
+    run.add_argument(
+        "--scheduler-only",
+        action="store_true",
+        help="run the scheduler and no chat adapter, not even a configured one "
+        "(without it, minga run refuses to start with no platform configured)",
+    )
     run.add_argument(
         "--health",
         metavar="HOST:PORT",
         help="answer GET /healthz there (default: the health_listen setting; none if unset)",
     )
     run.set_defaults(run=cmd_run)
+
+    doctor = with_db(
+        add(
+            "doctor",
+            "check the configuration, the database, Telegram's token, the Matrix login and "
+            "store: one line each (1: something is wrong)",
+        )
+    )
+    doctor.set_defaults(run=cmd_doctor)
 
     health = add("health", "ask a running minga run whether it is healthy (0: yes, 1: no)")
     health.add_argument(
@@ -335,6 +372,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "doctor":  # a configuration that is wrong is one of its lines
+        logs.configure(args.log_level or "warning", args.log_format or "text")
+        return int(args.run(args))
     try:
         settings = Settings.load()
         logs.configure(

@@ -47,6 +47,7 @@ KNOWN = frozenset(
         "log_level",
         "log_format",
         "health_listen",
+        "metrics_listen",
         # TEST ONLY, from the environment: what a test adds to a process (bot/bootstrap.py).
         "test_plugins",
     }
@@ -58,7 +59,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 #: ``log_format``: one line of text per record, or one JSON object per line.
 LOG_FORMATS = ("text", "json")
 #: Settings that are ``host:port`` to listen on.
-ADDRESSES = frozenset({"telegram_webhook_listen", "health_listen"})
+ADDRESSES = frozenset({"telegram_webhook_listen", "health_listen", "metrics_listen"})
 
 
 class ConfigError(ValueError):

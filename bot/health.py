@@ -67,8 +67,15 @@ class Health:
         return {"healthy": healthy, "scheduler": scheduler, "platforms": platforms}
 
 
-async def serve(health: Health, host: str, port: int) -> Any:
-    """Answer ``GET /healthz`` on host:port; the aiohttp runner, to clean up."""
+#: What ``GET /metrics`` answers: the page and its content type (bot/metrics.py).
+MetricsPage = Callable[[], tuple[bytes, str]]
+
+
+async def serve(health: Health, host: str, port: int, metrics: MetricsPage | None = None) -> Any:
+    """Answer ``GET /healthz`` on host:port, and ``GET /metrics`` when given ``metrics``;
+    the aiohttp runner, to clean up."""
+    import asyncio
+
     from aiohttp import web  # only when a health address is configured
 
     async def healthz(request: web.Request) -> web.Response:
@@ -77,6 +84,13 @@ async def serve(health: Health, host: str, port: int) -> Any:
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)
+    if metrics is not None:
+
+        async def scrape(request: web.Request) -> web.Response:
+            body, content_type = await asyncio.to_thread(metrics)  # it reads the database
+            return web.Response(body=body, headers={"Content-Type": content_type})
+
+        app.router.add_get("/metrics", scrape)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

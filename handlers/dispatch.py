@@ -25,6 +25,7 @@ import handlers.commands  # noqa: F401  (registers the commands)
 from domain.errors import Refusal
 from domain.flood import FloodLimit, Verdict, instant
 from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from handlers import observe
 from handlers.forms import engine as forms
 from handlers.incoming import Incoming
 from handlers.parsing import parse_command
@@ -95,7 +96,10 @@ class Dispatcher:
             return self._handle(msg)
         except Exception:
             log.exception("failed to handle %s %s", msg.platform, msg.message_id)
-            return self._record_failure(msg)
+            answered = self._record_failure(msg)
+            if answered:
+                observe.command(msg.platform, "failed")
+            return answered
 
     def _handle(self, msg: Incoming) -> bool:
         with self.uow_factory() as uow:
@@ -104,17 +108,24 @@ class Dispatcher:
                 return False
             if not self._admitted(uow, msg, now):
                 uow.commit()  # the inbox row and the bucket: nothing else
+                observe.command(msg.platform, "refused", "slow_down")
                 return True
+            # Counted only while someone listens (minga run --metrics): it costs a query.
+            counted = observe.listening() and addressed(uow, msg)
             turn = Turn.start(uow, msg, now, self.clock)
+            refused = None
             try:
                 route(turn)
             except Refusal as refusal:
                 turn.outgoing.clear()
                 turn.forget_rolled_back()
                 turn.refuse(refusal.code, **refusal.params)
+                refused = refusal.code
             turn.acknowledge_button()
             uow.outbox.add(turn.outgoing, now)
             uow.commit()
+            if counted:
+                observe.command(msg.platform, "refused" if refused else "handled", refused or "")
             return True
 
     def _admitted(self, uow: UnitOfWork, msg: Incoming, now: datetime) -> bool:

@@ -174,7 +174,18 @@ def test_the_image_builds_and_minga_runs_healthy_in_it(tmp_path: Path) -> None:
         )
         assert re.fullmatch(r"minga 0\.\d+\.\d+\n", version.stdout), version.stderr
         subprocess.run(
-            ["docker", "run", "--detach", "--name", name, "--network", "none", tag, "run"],
+            [
+                "docker",
+                "run",
+                "--detach",
+                "--name",
+                name,
+                "--network",
+                "none",
+                tag,
+                "run",
+                "--scheduler-only",
+            ],
             check=True,
             capture_output=True,
             timeout=60,

@@ -10,6 +10,7 @@ JSON, and the health check of a running ``minga run``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -115,14 +116,31 @@ def test_demo_help_names_the_demo_database_not_the_configured_one(capsys) -> Non
     assert "MINGA_DATABASE_URL" not in shown
 
 
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    (found,) = [a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(found.choices)
+
+
 def test_every_subcommand_has_help_and_the_logging_options(capsys) -> None:
-    for command in ("console", "demo", "report", "assembly-report", "check", "backup", "run"):
-        with pytest.raises(SystemExit):
+    commands = subcommands()
+    assert {"doctor", "health", "run", "console", "check", "backup"} <= set(commands)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    overview = " ".join(capsys.readouterr().out.split())
+    for command, sub in commands.items():
+        assert command in overview
+        with pytest.raises(SystemExit) as done:
             cli.main([command, "--help"])
-        shown = capsys.readouterr().out
+        assert done.value.code == 0
+        shown = " ".join(capsys.readouterr().out.split())
+        assert sub.description and " ".join(sub.description.split()) in shown, command
         assert "--log-level" in shown and "--log-format" in shown, command
-        if command != "demo":
-            assert "./minga.sqlite" in " ".join(shown.split()), command
+        for action in sub._actions:  # every option says what it is for
+            assert action.help, (command, action.option_strings)
+        if any("--db" in a.option_strings for a in sub._actions) and command != "demo":
+            assert "./minga.sqlite" in shown, command
+    run = " ".join(cli.parser().parse_args(["run"]).__dict__)
+    assert "scheduler_only" in run
 
 
 # --- the configuration file ----------------------------------------------------------
@@ -214,10 +232,10 @@ def test_the_url_from_the_file_is_named_as_coming_from_there(tmp_path: Path) -> 
 # --- minga run: a platform that refuses minga ----------------------------------------
 
 
-def _run_until_exit(env: dict[str, str], tmp_path: Path, seconds: float = 30) -> Any:
+def _run_until_exit(env: dict[str, str], tmp_path: Path, *args: str, seconds: float = 30) -> Any:
     started = time.monotonic()
     result = subprocess.run(
-        [str(MINGA), "run", "--db", f"sqlite:///{tmp_path}/minga.sqlite", "--tick", "60"],
+        [str(MINGA), "run", "--db", f"sqlite:///{tmp_path}/minga.sqlite", "--tick", "60", *args],
         env=env,
         cwd=tmp_path,
         stdin=subprocess.DEVNULL,
@@ -307,6 +325,46 @@ def test_a_matrix_login_refused_stops_minga_run_after_retrying_a_server_error(
     )
 
 
+def test_minga_run_with_no_platform_configured_stops_with_one_line(tmp_path: Path) -> None:
+    result, took = _run_until_exit(clean_env(tmp_path), tmp_path)
+    assert result.returncode == 2 and took < 30
+    line = one_line(result)
+    assert line.startswith("minga: no chat platform is configured: set telegram_token")
+    assert line.endswith("or run minga run --scheduler-only")
+
+
+def test_scheduler_only_starts_no_adapter_even_a_configured_one(tmp_path: Path) -> None:
+    # A token nothing could check (no server listens there): with --scheduler-only
+    # minga never asks, so it runs until told to stop, and clears as usual.
+    env = clean_env(
+        tmp_path,
+        MINGA_TELEGRAM_TOKEN="123456789:never-asked",
+        MINGA_TELEGRAM_BASE_URL=f"http://127.0.0.1:{free_port()}/bot",
+    )
+    log = tmp_path / "worker.log"
+    with log.open("w") as stderr:
+        worker = subprocess.Popen(
+            [str(MINGA), "run", "--db", f"sqlite:///{tmp_path}/m.sqlite", "--scheduler-only"],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "minga is running" not in log.read_text():
+            assert worker.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert "adapter" not in log.read_text()
+
+
 def test_a_matrix_configuration_without_a_user_is_one_line(tmp_path: Path) -> None:
     env = clean_env(tmp_path, MINGA_MATRIX_HOMESERVER="https://matrix.example.org")
     result, _ = _run_until_exit(env, tmp_path)
@@ -359,7 +417,7 @@ def test_health_needs_a_recent_tick_and_every_platform_connected() -> None:
 
 def test_minga_run_answers_healthz_and_logs_json_lines(tmp_path: Path) -> None:
     port = free_port()
-    health = ("--health", f"127.0.0.1:{port}", "--log-level", "debug")
+    health = ("--health", f"127.0.0.1:{port}", "--log-level", "debug", "--scheduler-only")
     env = clean_env(tmp_path, MINGA_LOG_FORMAT="json")
     worker = subprocess.Popen(
         [str(MINGA), "run", "--db", f"sqlite:///{tmp_path}/m.sqlite", "--tick", "0.2", *health],
@@ -410,7 +468,7 @@ def test_a_health_address_in_use_is_one_line(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         env = clean_env(tmp_path, MINGA_HEALTH_LISTEN=f"127.0.0.1:{port}", MINGA_LOG_LEVEL="error")
-        result, _ = _run_until_exit(env, tmp_path)
+        result, _ = _run_until_exit(env, tmp_path, "--scheduler-only")
     assert result.returncode == 2
     assert f"health_listen: cannot listen on 127.0.0.1:{port}" in one_line(result)
 

@@ -38,7 +38,7 @@ def periods(url: str) -> list[str]:
 
 def start(url: str, **env: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(MINGA), "run", "--db", url, "--tick", "0.2"],
+        [str(MINGA), "run", "--db", url, "--tick", "0.2", "--scheduler-only"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, **env},

@@ -34,6 +34,7 @@ from bot.matrix.outcomes import TRANSIENT, Delivered, Later, Outcome
 from bot.matrix.rooms import DirectRooms
 from bot.matrix.sync import PLATFORM
 from bot.transactions import committed
+from handlers import observe
 from storage.repositories.messaging import PendingMessage
 from storage.uow import SqlUnitOfWork
 
@@ -185,4 +186,5 @@ class Deliverer:
             log.info("rate limited by the homeserver for %sms", wait_ms)
             return Later(now + timedelta(milliseconds=wait_ms), pause=True)
         log.warning("the homeserver refused outbox #%s: %s", message.id, answer)
+        observe.delivery_failed(PLATFORM, "refused")
         return Later(now + timedelta(seconds=30))

@@ -65,6 +65,7 @@ from bot.telegram.live import LiveBondMessages
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import PLATFORM
 from bot.transactions import committed
+from handlers import observe
 from handlers.incoming import BUTTON_ADDRESS_PREFIX
 from handlers.rendering import render
 from storage.repositories.messaging import PendingMessage
@@ -87,6 +88,13 @@ def replying(row: PendingMessage) -> ReplyParameters | None:
     if row.is_private or not str(reply_to or "").isdigit():
         return None
     return ReplyParameters(message_id=int(str(reply_to)), allow_sending_without_reply=True)
+
+
+def _count_failed(states: list[str]) -> None:
+    """Tell the metrics (handlers/observe.py) of rows finished without being delivered."""
+    for state in states:
+        if state in ("failed", "uncertain"):
+            observe.delivery_failed(PLATFORM, state)
 
 
 def never_sent(error: Exception) -> bool:
@@ -163,6 +171,7 @@ class Deliverer:
         await committed(
             self.database, lambda uow: uow.telegram.finish(outbox_id, state, reason, real_now())
         )
+        _count_failed([state])
 
     async def _retry(self, outbox_id: int, seconds: float, reason: str) -> None:
         def later(uow: SqlUnitOfWork) -> None:
@@ -282,6 +291,7 @@ class Deliverer:
             return claimed, uow.telegram.parts_sent(claimed[0]) if len(claimed) == 1 else 0
 
         claimed, done = await committed(self.database, claim)
+        _count_failed([state for state, _ in unsendable.values()])
         rows = [row for row in run if row.id in claimed]
         ordered = [texts[row.id] for row in rows]
         async with self._sending:
@@ -365,6 +375,7 @@ class Deliverer:
                 uow.telegram.finish(row.id, state, reason, real_now())
 
         await committed(self.database, finish)
+        _count_failed([state] * len(rows))
 
     async def _network_error(self, rows: list[PendingMessage], error: Exception) -> None:
         if never_sent(error):
