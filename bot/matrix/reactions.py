@@ -13,7 +13,8 @@ the latest of those is their vote again. Removing a reaction that was not the on
 that counts changes nothing. A reaction to any other message, any other key, or a
 redaction of anything else is not for minga (bot/matrix/sync.py filters the keys).
 
-Runs inside the receiver's transaction (bot/matrix/receiver.py), in event order.
+Runs inside the receiver's transaction (bot/matrix/receiver.py), in event order, or
+for a reaction decrypted only later, the inbox's (bot/matrix/inbox.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bot.matrix.inbox import to_incoming
+from bot.matrix.rooms import to_incoming
 from bot.matrix.sync import Reacted, Said, Unreacted
 from handlers.incoming import Incoming
 from storage.uow import SqlUnitOfWork
@@ -45,10 +46,9 @@ def _reacted(uow: SqlUnitOfWork, item: Reacted, now: datetime) -> Incoming | Non
     if ballot is None or ballot.room_id != item.said.room_id:
         return None  # not a motion's notice
     said = item.said
-    if not uow.matrix.add_reaction(
-        said.event_id, said.room_id, said.sender, item.target, item.choice, now
-    ):
-        return None
+    # Kept once; seen again (a reaction decrypted late, tried again after a crash), it is
+    # the same vote, handled at most once: the dispatcher claims its inbox row.
+    uow.matrix.add_reaction(said.event_id, said.room_id, said.sender, item.target, item.choice, now)
     return _vote(uow, said, ballot.number, item.choice)
 
 

@@ -40,9 +40,9 @@ from nio import (
 from bot.clock import real_now
 from bot.matrix import reactions, sync
 from bot.matrix.context import Context
-from bot.matrix.inbox import Inbox, payload, to_incoming
+from bot.matrix.inbox import Inbox, payload
 from bot.matrix.outcomes import MAX_BACKOFF, TRANSIENT
-from bot.matrix.rooms import DirectRooms
+from bot.matrix.rooms import DirectRooms, to_incoming
 from bot.transactions import committed
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
