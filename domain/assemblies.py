@@ -68,6 +68,14 @@ _CHOICES = {
 }
 
 
+#: "/vote 1 withdraw": take one's vote back (a Matrix reaction removed, too).
+_WITHDRAW = frozenset({"withdraw", "retirar", "retira"})
+
+
+def is_withdrawal(text: str) -> bool:
+    return unicodedata.normalize("NFC", text.strip().lower()) in _WITHDRAW
+
+
 def parse_choice(text: str) -> Choice:
     choice = _CHOICES.get(unicodedata.normalize("NFC", text.strip().lower()))
     if choice is None:

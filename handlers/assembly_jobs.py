@@ -20,6 +20,7 @@ from handlers.assembly_results import (
     results_values,
     supporters_of,
 )
+from handlers.ballots import ballots
 from handlers.motion_actions import settle
 from handlers.outbound import to_groups, to_members
 from handlers.proposals import settle_proposals
@@ -32,9 +33,9 @@ def open_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
     assembly.status = AssemblyStatus.OPEN
     assembly.eligible = uow.assemblies.snapshot_voters(assembly)
     uow.assemblies.save(assembly)
-    uow.outbox.add(
-        to_groups(uow, commune, "assembly_open", assembly=assembly_view(uow, assembly)), when
-    )
+    view = assembly_view(uow, assembly)
+    uow.outbox.add(to_groups(uow, commune, "assembly_open", assembly=view), when)
+    uow.outbox.add(ballots(uow, commune, assembly, view["motions"]), when)
 
 
 def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now: datetime) -> None:

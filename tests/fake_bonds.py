@@ -394,6 +394,10 @@ class FakeAssemblies:
         self.t.votes[(motion_id, member_id)] = (choice, now)
         return changed
 
+    def uncast(self, motion_id: int, member_id: int) -> Choice | None:
+        removed = self.t.votes.pop((motion_id, member_id), None)
+        return None if removed is None else removed[0]
+
     def votes(self, motion_id: int) -> dict[int, Choice]:
         return {
             m: choice for (motion, m), (choice, _) in self.t.votes.items() if motion == motion_id

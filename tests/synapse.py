@@ -292,6 +292,7 @@ class Seen:
     body: str
     formatted: str | None
     encrypted: bool
+    event_id: str = ""
 
 
 class Person:
@@ -338,6 +339,7 @@ class Person:
                     event.body,
                     content.get("formatted_body"),
                     bool(getattr(event, "decrypted", False)),
+                    event.event_id,
                 )
             )
 
@@ -397,6 +399,27 @@ class Person:
             ignore_unverified_devices=True,
         )
         assert isinstance(answer, RoomSendResponse), answer
+        return answer.event_id
+
+    async def react(self, room_id: str, event_id: str, key: str) -> str:
+        """React to an event with ``key`` (as Element does); the reaction's event id."""
+        from nio import RoomSendResponse
+
+        answer = await self.client.room_send(
+            room_id,
+            "m.reaction",
+            {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}},
+            ignore_unverified_devices=True,
+        )
+        assert isinstance(answer, RoomSendResponse), answer
+        return answer.event_id
+
+    async def redact(self, room_id: str, event_id: str) -> str:
+        """Take an event back (removing a reaction is this); the redaction's event id."""
+        from nio import RoomRedactResponse
+
+        answer = await self.client.room_redact(room_id, event_id)
+        assert isinstance(answer, RoomRedactResponse), answer
         return answer.event_id
 
     async def invite(self, room_id: str, user_id: str) -> None:

@@ -187,6 +187,49 @@ def test_a_delegate_learns_by_dm_and_refusals(commune: ConsoleChat) -> None:
 
 
 @ONLY_STORED
+def test_a_vote_withdrawn_no_longer_counts_and_a_delegation_takes_over(
+    spring: ConsoleChat,
+) -> None:
+    spring.say("dee@group: /delegate ben")
+    opened(spring)
+    before = spring.snapshot()
+    assert spring.say("dee@group: /vote 1 withdraw") == [
+        "[group] You have no vote on motion 1 to withdraw. To vote: /vote 1 yes"
+    ]
+    assert spring.snapshot() == before
+    spring.say("ben@group: /vote 1 yes", "dee@group: /vote 1 no", "ana@group: /vote 1 no")
+    assert spring.say("dee@group: /vote 1 withdraw") == [
+        "[group] 🗳 dee withdrew their vote on motion 1."
+    ]
+    assert spring.say("ana@group: /vote 1 retirar") == [
+        "[group] 🗳 ana withdrew their vote on motion 1."
+    ]
+    results = spring.say(":now 2027-02-01T19:00:00Z")
+    # dee's vote follows ben's again; ana's no longer counts
+    assert (
+        results[1]
+        == "[group] 1. Buy a tractor — CARRIED: yes 2 · no 0 · abstain 0 · 1 by delegation"
+    )
+    assert spring.say("ben@group: /vote 1 withdraw") == [
+        "[group] Voting in Spring assembly has closed. The results: /assembly 1"
+    ]
+
+
+@ONLY_STORED
+def test_a_secret_vote_is_withdrawn_by_dm_only(commune: ConsoleChat) -> None:
+    commune.say(SPRING + " secret", 'ana@group: /motion 1 "Buy a tractor"')
+    opened(commune)
+    commune.say("ben@dm: /vote 1 no")
+    assert commune.say("ben@group: /vote 1 withdraw")[0].startswith(
+        "[group] This is a secret ballot"
+    )
+    assert commune.say("ben@dm: /vote 1 withdraw") == [
+        "[dm ben] 🗳 Your secret vote on motion 1 is withdrawn. You can vote again until "
+        "voting closes."
+    ]
+
+
+@ONLY_STORED
 def test_a_delegation_cycle_counts_for_nobody(spring: ConsoleChat) -> None:
     spring.say("ben@group: /delegate cai", "cai@group: /delegate ben")
     opened(spring)

@@ -46,6 +46,7 @@ from domain.assemblies import (
     Threshold,
     count_motion,
     holds,
+    is_withdrawal,
     parse_choice,
     parse_threshold,
     quorum_met,
@@ -227,6 +228,22 @@ def test_outcome_follows_quorum_then_threshold(scenario):
         assert result.outcome is Outcome.CARRIED
     else:
         assert result.outcome is Outcome.REJECTED
+
+
+@pytest.mark.parametrize(
+    ("text", "withdrawing"),
+    [
+        ("withdraw", True),
+        (" WITHDRAW ", True),
+        ("retirar", True),
+        ("Retira", True),
+        ("yes", False),
+        ("withdrawn", False),
+        ("", False),
+    ],
+)
+def test_withdrawal_words(text, withdrawing):
+    assert is_withdrawal(text) is withdrawing
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,8 +6,10 @@ as matrix-nio keeps them after that sync.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from nio import MatrixRoom, SyncResponse
 
 from bot.matrix.inbox import payload, stored
@@ -15,13 +17,16 @@ from bot.matrix.sync import (
     Classified,
     Invited,
     Joined,
+    Reacted,
     Said,
     Undecrypted,
+    Unreacted,
     classify,
     gaps,
     incoming,
     power_level,
     room_creators,
+    vote_choice,
 )
 
 ME = "@minga:example.org"
@@ -235,3 +240,86 @@ def test_the_inbox_keeps_what_a_sync_staged() -> None:
         assert stored(event_id, payload(item)) == item
     assert stored("$x", None) is None
     assert stored("$x", '{"kind": "something else"}') is None
+
+
+def reaction(event_id: str, target: str, key: str, sender: str = ANA) -> dict[str, Any]:
+    return {
+        "type": "m.reaction",
+        "event_id": event_id,
+        "sender": sender,
+        "origin_server_ts": 1,
+        "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": key}},
+    }
+
+
+def redaction(event_id: str, redacts: str, sender: str = ANA, in_content: bool = False) -> dict:
+    event: dict[str, Any] = {
+        "type": "m.room.redaction",
+        "event_id": event_id,
+        "sender": sender,
+        "origin_server_ts": 1,
+        "content": {"redacts": redacts} if in_content else {},
+    }
+    if not in_content:
+        event["redacts"] = redacts
+    return event
+
+
+def test_vote_reactions_are_staged_and_other_keys_are_nothing() -> None:
+    answer = response(
+        timeline=[
+            reaction("$r1", "$motion", "👍"),
+            reaction("$r2", "$motion", "👎\ufe0f", sender=BEN),  # variation selector
+            reaction("$r3", "$motion", "🤷🏽‍♀️"),  # skin tone, gender
+            reaction("$r4", "$motion", "❤️"),
+            reaction("$r5", "$motion", "👍", sender=ME),
+        ]
+    )
+    ana = Said("$r1", ROOM, ANA, "Ana", "Garden", False, "")
+    assert run(answer).staged == [
+        Reacted(ana, "$motion", "yes"),
+        Reacted(Said("$r2", ROOM, BEN, BEN, "Garden", False, ""), "$motion", "no"),
+        Reacted(replace(ana, event_id="$r3"), "$motion", "abstain"),
+    ]
+
+
+def test_a_redaction_is_staged_with_what_it_takes_back() -> None:
+    answer = response(
+        timeline=[
+            redaction("$x1", "$r1"),
+            redaction("$x2", "$r2", sender=BEN, in_content=True),  # room version 11 on
+            redaction("$x3", "$r3", sender=ME),
+        ]
+    )
+    found = run(answer).staged
+    assert found == [
+        Unreacted(Said("$x1", ROOM, ANA, "Ana", "Garden", False, ""), "$r1"),
+        Unreacted(Said("$x2", ROOM, BEN, BEN, "Garden", False, ""), "$r2"),
+    ]
+    assert [item.event_id for item in found] == ["$x1", "$x2"]
+
+
+def test_reactions_before_the_first_start_are_not_for_minga() -> None:
+    answer = response(timeline=[reaction("$r1", "$motion", "👍"), redaction("$x1", "$r1")])
+    assert run(answer, since=None).staged == []
+
+
+@pytest.mark.parametrize(
+    ("key", "choice"),
+    [
+        ("👍", "yes"),
+        ("👍\ufe0f", "yes"),
+        ("👍🏿", "yes"),
+        ("👎", "no"),
+        ("👎\ufe0f", "no"),
+        ("🤷", "abstain"),
+        ("🤷\ufe0f", "abstain"),
+        ("🤷‍♂️", "abstain"),
+        ("❤️", None),
+        ("+1", None),
+        ("👍👍", None),
+        ("", None),
+    ],
+)
+def test_vote_choice_of_a_reaction_key(key: str, choice: str | None) -> None:
+    assert vote_choice(key) == choice

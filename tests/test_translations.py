@@ -687,6 +687,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**VOTE, "choice": choice, "changed": changed}
         for choice, changed in [("yes", False), ("no", True), ("abstain", False)]
     ],
+    "vote_withdrawn": [{**VOTE, "secret": False}, {**VOTE, "secret": True}],
+    "motion_ballot": [
+        {"motion": motion, "ballot": {"assembly_id": 1, "motion_id": 1, "number": 1}}
+        for motion in MOTIONS
+    ]
+    + [{"motion": {**MOTIONS[0], "action": ACTIONS[2]}, "ballot": {}}],
+    "refusal/no_vote_to_withdraw": [{"number": 1}],
     "vote_secret_recorded": [{**VOTE, "choice": choice} for choice in ("yes", "no", "abstain")]
     + [{**VOTE, "action": ACTIONS[2]}],
     "refusal/threshold_too_low": [{"asked": "majority", "least": "two-thirds"}],

@@ -22,7 +22,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -70,6 +70,16 @@ def refused(what: str, answer: object, setting: str) -> Exception:
     return PlatformFailed(f"matrix: {what} ({answer}); {setting}")
 
 
+@contextlib.asynccontextmanager
+async def closed_on_failure(client: AsyncClient) -> AsyncIterator[AsyncClient]:
+    """Close the client (and its HTTP session) if the block fails in any way."""
+    try:
+        yield client
+    except BaseException:
+        await client.close()
+        raise
+
+
 class MingaClient(AsyncClient):
     """matrix-nio's client, reading the ``Retry-After`` header of a 429 too."""
 
@@ -110,6 +120,7 @@ def retry_after_header(value: str | None) -> int | None:
 
 class MatrixAdapter:
     name = "matrix"
+    first_retry = 1.0  # seconds before the first retry of a login that could not go through
 
     def __init__(
         self,
@@ -212,7 +223,7 @@ class MatrixAdapter:
         )
 
     async def _login_until_done(self) -> MingaClient:
-        delay = 1.0
+        delay = self.first_retry
         while True:
             try:
                 return await self._login()
@@ -224,41 +235,50 @@ class MatrixAdapter:
             delay = min(delay * 2, MAX_BACKOFF)
 
     async def _login(self) -> MingaClient:
-        """Restore the saved login (same device: same keys, same transaction ids)."""
-        settings = self.settings
-        client = self._new_client()
+        """Restore the saved login (same device: same keys, same transaction ids).
+
+        A client that does not come out logged in is closed, whatever stopped it
+        (a refusal, a network error, a cancel): its HTTP session goes with it, so
+        retrying never leaves an unclosed session behind.
+        """
         saved = self._load_session()
         if saved is not None:
-            client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
-            answer = await client.whoami()
-            if isinstance(answer, WhoamiResponse):
-                await self._upload_keys(client)
-                return client
+            client = self._new_client()
+            async with closed_on_failure(client):
+                client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
+                answer = await client.whoami()
+                if isinstance(answer, WhoamiResponse):
+                    await self._upload_keys(client)
+                    return client
             log.warning("the saved Matrix login no longer works: %s", answer)
             await client.close()
-            client = self._new_client()
-            client.device_id = saved["device_id"]  # log in again on the same device
+        client = self._new_client()
+        async with closed_on_failure(client):
+            if saved is not None:
+                client.device_id = saved["device_id"]  # log in again on the same device
+            await self._log_in(client, saved)
+            self._save_session(client)
+            await self._upload_keys(client)
+        return client
+
+    async def _log_in(self, client: MingaClient, saved: dict[str, str] | None) -> None:
+        """With the configured token (when it is not the saved one) or password."""
+        settings = self.settings
         if settings.token and (saved is None or saved.get("access_token") != settings.token):
             client.access_token = settings.token
             answer = await client.whoami()
             if not isinstance(answer, WhoamiResponse):
-                await client.close()
                 raise refused("the homeserver refused the access token", answer, TOKEN_HINT)
             client.restore_login(answer.user_id, answer.device_id, settings.token)
         elif settings.password:
             answer = await client.login(settings.password, device_name=settings.device_name)
             if not isinstance(answer, LoginResponse):
-                await client.close()
                 raise refused(f"logging in as {settings.user_id} failed", answer, PASSWORD_HINT)
         else:
-            await client.close()
             raise PlatformFailed(
                 "matrix: the saved login no longer works and no password is configured; "
                 "set matrix_password (MINGA_MATRIX_PASSWORD) or a new matrix_token"
             )
-        self._save_session(client)
-        await self._upload_keys(client)
-        return client
 
     def _load_session(self) -> dict[str, str] | None:
         try:

@@ -35,6 +35,7 @@ from bot.matrix.rooms import DirectRooms
 from bot.matrix.sync import PLATFORM
 from bot.transactions import committed
 from handlers import observe
+from handlers.ballots import TEMPLATE as BALLOT
 from storage.repositories.messaging import PendingMessage
 from storage.uow import SqlUnitOfWork
 
@@ -92,11 +93,15 @@ class Deliverer:
     def _claim(uow: SqlUnitOfWork) -> list[PendingMessage]:
         return uow.outbox.claim(PLATFORM, real_now(), LEASE, limit=50)
 
-    def _finish(self, uow: SqlUnitOfWork, message_id: int, outcome: Outcome) -> None:
+    def _finish(self, uow: SqlUnitOfWork, message: PendingMessage, outcome: Outcome) -> None:
         if isinstance(outcome, Delivered):
-            uow.outbox.mark_delivered([message_id], self.clock())
+            uow.outbox.mark_delivered([message.id], self.clock())
+            if message.template == BALLOT and outcome.event_id and outcome.room_id:
+                # a reaction to this notice is a vote (bot/matrix/reactions.py)
+                ballot = message.context["ballot"]
+                uow.matrix.save_ballot(outcome.event_id, outcome.room_id, ballot, self.clock())
         else:
-            uow.outbox.release([message_id], outcome.not_before)
+            uow.outbox.release([message.id], outcome.not_before)
 
     def _release_now(self, ids: list[int]) -> None:
         if ids:
@@ -127,7 +132,7 @@ class Deliverer:
                     outcome = await self._send(batch)
                 for sent in batch:
                     await committed(
-                        self.database, lambda uow, i=sent.id, o=outcome: self._finish(uow, i, o)
+                        self.database, lambda uow, m=sent, o=outcome: self._finish(uow, m, o)
                     )
                     remaining.remove(sent)
                 if isinstance(outcome, Later) and outcome.pause:
@@ -176,7 +181,7 @@ class Deliverer:
             log.exception("cannot encrypt outbox #%s for %s yet", message.id, room_id)
             return Later(now + timedelta(seconds=5))
         if isinstance(answer, RoomSendResponse):
-            return Delivered()
+            return Delivered(answer.event_id, room_id)
         return self._refused(message, answer, now)
 
     @staticmethod

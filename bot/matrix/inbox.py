@@ -8,7 +8,8 @@ A sync stores three kinds of rows (bot/matrix/receiver.py), as JSON:
 - ``invite``: joined if the inviter is allowed (``matrix_allow``), else declined;
   a rate limit or a network failure leaves it for the next pass.
 - ``encrypted``: a message whose room key had not arrived; tried again each pass,
-  handled once decrypted, skipped after ``UNDECRYPTABLE_AFTER`` seconds.
+  handled once decrypted (a vote reaction as its ``!vote``: bot/matrix/reactions.py),
+  skipped after ``UNDECRYPTABLE_AFTER`` seconds.
 """
 
 from __future__ import annotations
@@ -20,28 +21,31 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, replace
 
-from nio import JoinError, MegolmEvent, RoomMessageText
+from nio import JoinError, MegolmEvent, ReactionEvent, RoomMessageText
 from nio.exceptions import EncryptionError
 
 from bot.matrix.context import Context
 from bot.matrix.outcomes import TRANSIENT
-from bot.matrix.rooms import DirectRooms
-from bot.matrix.sync import PLATFORM, Invited, Said, Staged, Undecrypted, incoming, said
+from bot.matrix.reactions import as_vote
+from bot.matrix.rooms import DirectRooms, to_incoming
+from bot.matrix.sync import (
+    PLATFORM,
+    Invited,
+    Reacted,
+    Staged,
+    Undecrypted,
+    Unreacted,
+    reaction,
+    said,
+)
 from bot.transactions import committed
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
-from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("minga.matrix")
 
 UNDECRYPTABLE_AFTER = 600.0  # seconds: give up waiting for a message's room key
 BATCH = 200  # stored rows handled per pass
-
-
-def to_incoming(uow: SqlUnitOfWork, message: Said) -> Incoming:
-    """A message is private when its room is the sender's DM with the bot."""
-    known = uow.matrix.room(message.room_id)
-    return incoming(message, private=known is not None and known.dm_user_id == message.sender)
 
 
 def payload(item: Staged | Incoming) -> str:
@@ -144,6 +148,10 @@ class Inbox:
             await asyncio.to_thread(handle)
             self.wake.set()
             return
+        if isinstance(decrypted, ReactionEvent) and room is not None:
+            self._undecrypted.pop(event_id, None)
+            await self._handle_reaction(event_id, reaction(room, decrypted, self.creators))
+            return
         if decrypted is not None:  # decrypted, but not a text message
             await self._mark_handled(event_id)
             return
@@ -154,6 +162,21 @@ class Inbox:
             )
             self._undecrypted.pop(event_id, None)
             await self._mark_handled(event_id)
+
+    async def _handle_reaction(self, event_id: str, found: Reacted | Unreacted | None) -> None:
+        """A reaction decrypted late: the ``!vote`` it stands for, as if it came in a sync."""
+
+        def handle() -> None:
+            with self.database.unit_of_work() as uow:
+                vote = as_vote(uow, found, self.clock()) if found is not None else None
+                if vote is None:
+                    uow.inbox.mark_processed(PLATFORM, event_id, self.clock())
+                uow.commit()
+            if vote is not None:
+                self.dispatcher.handle(vote)
+
+        await asyncio.to_thread(handle)
+        self.wake.set()
 
     async def _accept_invite(self, invite: Invited) -> bool:
         """Join if the inviter is allowed, else decline; False: try again later."""

@@ -1,7 +1,8 @@
 """What the bot posts on Matrix: an ``m.notice`` with a plain body and escaped HTML.
 
 With ``matrix_merge_notices``, a group's waiting rows go as one notice
-(bot/coalesce.py), within ``NOTICE_LIMIT``; each notice has a transaction id of
+(bot/coalesce.py), within ``NOTICE_LIMIT``, but a motion's notice always goes alone
+(a reaction to it is a vote: bot/matrix/reactions.py); each notice has a transaction id of
 its own, the same on every retry.
 
 Templates name commands with ``/`` (``/pledge 1 <amount>``); Element takes a line
@@ -20,6 +21,7 @@ from typing import Any
 
 import handlers.commands  # noqa: F401  (registers the commands)
 from bot import coalesce
+from handlers.ballots import TEMPLATE as BALLOT
 from handlers.registry import COMMANDS
 from handlers.rendering import render
 from storage.repositories.messaging import PendingMessage
@@ -61,7 +63,7 @@ NOTICE_LIMIT = 16_000
 def coalesced(claimed: list[PendingMessage]) -> list[PendingMessage]:
     """The first claimed row and the rows that go in one notice with it: the rest of
     its group's run (bot/coalesce.py), as many as fit within ``NOTICE_LIMIT``."""
-    run = coalesce.runs(claimed)[0]
+    run = coalesce.runs(claimed, alone=lambda m: m.template == BALLOT)[0]
     bodies = [render_both(m.template, m.locale, m.context) for m in run]
     start, stop = coalesce.pack([plain + html for plain, html in bodies], NOTICE_LIMIT)[0]
     return run[start:stop]

@@ -23,7 +23,10 @@ class Later:
 
 @dataclass(frozen=True)
 class Delivered:
-    """The homeserver took the event."""
+    """The homeserver took the event: ``event_id`` in ``room_id``."""
+
+    event_id: str | None = None
+    room_id: str | None = None
 
 
 Outcome = Delivered | Later

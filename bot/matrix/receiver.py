@@ -13,6 +13,9 @@ In three durable steps:
    are there.
 3. Each stored row is handled (bot/matrix/inbox.py), before and after each sync.
 
+A vote reaction to a motion's notice, or its redaction, is stored as the ``!vote``
+it stands for (bot/matrix/reactions.py).
+
 On the very first start there is no token: the backlog is skipped, invites are
 not. A ``limited`` timeline (more events than the sync filter returns) is
 completed with ``/messages`` back to the previous token before anything is stored.
@@ -35,11 +38,11 @@ from nio import (
 )
 
 from bot.clock import real_now
-from bot.matrix import sync
+from bot.matrix import reactions, sync
 from bot.matrix.context import Context
-from bot.matrix.inbox import Inbox, payload, to_incoming
+from bot.matrix.inbox import Inbox, payload
 from bot.matrix.outcomes import MAX_BACKOFF, TRANSIENT
-from bot.matrix.rooms import DirectRooms
+from bot.matrix.rooms import DirectRooms, to_incoming
 from bot.transactions import committed
 from handlers.dispatch import Dispatcher
 from handlers.incoming import Incoming
@@ -175,7 +178,12 @@ class Receiver:
         talking: set[tuple[str, str]] = set()  # (room, sender) who sent a command
         for item in found.staged:
             stored: sync.Staged | Incoming = item
-            if isinstance(item, sync.Said):
+            if isinstance(item, sync.Reacted | sync.Unreacted):
+                vote = reactions.as_vote(uow, item, now)
+                if vote is None:
+                    continue
+                stored = vote
+            elif isinstance(item, sync.Said):
                 stored = to_incoming(uow, item)
                 if not _worth_handling(uow, stored, talking):
                     continue

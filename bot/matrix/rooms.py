@@ -20,13 +20,21 @@ from nio import EnableEncryptionBuilder, RoomCreateError, RoomPreset
 from bot.clock import real_now
 from bot.matrix.context import Context
 from bot.matrix.outcomes import TRANSIENT, Later
+from bot.matrix.sync import Said, incoming
 from bot.transactions import committed
+from handlers.incoming import Incoming
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("minga.matrix")
 
 DM_RECHECK = timedelta(seconds=30)  # a DM the member has not joined yet: look again
 NEW_DM_AFTER = 3600.0  # seconds: a member who left their DM room gets a new one at most this often
+
+
+def to_incoming(uow: SqlUnitOfWork, message: Said) -> Incoming:
+    """A message is private when its room is the sender's DM with the bot."""
+    known = uow.matrix.room(message.room_id)
+    return incoming(message, private=known is not None and known.dm_user_id == message.sender)
 
 
 class DirectRooms:

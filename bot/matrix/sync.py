@@ -5,7 +5,10 @@
   says whether the room is the sender's DM); an edit is not a new message;
 - an encrypted event nio could not decrypt yet -> ``Undecrypted`` (tried again
   from the inbox when its room key arrives);
-- a member joining a room -> ``Joined`` (messages held back for their DM may go).
+- a member joining a room -> ``Joined`` (messages held back for their DM may go);
+- a 👍, 👎 or 🤷 reaction -> ``Reacted``, a redaction -> ``Unreacted`` (a vote, or its
+  withdrawal, once the database says the target is a motion's notice:
+  bot/matrix/reactions.py); any other reaction is nothing.
 
 Whatever happened in a room before the bot joined it is not for minga, and on the
 very first start (no saved token) neither is the backlog: only invites count.
@@ -26,6 +29,7 @@ from nio import (
     InviteMemberEvent,
     MatrixRoom,
     MegolmEvent,
+    ReactionEvent,
     RoomCreateEvent,
     RoomMemberEvent,
     RoomMessageText,
@@ -72,8 +76,33 @@ class Joined:
     user_id: str
 
 
+@dataclass(frozen=True)
+class Reacted:
+    said: Said  # who reacted, where (``text`` is written once the target is known)
+    target: str  # the event reacted to
+    choice: str  # yes, no or abstain
+
+    @property
+    def event_id(self) -> str:
+        return self.said.event_id
+
+
+@dataclass(frozen=True)
+class Unreacted:
+    said: Said  # who redacted, where
+    redacts: str  # the event taken back: perhaps a vote reaction
+
+    @property
+    def event_id(self) -> str:
+        return self.said.event_id
+
+
 #: What a sync stages in the inbox, in the order it came.
-Staged = Invited | Said | Undecrypted
+Staged = Invited | Said | Undecrypted | Reacted | Unreacted
+
+#: A reaction's key as a vote (after ``bare_key``).
+VOTE_KEYS = {"\N{THUMBS UP SIGN}": "yes", "\N{THUMBS DOWN SIGN}": "no", "\N{SHRUG}": "abstain"}
+_GENDER = ("\N{ZERO WIDTH JOINER}\N{FEMALE SIGN}", "\N{ZERO WIDTH JOINER}\N{MALE SIGN}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +136,10 @@ def room_creators(response: SyncResponse) -> dict[str, set[str]]:
     return found
 
 
-def said(room: MatrixRoom, event: RoomMessageText, creators: Mapping[str, Collection[str]]) -> Said:
+def said(
+    room: MatrixRoom, event: Event, creators: Mapping[str, Collection[str]], text: str | None = None
+) -> Said:
+    """Who sent ``event`` where, saying ``text`` (a message's body by default)."""
     sender = event.sender
     return Said(
         event_id=event.event_id,
@@ -116,8 +148,42 @@ def said(room: MatrixRoom, event: RoomMessageText, creators: Mapping[str, Collec
         name=room.user_name(sender) or sender.split(":", 1)[0].lstrip("@"),
         title=room.display_name,
         admin=power_level(room, sender, creators) >= ADMIN_POWER,
-        text=event.body,
+        text=getattr(event, "body", "") if text is None else text,
     )
+
+
+def vote_choice(key: str) -> str | None:
+    """yes, no or abstain for 👍, 👎, 🤷 (with or without U+FE0F, any skin tone or
+    gender); None for any other key."""
+    bare = "".join(c for c in key if c != "\ufe0f" and not "\U0001f3fb" <= c <= "\U0001f3ff")
+    for suffix in _GENDER:
+        bare = bare.removesuffix(suffix)
+    return VOTE_KEYS.get(bare)
+
+
+def redacted_id(event: Event) -> str | None:
+    """The event a redaction takes back: ``redacts`` at the top, or in the content
+    (room version 11 on), whether or not nio could parse it."""
+    source = event.source
+    if source.get("type") != "m.room.redaction":
+        return None
+    redacts = source.get("redacts") or (source.get("content") or {}).get("redacts")
+    return redacts if isinstance(redacts, str) else None
+
+
+def reaction(
+    room: MatrixRoom, event: Event, creators: Mapping[str, Collection[str]]
+) -> Reacted | Unreacted | None:
+    """A vote reaction or a redaction (perhaps of one); None for anything else."""
+    if isinstance(event, ReactionEvent):
+        choice = vote_choice(event.key)
+        if choice is None:
+            return None
+        return Reacted(said(room, event, creators, ""), event.reacts_to, choice)
+    redacts = redacted_id(event)
+    if redacts is None:
+        return None
+    return Unreacted(said(room, event, creators, ""), redacts)
 
 
 def incoming(message: Said, private: bool) -> Incoming:
@@ -213,4 +279,6 @@ def classify(
                         staged.append(said(room, event, creators))
                 elif isinstance(event, MegolmEvent):
                     staged.append(Undecrypted(event.event_id, room_id, event.source))
+                elif room is not None and (found := reaction(room, event, creators)):
+                    staged.append(found)
     return Classified(response.next_batch, staged, joins, encrypted)

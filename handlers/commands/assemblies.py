@@ -7,6 +7,7 @@ from domain.assemblies import (
     Assembly,
     AssemblyStatus,
     Threshold,
+    is_withdrawal,
     parse_choice,
     parse_threshold,
 )
@@ -154,26 +155,32 @@ def vote(turn: Turn, args: list[str]) -> None:
     if found is None:
         raise Refusal("unknown_motion", number=number)
     require_on_agenda(turn.uow, found)
-    choice = parse_choice(args[1])
+    withdrawing = is_withdrawal(args[1])
+    choice = None if withdrawing else parse_choice(args[1])
     held = turn.uow.assemblies.by_id(found.assembly_id, lock=True)
     held.require_open(turn.now)
     if held.secret and not turn.msg.chat_is_private:
         raise Refusal("vote_by_dm", number=number)
     if member.id not in turn.uow.assemblies.voters(held.id):
         raise Refusal("not_voter", title=held.title)
-    changed = turn.uow.assemblies.cast(found.id, member.id, choice, turn.now)
     values = {
         "number": number,
         "text": found.text,
         "action": action_view(turn.uow, held, found.action),
-        "choice": choice.value,
-        "changed": changed,
         "name": member.name,
     }
-    if held.secret:
-        turn.reply_privately("vote_secret_recorded", **values)
+    if choice is None:
+        if turn.uow.assemblies.uncast(found.id, member.id) is None:
+            raise Refusal("no_vote_to_withdraw", number=number)
+        template, values = "vote_withdrawn", {**values, "secret": held.secret}
     else:
-        turn.post("vote_recorded", **values)
+        changed = turn.uow.assemblies.cast(found.id, member.id, choice, turn.now)
+        template = "vote_secret_recorded" if held.secret else "vote_recorded"
+        values = {**values, "choice": choice.value, "changed": changed}
+    if held.secret:
+        turn.reply_privately(template, **values)
+    else:
+        turn.post(template, **values)
 
 
 @command("delegate", Rule(Who.MEMBER))

@@ -1,4 +1,5 @@
-"""The Matrix adapter's durable bookkeeping: its sync position and its rooms.
+"""The Matrix adapter's durable bookkeeping: its sync position, its rooms, and the
+motions' notices and members' reactions to them (votes by reaction).
 
 The sync token is saved in the same transaction as the inbox rows of the events
 that sync brought (bot/matrix/receiver.py), never by matrix-nio on its own.
@@ -9,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from storage.tables import MatrixRoomRow, MatrixSyncRow, OutboxRow
+from storage.matrix_tables import MatrixMotionEventRow, MatrixReactionRow
+from storage.tables import AssemblyRow, MatrixRoomRow, MatrixSyncRow, MotionRow, OutboxRow
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,23 @@ class MatrixRoom:
     room_id: str
     dm_user_id: str | None
     encrypted: bool
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """The notice of a motion, a reaction to which is a vote (storage/matrix_tables.py)."""
+
+    event_id: str
+    room_id: str
+    number: int  # the motion's number in its commune
+
+
+@dataclass(frozen=True)
+class Reaction:
+    event_id: str
+    sender: str
+    target_event_id: str
+    choice: str
 
 
 class MatrixRepository:
@@ -106,3 +125,80 @@ class MatrixRepository:
             return None
         moments = [moment for (moment,) in rows if moment is not None]
         return max(moments) if moments else datetime.min.replace(tzinfo=UTC)
+
+    # votes by reaction -------------------------------------------------------------------
+    def save_ballot(
+        self, event_id: str, room_id: str, ballot: dict[str, int], now: datetime
+    ) -> None:
+        """The event carrying a motion's notice; ``ballot`` as handlers/ballots.py made it."""
+        if self.session.get(MatrixMotionEventRow, event_id) is not None:
+            return  # a retried send the homeserver deduplicated
+        motion = self.session.execute(
+            select(MotionRow.id, AssemblyRow.commune_id)
+            .join(AssemblyRow, AssemblyRow.id == MotionRow.assembly_id)
+            .where(MotionRow.id == ballot["motion_id"])
+        ).one_or_none()
+        if motion is None:
+            return
+        self.session.add(
+            MatrixMotionEventRow(
+                event_id=event_id,
+                room_id=room_id,
+                commune_id=motion.commune_id,
+                assembly_id=ballot["assembly_id"],
+                motion_id=motion.id,
+                number=ballot["number"],
+                created_at=now,
+            )
+        )
+        self.session.flush()
+
+    def ballot(self, event_id: str) -> Ballot | None:
+        row = self.session.get(MatrixMotionEventRow, event_id)
+        return Ballot(row.event_id, row.room_id, row.number) if row else None
+
+    def add_reaction(
+        self, event_id: str, room_id: str, sender: str, target: str, choice: str, now: datetime
+    ) -> bool:
+        """Keep a vote reaction; False when it was kept already (the same event again)."""
+        if self._reaction(event_id) is not None:
+            return False
+        self.session.add(
+            MatrixReactionRow(
+                event_id=event_id,
+                room_id=room_id,
+                sender=sender,
+                target_event_id=target,
+                choice=choice,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+        return True
+
+    def _reaction(self, event_id: str) -> MatrixReactionRow | None:
+        return self.session.execute(
+            select(MatrixReactionRow).where(MatrixReactionRow.event_id == event_id)
+        ).scalar_one_or_none()
+
+    def reaction(self, event_id: str) -> Reaction | None:
+        row = self._reaction(event_id)
+        return _reaction(row) if row else None
+
+    def reactions(self, target: str, sender: str) -> list[Reaction]:
+        """The sender's vote reactions still on ``target``, oldest first."""
+        rows = self.session.execute(
+            select(MatrixReactionRow)
+            .where(MatrixReactionRow.target_event_id == target, MatrixReactionRow.sender == sender)
+            .order_by(MatrixReactionRow.id)
+        ).scalars()
+        return [_reaction(row) for row in rows]
+
+    def remove_reaction(self, event_id: str) -> None:
+        self.session.execute(
+            delete(MatrixReactionRow).where(MatrixReactionRow.event_id == event_id)
+        )
+
+
+def _reaction(row: MatrixReactionRow) -> Reaction:
+    return Reaction(row.event_id, row.sender, row.target_event_id, row.choice)

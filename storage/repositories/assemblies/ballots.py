@@ -86,6 +86,15 @@ class Ballots(SessionPart):
         self.session.flush()
         return changed
 
+    def uncast(self, motion_id: int, member_id: int) -> Choice | None:
+        """Take the member's vote back; the choice it was, None if there was none."""
+        removed = self.session.execute(
+            delete(VoteRow)
+            .where(VoteRow.motion_id == motion_id, VoteRow.member_id == member_id)
+            .returning(VoteRow.choice)
+        ).scalar_one_or_none()
+        return None if removed is None else Choice(removed)
+
     def votes(self, motion_id: int) -> dict[int, Choice]:
         return {
             member_id: Choice(choice)
