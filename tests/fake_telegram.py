@@ -123,6 +123,9 @@ class Sent:
     edits: list[str] = field(default_factory=list)
     first_markup: dict[str, Any] | None = None  # the buttons it was sent with
     reply_to: int | None = None  # the message it answers, in the same chat
+    #: A file sent with sendDocument or sendPhoto: (method's field, file name, bytes);
+    #: ``text`` is then its caption.
+    file: tuple[str, str, bytes] | None = None
 
     def __post_init__(self) -> None:
         self.first_markup = self.reply_markup
@@ -498,6 +501,33 @@ class FakeTelegram:
             counter = self._message_ids.setdefault(chat["id"], itertools.count(1))
             sent = Sent(chat["id"], next(counter), text, source, bold, markup, time.monotonic())
             sent.reply_to = reply_to
+            self.sent.append(sent)
+            self.by_id[(sent.chat_id, sent.message_id)] = sent
+            return self._message(sent)
+
+    async def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file(params, "document")
+
+    async def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file(params, "photo")
+
+    def _send_file(self, params: dict[str, Any], field_name: str) -> dict[str, Any]:
+        """A file uploaded as multipart form data, with its caption (at most 1024)."""
+        upload = params.get(field_name)
+        if not hasattr(upload, "file"):
+            raise ApiError(400, f"Bad Request: there is no {field_name} in the request")
+        data = upload.file.read()
+        caption = str(params.get("caption", ""))
+        if utf16_length(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        with self.lock:
+            chat = self._chat(params.get("chat_id"))
+            source, text, bold = self._render({**params, "text": caption or "-"})
+            reply_to = self._reply_to(chat["id"], params)
+            counter = self._message_ids.setdefault(chat["id"], itertools.count(1))
+            sent = Sent(chat["id"], next(counter), text, source, bold, None, time.monotonic())
+            sent.reply_to = reply_to
+            sent.file = (field_name, str(upload.filename), data)
             self.sent.append(sent)
             self.by_id[(sent.chat_id, sent.message_id)] = sent
             return self._message(sent)

@@ -58,6 +58,7 @@ from telegram.error import (
 from bot import coalesce
 from bot.clock import real_now
 from bot.telegram.deeplinks import notify_blocked
+from bot.telegram.files import send_file
 from bot.telegram.formatting import LIMIT, parsed_length, split_message
 from bot.telegram.keyboards import keyboard_for
 from bot.telegram.limits import Limiter, retry_after_seconds
@@ -88,6 +89,11 @@ def replying(row: PendingMessage) -> ReplyParameters | None:
     if row.is_private or not str(reply_to or "").isdigit():
         return None
     return ReplyParameters(message_id=int(str(reply_to)), allow_sending_without_reply=True)
+
+
+def _alone(row: PendingMessage) -> bool:
+    """Messages with buttons or a file are never merged with others."""
+    return keyboard_for(row) is not None or "attachment" in row.context
 
 
 def _count_failed(states: list[str]) -> None:
@@ -235,7 +241,7 @@ class Deliverer:
         """What goes in this pass: each chat's run (bot/coalesce.py), oldest first,
         within every limit; later rows of a chat wait for its earlier ones."""
         chosen: list[list[PendingMessage]] = []
-        for run in coalesce.runs(rows, alone=lambda row: keyboard_for(row) is not None):
+        for run in coalesce.runs(rows, alone=_alone):
             chat, group = run[0].address, not run[0].is_private
             overall = self.limiter.global_delay()
             if overall > 0:
@@ -313,6 +319,11 @@ class Deliverer:
         parts = split_message(text)
         message_id: int | None = None
         try:
+            if "attachment" in lead.context and len(rows) == 1:
+                await self._turn(chat, group)
+                sent = await send_file(self.bot, self.database, lead, text, replying(lead))
+                message_id = sent.message_id if sent is not None else None
+                parts = []  # the caption went with the file
             for index in range(done, len(parts)):
                 await self._turn(chat, group)
                 last = index == len(parts) - 1
