@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from fake_telegram import Sent, TelegramWorld
 from test_open_books import png_size
-from test_telegram_scenarios import terra
+from test_telegram_scenarios import january_cleared, terra
 
 
 @pytest.fixture
@@ -28,13 +27,7 @@ def files(world: TelegramWorld, chat: dict | int) -> list[Sent]:
 def test_the_journal_by_dm_and_the_chart_in_the_group(world: TelegramWorld) -> None:
     fake = world.fake
     group, ana, ben, cai, dee = terra(world)
-    world.say(ben, group, "/propose Tractor 1000 333.33 2026-12-31")
-    for person, amount in [(ana, 500), (cai, 300), (dee, 200)]:
-        fake.say(person, group, f"/pledge 1 {amount}")
-    world.settle()
-    world.advance(datetime(2027, 1, 10, 10, tzinfo=UTC))
-    world.say(ana, group, "/rent 1 333.33")
-    world.advance(datetime(2027, 2, 1, 6, tzinfo=UTC))  # January has ended in Madrid
+    january_cleared(world, group, ana, ben, cai, dee)
 
     world.say(ana, group, "/export 2027")
     assert "I sent the journal by private message" in fake.texts(group)[-1]

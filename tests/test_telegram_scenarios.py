@@ -61,6 +61,19 @@ def terra(world: TelegramWorld, started: bool = True) -> tuple[Any, ...]:
     return group, ana, ben, cai, dee
 
 
+def january_cleared(
+    world: TelegramWorld, group: Any, ana: Any, ben: Any, cai: Any, dee: Any
+) -> None:
+    """The worked example's bond pledged by typing, January's rent paid, January cleared."""
+    world.say(ben, group, "/propose Tractor 1000 333.33 2026-12-31")
+    for person, amount in [(ana, 500), (cai, 300), (dee, 200)]:
+        world.fake.say(person, group, f"/pledge 1 {amount}")
+    world.settle()
+    world.advance(datetime(2027, 1, 10, 10, tzinfo=UTC))
+    world.say(ana, group, "/rent 1 333.33")
+    world.advance(datetime(2027, 2, 1, 6, tzinfo=UTC))  # January has ended in Madrid
+
+
 def test_the_worked_example_from_setup_to_statements_by_dm(world_on_both: TelegramWorld) -> None:
     world, fake = world_on_both, world_on_both.fake
     group, ana, ben, cai, dee = terra(world)
@@ -111,13 +124,7 @@ def test_a_member_who_never_pressed_start_gets_a_deep_link_then_the_statement(
     fake.start(ana)  # only Ana ever opened the private chat
     world.settle()
 
-    world.say(ben, group, "/propose Tractor 1000 333.33 2026-12-31")
-    for person, amount in [(ana, 500), (cai, 300), (dee, 200)]:
-        fake.say(person, group, f"/pledge 1 {amount}")
-    world.settle()
-    world.advance(datetime(2027, 1, 10, 10, tzinfo=UTC))
-    world.say(ana, group, "/rent 1 333.33")
-    world.advance(datetime(2027, 2, 1, 6, tzinfo=UTC))
+    january_cleared(world, group, ana, ben, cai, dee)
 
     # Cai and Dee have a holding message and a statement waiting; Ben a statement.
     # One short message per person (not per message waiting): Cai and Dee at the
