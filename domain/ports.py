@@ -12,8 +12,8 @@ domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 The plumbing's repositories (inbox, outbox, flood control, conversations,
 settings, job failures, links and the audit) are declared in
 domain/plumbing_ports.py, the policies with the record of decisions in
-domain/decision_ports.py, the journal in domain/journal_ports.py and asset sales
-in domain/sale_ports.py; this module
+domain/decision_ports.py, the journal in domain/journal_ports.py, asset sales
+in domain/sale_ports.py and the common fund in domain/fund_ports.py; this module
 offers them too, so ``domain.ports`` stays the one place handlers import ports from.
 """
 
@@ -41,6 +41,7 @@ from domain.clearing_reads import (
 )
 from domain.decision_ports import Policies  # offered here too: see the docstring
 from domain.due import AssemblyStep, BondDeadline, PaymentWindow
+from domain.fund_ports import Fund  # offered here too: see the docstring
 from domain.journal_ports import Journal  # offered here too: see the docstring
 from domain.model import (
     Account,
@@ -460,6 +461,8 @@ class UnitOfWork(Protocol):
     def policies(self) -> Policies: ...
     @property
     def sales(self) -> Sales: ...
+    @property
+    def fund(self) -> Fund: ...
     @property
     def audit(self) -> Audit: ...
     @property
