@@ -1,6 +1,7 @@
 """What the commune decides that is not money: its policies and the record of its
 decisions (migration 0014), and pledges' payments (0018), leases' arrears (0019),
-assets' sales (0020) and the common fund's grants (0022). Kept apart from storage/tables.py, which is at its size limit."""
+assets' sales (0020) and the common fund's grants (0022). Kept apart from
+storage/tables.py, which is at its size limit."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ from storage.repositories.bonds import BondRepository
 from storage.repositories.clearings import ClearingRepository
 from storage.repositories.communes import CommuneRepository
 from storage.repositories.flood import FloodRepository
-from storage.repositories.jobs import JobFailureRepository
 from storage.repositories.fund import FundRepository
+from storage.repositories.jobs import JobFailureRepository
 from storage.repositories.journal import JournalRepository
 from storage.repositories.links import LinkRepository
 from storage.repositories.matrix import MatrixRepository

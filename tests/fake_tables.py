@@ -15,11 +15,11 @@ from typing import Any
 
 from domain.assemblies import Assembly, Choice, Motion
 from domain.bonds import BondIssue, LeaseTerm, Pledge
+from domain.fund import FundGrant
 from domain.journal import JournalEntry
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, Commune, Cooperative, Holding, Member, RentReceipt
 from domain.retries import JobFailure
-from domain.fund import FundGrant
 from domain.sales import Sale
 
 

@@ -43,8 +43,9 @@ class FundRepository(SessionPart):
 
         def total(amount: object, *where: object) -> int:
             return int(
-                self.session.execute(select(func.coalesce(func.sum(amount), 0)).where(*where))
-                .scalar_one()
+                self.session.execute(
+                    select(func.coalesce(func.sum(amount), 0)).where(*where)
+                ).scalar_one()
             )
 
         if period is None:
