@@ -800,6 +800,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"name": "decide", "before": "admins", "value": "assembly", "by": "ana"},
         {"name": "payment-days", "before": "0", "value": "14", "by": "ana"},
         {"name": "payment-days", "before": "14", "value": "0", "by": "ana"},
+        {"name": "fund", "before": "0%", "value": "25%", "by": "ana"},
+        {"name": "fund", "before": "25%", "value": "0%", "by": "ana"},
     ],
     "refusal/not_awaiting_approval": [{"number": 3, "asset": "Oven"}],
     "refusal/unknown_policy": [{"name": "quorum", "known": "decide, approval, support"}],
