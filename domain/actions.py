@@ -64,7 +64,19 @@ class ChangePolicy:
     kind = "policy"
 
 
-Action = ApproveBond | ChangeRent | EndLease | Relet | ChangeRole | ChangePolicy
+@dataclass(frozen=True)
+class Grant:
+    """Grant ``amount`` (minor units) from the common fund for ``purpose`` to the
+    cooperative or member named ``to`` (``to_member`` says which)."""
+
+    amount: int
+    purpose: str
+    to: str
+    to_member: bool
+    kind = "fund"
+
+
+Action = ApproveBond | ChangeRent | EndLease | Relet | ChangeRole | ChangePolicy | Grant
 
 
 def stored(action: Action) -> dict[str, Any]:
@@ -82,6 +94,14 @@ def stored(action: Action) -> dict[str, Any]:
         }
     if isinstance(action, ChangeRole):
         return {"kind": action.kind, "member": action.member, "role": action.role.value}
+    if isinstance(action, Grant):
+        return {
+            "kind": action.kind,
+            "amount": action.amount,
+            "purpose": action.purpose,
+            "to": action.to,
+            "recipient": "member" if action.to_member else "cooperative",
+        }
     return {"kind": action.kind, "name": action.name, "value": action.value}
 
 
@@ -97,6 +117,9 @@ def from_stored(data: dict[str, Any]) -> Action:
         return Relet(int(data["bond"]), str(data["cooperative"]), int(data["amount"]))
     if kind == ChangeRole.kind:
         return ChangeRole(str(data["member"]), Role(data["role"]))
+    if kind == Grant.kind:
+        to_member = data["recipient"] == "member"
+        return Grant(int(data["amount"]), str(data["purpose"]), str(data["to"]), to_member)
     if kind == ChangePolicy.kind:
         return ChangePolicy(str(data["name"]), str(data["value"]))
     raise ValueError(f"unknown action kind {kind!r}")

@@ -308,6 +308,7 @@ class Assembly:
     status: AssemblyStatus = AssemblyStatus.SCHEDULED
     reminded: int = 0
     eligible: int | None = None
+    budget: bool = False  # a budget round: its fund motions funded by most yes votes
 
     @property
     def binding_present(self) -> bool:

@@ -16,19 +16,23 @@ ID_FIELDS = ("commune", "entry", "clearing", "holding", "issue", "receipt", "out
 INVARIANTS: dict[str, str] = {
     "entry_unbalanced": "a journal entry's postings add up to zero",
     "posting_commune": "a posting belongs to its entry's commune",
-    "entry_count": "each rent receipt, cleared issue, payment, refund, asset sale and clearing "
-    "has exactly one journal "
-    "entry, and each entry the receipt, issue, sale or clearing it records",
+    "entry_count": "each rent receipt, cleared issue, payment, refund, asset sale, grant and "
+    "clearing has exactly one journal "
+    "entry, and each entry the receipt, issue, sale, grant or clearing it records",
     "clearing_not_conserved": "a clearing conserves money: rent + carry in + sale proceeds "
-    "left = redeemed + dividends + carry out",
+    "left = redeemed + dividends + carry out + the common fund's share",
     "clearing_pool": "a clearing's pool is its rent less what it redeemed, plus the carry in "
     "and what the period's asset sales left after repaying their bondholders",
-    "clearing_split": "a clearing's pool is the dividends plus a carry smaller than the eligible",
+    "clearing_split": "a clearing's pool is the fund's share, the dividends and a carry "
+    "smaller than the eligible",
     "clearing_carry": "a clearing's carry in is the previous clearing's carry out (0 at first)",
     "clearing_redeemed": "a clearing's redemptions are its journal entry's holding postings",
     "clearing_dividends": "a clearing's dividends are its journal entry's dividend postings",
-    "clearing_cash": "a clearing's entry pays its redemptions and dividends out of cash",
-    "clearing_postings": "a clearing's entry posts only to holdings, dividends and cash",
+    "clearing_cash": "a clearing's entry pays its redemptions, dividends and fund share out "
+    "of cash",
+    "clearing_fund": "a clearing's fund share is its fund policy's share of the pool, rounded "
+    "down, and its entry posts that share to the common fund",
+    "clearing_postings": "a clearing's entry posts only to holdings, dividends, the fund and cash",
     "clearing_leases": "a clearing's lease lines add up to its rent and its redemptions",
     "lease_redeemed": "a lease line's redemptions are the postings to that lease's holdings",
     "roster_dividends": "a clearing's roster holds one dividend for each eligible member",
@@ -64,6 +68,10 @@ INVARIANTS: dict[str, str] = {
     "it wrote off is what the holdings were owed less what it repaid; its lines add up to both",
     "sale_lease": "an asset is sold once, for a positive amount, only after an assembly "
     "ended its lease, and every holding of the bond is settled by the sale",
+    "fund_balance": "the common fund holds the clearings' shares less the grants, as its "
+    "journal postings say, and never less than zero",
+    "grant_posted": "each grant from the common fund is a carried fund motion's, with exactly "
+    "one grant entry: its amount out of the fund, into the motion's granted account",
     "statement_queued": "each clearing's roster member with an account has exactly one "
     "statement queued, and no statement is queued for anyone else",
     "outbox_delivery": "an outbox message is delivered after it was written, at most once",

@@ -3,7 +3,9 @@
 A pure function of what storage read under the clearing's claim: the rent each
 lease received in the period, the holdings' outstanding principal, the eligible
 members, the carry from the last period and what the period's asset sales left
-after repaying their bondholders (domain.sales), which joins the pool. It returns
+after repaying their bondholders (domain.sales), which joins the pool. The ``fund``
+policy's share of the pool (rounded down) goes to the common fund before the equal
+split. It returns
 every amount and the journal entry that moves them, and checks conservation before
 returning.
 """
@@ -91,6 +93,8 @@ class ClearingOutcome:
     leases: list[LeaseOutcome] = field(default_factory=list)
     redemptions: list[Redemption] = field(default_factory=list)
     sale_left: int = 0  # what the period's asset sales left for the pool
+    fund_share: int = 0  # what the common fund keeps of the pool, before the split
+    fund_percent: int = 0  # the ``fund`` policy it was kept by
 
     @property
     def dividends(self) -> int:
@@ -99,7 +103,8 @@ class ClearingOutcome:
     @property
     def conserved(self) -> bool:
         money_in = self.rent_received + self.carry_in + self.sale_left
-        return money_in == self.redeemed + self.dividends + self.carry_out
+        money_out = self.redeemed + self.dividends + self.carry_out + self.fund_share
+        return money_in == money_out
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ class ClearingRecord:
     eligible: int
     dividend_each: int
     carry_out: int
+    fund_share: int = 0
 
 
 class ConservationError(AssertionError):
@@ -161,7 +167,11 @@ def redeem(lease: LeaseRent) -> tuple[LeaseOutcome, list[Redemption]]:
 
 
 def clear_period(
-    leases: Sequence[LeaseRent], eligible_members: int, carry_in: int, sale_left: int = 0
+    leases: Sequence[LeaseRent],
+    eligible_members: int,
+    carry_in: int,
+    sale_left: int = 0,
+    fund_percent: int = 0,
 ) -> ClearingOutcome:
     """Compute the whole period; raises ConservationError rather than lose a cent."""
     outcomes: list[LeaseOutcome] = []
@@ -170,11 +180,15 @@ def clear_period(
         outcome, lease_redemptions = redeem(lease)
         outcomes.append(outcome)
         redemptions.extend(lease_redemptions)
-    return _close(outcomes, redemptions, eligible_members, carry_in, sale_left)
+    return _close(outcomes, redemptions, eligible_members, carry_in, sale_left, fund_percent)
 
 
 def clear_totals(
-    leases: Sequence[LeaseTotal], eligible_members: int, carry_in: int, sale_left: int = 0
+    leases: Sequence[LeaseTotal],
+    eligible_members: int,
+    carry_in: int,
+    sale_left: int = 0,
+    fund_percent: int = 0,
 ) -> ClearingOutcome:
     """The same period from each lease's totals, without the per-holding redemptions.
 
@@ -182,7 +196,8 @@ def clear_totals(
     caller splits each lease's ``redeemed`` among its holdings with ``redeem``,
     lease by lease, and must get the same lease outcome back.
     """
-    return _close([settle(lease) for lease in leases], [], eligible_members, carry_in, sale_left)
+    outcomes = [settle(lease) for lease in leases]
+    return _close(outcomes, [], eligible_members, carry_in, sale_left, fund_percent)
 
 
 def _close(
@@ -191,13 +206,17 @@ def _close(
     eligible_members: int,
     carry_in: int,
     sale_left: int,
+    fund_percent: int,
 ) -> ClearingOutcome:
     if sale_left < 0:
         raise ConservationError("a sale cannot take money out of the pool")
+    if not 0 <= fund_percent <= 100:
+        raise ConservationError(f"the fund cannot keep {fund_percent}% of the pool")
     rent = sum(o.rent_received for o in outcomes)
     redeemed = sum(o.redeemed for o in outcomes)
     pool = sum(o.to_pool for o in outcomes) + carry_in + sale_left
-    each, carry_out = equal_split(pool, eligible_members)
+    fund_share = fund_share_of(pool, fund_percent)
+    each, carry_out = equal_split(pool - fund_share, eligible_members)
     result = ClearingOutcome(
         rent_received=rent,
         carry_in=carry_in,
@@ -209,10 +228,17 @@ def _close(
         leases=outcomes,
         redemptions=redemptions,
         sale_left=sale_left,
+        fund_share=fund_share,
+        fund_percent=fund_percent,
     )
     if not result.conserved:
         raise ConservationError(f"period does not conserve money: {result}")
     return result
+
+
+def fund_share_of(pool: int, fund_percent: int) -> int:
+    """The common fund's share of a pool: ``fund_percent``% of it, rounded down."""
+    return pool * fund_percent // 100
 
 
 CLEARING_ENTRY = "clearing"
@@ -241,20 +267,30 @@ def dividend_postings(
 
 
 def cash_posting(outcome: ClearingOutcome) -> Posting:
-    """The common pool pays out everything the period redeems and divides."""
-    return Posting(AccountKind.CASH, 0, -(outcome.redeemed + outcome.dividends))
+    """The common pool pays out everything the period redeems, divides and keeps in
+    the common fund."""
+    return Posting(
+        AccountKind.CASH, 0, -(outcome.redeemed + outcome.dividends + outcome.fund_share)
+    )
+
+
+def fund_postings(outcome: ClearingOutcome) -> list[Posting]:
+    """The common fund's share of the pool (none when it keeps nothing)."""
+    return [Posting(AccountKind.FUND, 0, outcome.fund_share)] if outcome.fund_share else []
 
 
 def clearing_entry(
     period: str, outcome: ClearingOutcome, eligible_member_ids: Sequence[int]
 ) -> JournalEntry:
-    """The journal entry that pays out a period: redemptions and dividends from cash.
+    """The journal entry that pays out a period: redemptions, dividends and the common
+    fund's share from cash.
 
     In this order: the holdings (as ``outcome.redemptions``), the dividends (by
-    member), the cash. A federation's clearing writes the same entry piecewise
+    member), the fund, the cash. A federation's clearing writes the same entry piecewise
     (storage's ``JournalRepository.append_clearing_*``) and checks it balances.
     """
     postings = redemption_postings(outcome.redemptions)
     postings += dividend_postings(outcome, eligible_member_ids)
+    postings += fund_postings(outcome)
     postings.append(cash_posting(outcome))
     return entry(CLEARING_ENTRY, clearing_ref(period), postings)

@@ -31,7 +31,14 @@ the bond's ``written_off`` account: every holding of the bond is then settled (i
 balance is zero; ``holding.redeemed`` counts repayments and the write-off alike, and
 no later rent repays it). What the proceeds leave after the holdings stays in cash:
 the open period's clearing adds it to the dividend pool, so that clearing conserves
-rent + carry in + sale proceeds left = redeemed + dividends + carry out.
+rent + carry in + sale proceeds left = redeemed + dividends + carry out + fund share.
+
+- ``fund``/0: the commune's common fund. With the ``fund`` policy at N%, a period's
+  clearing moves N% of its dividend pool (rounded down) from ``cash`` into it, before
+  the equal split
+- ``granted``/motion id: what a carried ``fund`` motion granted from the common fund,
+  for the treasurer to pay out to its recipient (one ``grant`` entry, ref
+  ``grant:<motion id>``: the fund out, the granted account in)
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ class AccountKind(StrEnum):
     PAID_IN = "paid_in"
     PLEDGER = "pledger"
     WRITTEN_OFF = "written_off"
+    FUND = "fund"
+    GRANTED = "granted"
 
 
 @dataclass(frozen=True)
@@ -153,3 +162,20 @@ def asset_sold(
     postings += [Posting(AccountKind.HOLDING, holding, amount) for holding, amount in lost]
     postings.append(Posting(AccountKind.WRITTEN_OFF, issue_id, -sum(amount for _, amount in lost)))
     return entry("sale", f"sale:{sale_id}", postings)
+
+
+GRANT_ENTRY = "grant"
+
+
+def grant_ref(motion_id: int) -> str:
+    """The reference of a carried fund motion's grant entry: ``grant:12``."""
+    return f"grant:{motion_id}"
+
+
+def granted(motion_id: int, amount: int) -> JournalEntry:
+    """A carried fund motion takes ``amount`` out of the common fund, owed to its recipient."""
+    return entry(
+        GRANT_ENTRY,
+        grant_ref(motion_id),
+        [Posting(AccountKind.FUND, 0, -amount), Posting(AccountKind.GRANTED, motion_id, amount)],
+    )

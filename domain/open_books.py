@@ -36,6 +36,8 @@ SUBJECT: dict[str, Subject] = {
     AccountKind.PAID_IN.value: Subject.BOND,
     AccountKind.PLEDGER.value: Subject.MEMBER,
     AccountKind.WRITTEN_OFF.value: Subject.BOND,
+    AccountKind.FUND.value: Subject.NOTHING,  # the commune's common fund
+    AccountKind.GRANTED.value: Subject.NOTHING,  # numbered by the motion that granted it
 }
 
 

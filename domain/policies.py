@@ -74,6 +74,7 @@ APPROVAL = "approval"
 SUPPORT = "support"
 PAYMENT_DAYS = "payment-days"
 DEFAULT_MONTHS = "default-months"
+FUND = "fund"
 
 POLICIES: dict[str, Policy] = {
     policy.name: policy
@@ -83,6 +84,7 @@ POLICIES: dict[str, Policy] = {
         Policy(SUPPORT, Kind.COUNT_OR_PERCENT, "3", low=1, high=10_000),
         Policy(PAYMENT_DAYS, Kind.COUNT, "0", low=0, high=60),
         Policy(DEFAULT_MONTHS, Kind.COUNT, "3", low=1, high=24),
+        Policy(FUND, Kind.PERCENT, "0%", low=0, high=100),
     )
 }
 
@@ -111,6 +113,11 @@ def needs_approval(values: Mapping[str, str]) -> bool:
 def payment_days(values: Mapping[str, str]) -> int:
     """Days pledgers have to pay a fully pledged bond; 0: a pledge counts as paid."""
     return int(values.get(PAYMENT_DAYS, POLICIES[PAYMENT_DAYS].default))
+
+
+def fund_percent(values: Mapping[str, str]) -> int:
+    """The share (0–100) of each period's dividend pool the common fund keeps."""
+    return int(values.get(FUND, POLICIES[FUND].default).removesuffix("%"))
 
 
 def supporters_needed(value: str, members: int) -> int:

@@ -12,35 +12,26 @@ domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 The plumbing's repositories (inbox, outbox, flood control, conversations,
 settings, job failures, links and the audit) are declared in
 domain/plumbing_ports.py, the policies with the record of decisions in
-domain/decision_ports.py, the journal in domain/journal_ports.py and asset sales
-in domain/sale_ports.py; this module
+domain/decision_ports.py, the period clearing in domain/clearing_ports.py, the journal
+in domain/journal_ports.py, asset sales
+in domain/sale_ports.py and the common fund in domain/fund_ports.py; this module
 offers them too, so ``domain.ports`` stays the one place handlers import ports from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
 from domain.actions import Action
-from domain.arrears import ArrearsLine, ArrearsReader, LeaseArrears, LeaseDue
 from domain.assemblies import Assembly, Choice, Motion, Threshold
 from domain.bonds import BondIssue, IssueStatus, LeaseTerm, Pledge
-from domain.clearing import ClearingOutcome, ClearingRecord, LeaseHoldings, LeaseTotal
-from domain.clearing_reads import (
-    CooperativeRent,
-    LeaseLine,
-    MemberHoldings,
-    MemberLine,
-    MemberRange,
-    MemberRedemption,
-    Recipient,
-    YearToDate,
-)
+from domain.clearing_ports import Clearings  # offered here too: see the docstring
 from domain.decision_ports import Policies  # offered here too: see the docstring
 from domain.due import AssemblyStep, BondDeadline, PaymentWindow
+from domain.fund_ports import Fund  # offered here too: see the docstring
 from domain.journal_ports import Journal  # offered here too: see the docstring
 from domain.model import (
     Account,
@@ -339,113 +330,6 @@ class Assemblies(Protocol):
         ...
 
 
-class Clearings(Protocol):
-    """The period clearing's reads and writes, each over all members at once: a
-    federation's clearing is hundreds of thousands of rows, so nothing here is per member."""
-
-    def get(self, commune_id: int, period: str) -> ClearingRecord | None: ...
-
-    def latest(self, commune_id: int) -> ClearingRecord | None: ...
-
-    def recent(self, commune_id: int, count: int) -> list[ClearingRecord]:
-        """The ``count`` latest clearings, oldest first (for /chart)."""
-        ...
-
-    def large(self) -> AbstractContextManager[None]:
-        """Room for a whole commune's clearing (a storage tuning; may do nothing)."""
-        ...
-
-    def lease_totals(self, commune_id: int, period: str) -> list[LeaseTotal]: ...
-
-    def owed_by_lease(
-        self, leases: Sequence[LeaseTotal], batch: int = ...
-    ) -> Iterator[LeaseHoldings]:
-        """Streamed in pledge order so a federation's holdings are never all in
-        memory; ``batch`` is storage's to tune."""
-        ...
-
-    def eligible_count(self, commune_id: int, period_start: datetime) -> int: ...
-
-    def record(
-        self, commune_id: int, period: str, now: datetime, outcome: ClearingOutcome
-    ) -> int: ...
-
-    def finish(
-        self, clearing_id: int, entry_id: int, commune_id: int, period_start: datetime
-    ) -> None:
-        """Repays holdings from the entry's postings, so the journal is the one source."""
-        ...
-
-    # statements: each read for the whole roster, and ``_among`` a few members or
-    # cooperatives (/statement): the same rows, read by those members' own indexes
-    def recipients(self, clearing_id: int) -> list[Recipient]: ...
-
-    def recipients_among(self, clearing_id: int, members: MemberRange) -> list[Recipient]: ...
-
-    def cooperative_rents(self, commune_id: int, period: str) -> dict[int, CooperativeRent]: ...
-
-    def cooperative_rents_among(
-        self, commune_id: int, period: str, cooperative_ids: Collection[int]
-    ) -> dict[int, CooperativeRent]: ...
-
-    def cooperative_sizes(self, commune_id: int, clearing_id: int) -> dict[int, int]:
-        """Each cooperative's members as the clearing kept them (its statements show
-        the rent per member, and must read the same when asked later)."""
-        ...
-
-    def cooperative_sizes_among(
-        self, commune_id: int, clearing_id: int, cooperative_ids: Collection[int]
-    ) -> dict[int, int]: ...
-
-    def year_to_date(self, commune_id: int, first: str, last: str) -> dict[int, YearToDate]: ...
-
-    def year_to_date_among(
-        self, commune_id: int, first: str, last: str, members: MemberRange
-    ) -> dict[int, YearToDate]: ...
-
-    def holding_lines(
-        self, commune_id: int, clearing_id: int, period: str, period_end: datetime
-    ) -> Iterator[MemberHoldings]:
-        """Streamed by member: statements are built as the rows come, never all at once."""
-        ...
-
-    def holding_lines_just_cleared(
-        self, commune_id: int, period: str, period_end: datetime, repaid_now: Mapping[int, int]
-    ) -> Iterator[MemberHoldings]:
-        """``holding_lines`` of the clearing being recorded, given what it repaid."""
-        ...
-
-    def holding_lines_among(
-        self,
-        commune_id: int,
-        clearing_id: int,
-        period: str,
-        period_end: datetime,
-        members: MemberRange,
-    ) -> Iterator[MemberHoldings]: ...
-
-    # the report
-    def lease_lines(self, clearing_id: int) -> list[LeaseLine]: ...
-
-    def member_lines(self, clearing_id: int) -> list[MemberLine]: ...
-
-    def redemptions_by_member(self, clearing_id: int) -> list[MemberRedemption]: ...
-
-    def lease_dues(
-        self, commune_id: int, period: str, period_start: datetime, previous: int | None
-    ) -> list[LeaseDue]: ...
-
-    def record_arrears(self, clearing_id: int, lines: Sequence[LeaseArrears]) -> None: ...
-
-    def arrears_lines(self, clearing_id: int) -> list[ArrearsLine]: ...
-
-    def arrears_readers(
-        self, commune_id: int, cooperative_ids: Collection[int]
-    ) -> list[ArrearsReader]: ...
-
-    def take_waiting_ends(self, commune_id: int) -> list[int]: ...  # and marks them taken
-
-
 class UnitOfWork(Protocol):
     """One transaction with its repositories (see storage.uow.SqlUnitOfWork).
 
@@ -468,6 +352,8 @@ class UnitOfWork(Protocol):
     def policies(self) -> Policies: ...
     @property
     def sales(self) -> Sales: ...
+    @property
+    def fund(self) -> Fund: ...
     @property
     def audit(self) -> Audit: ...
     @property

@@ -21,6 +21,7 @@ from handlers.assembly_results import (
     supporters_of,
 )
 from handlers.ballots import ballots
+from handlers.fund_grants import in_settling_order
 from handlers.motion_actions import settle
 from handlers.outbound import to_groups, to_members
 from handlers.proposals import settle_proposals
@@ -68,7 +69,7 @@ def remind(uow: UnitOfWork, assembly: Assembly, which: int, when: datetime, now:
 def close_voting(uow: UnitOfWork, assembly: Assembly, when: datetime) -> None:
     commune = uow.communes.get(assembly.commune_id)
     results = count(uow, assembly)
-    for motion, result in results:
+    for motion, result in in_settling_order(assembly, results):
         view = motion_view(motion, result, supporters_of(uow, motion))
         done = settle(uow, commune, motion, result.outcome is Outcome.CARRIED, when)
         if done is not None:

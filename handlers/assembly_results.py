@@ -164,6 +164,7 @@ def assembly_view(uow: UnitOfWork, assembly: Assembly) -> dict[str, Any]:
         "secret": assembly.secret,
         "binding_present": assembly.binding_present,
         "remote_weight": assembly.remote_weight,
+        "budget": assembly.budget,
         "status": assembly.status.value,
         "eligible": assembly.eligible,
         "motions": [

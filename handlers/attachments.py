@@ -121,6 +121,7 @@ def chart_data(uow: UnitOfWork, commune_id: int, count: int) -> list[ChartPeriod
             rent=record.rent_received,
             repaid=record.redeemed,
             dividends=record.dividend_each * record.eligible,
+            fund=record.fund_share,
         )
         for record in uow.clearings.recent(commune_id, count)
     ]

@@ -5,8 +5,8 @@ A federation's clearing touches every member and holding (100,000 members and
 the whole commune in memory as Python objects:
 
 1. the period's amounts from each lease's totals and what the period's asset sales
-   left to the pool (``domain.clearing.clear_totals``: pool, dividend, carry,
-   checked for conservation), recorded first;
+   left to the pool (``domain.clearing.clear_totals``: pool, the common fund's share
+   by the ``fund`` policy, dividend, carry, checked for conservation), recorded first;
 2. the redemptions, lease by lease with ``domain.clearing.split`` over a batch of
    leases' holdings at a time, each lease checked against step 1, bulk-inserted as
    the ``holding`` postings of the period's journal entry (the only record of them);
@@ -39,10 +39,12 @@ from domain.clearing import (
 from domain.journal import AccountKind
 from domain.model import Commune
 from domain.periods import Period
+from domain.policies import fund_percent
 from domain.ports import UnitOfWork
 from domain.sales import SaleTotals
 from handlers.arrears import clear_arrears, tell_arrears
 from handlers.outbound import to_groups
+from handlers.policy_changes import policies_of
 from handlers.statements import queue_statements
 
 
@@ -73,11 +75,14 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     latest = uow.clearings.latest(commune.id)
     carry_in = latest.carry_out if latest else 0
     sales = uow.sales.totals(commune.id, str(period))
-    outcome = clear_totals(leases, eligible, carry_in, sales.to_pool)
+    keep = fund_percent(policies_of(uow, commune.id))
+    outcome = clear_totals(leases, eligible, carry_in, sales.to_pool, keep)
     clearing_id = uow.clearings.record(commune.id, str(period), now, outcome)
     entry_id = uow.journal.start_entry(commune.id, CLEARING_ENTRY, clearing_ref(str(period)), now)
     repaid = _redeem(uow, commune.id, entry_id, leases, outcome)
     uow.clearings.finish(clearing_id, entry_id, commune.id, start)
+    fund = [(0, outcome.fund_share)] if outcome.fund_share else []
+    uow.journal.add_account_postings(entry_id, commune.id, AccountKind.FUND, fund)
     uow.journal.close_clearing(entry_id, commune.id, clearing_id, cash_posting(outcome))
     previous = latest.id if latest else None
     arrears = clear_arrears(uow, commune, period, clearing_id, previous, now)
@@ -156,4 +161,5 @@ def _summary(
         sale_proceeds=sales.proceeds,
         sale_left=sales.to_pool,
         written_off=sales.written_off,
+        fund_share=outcome.fund_share,
     )

@@ -18,6 +18,7 @@ from domain.actions import (
     ChangeRent,
     ChangeRole,
     EndLease,
+    Grant,
     Relet,
 )
 from domain.assemblies import Threshold, at_least, least_threshold, parse_threshold
@@ -71,6 +72,7 @@ _SHAPES: dict[str, Callable[[list[str]], bool]] = {
     ),
     "role": lambda words: len(words) > 2 and words[2].lower() in {r.value for r in Role},
     "policy": lambda words: words[1].lower() in POLICIES,
+    "fund": lambda words: len(words) > 4 and words[3].lower() == "to",
 }
 
 
@@ -79,7 +81,8 @@ def reads_as_action(words: list[str]) -> bool:
 
     A text motion there is unquoted ("End the meeting at nine — two-thirds"), so the
     line must also look like its action: ``end lease 1``, ``rent 1 350``, ``relet 1 Pan
-    250``, ``role ben treasurer``, ``approve bond 3``, ``policy approval assembly``; then
+    250``, ``role ben treasurer``, ``approve bond 3``, ``policy approval assembly``,
+    ``fund 500 "Seeds" to Pan``; then
     every check of ``/motion`` applies.
     """
     return is_action(words) and _SHAPES.get(words[0].lower(), bool)(words)
@@ -145,6 +148,7 @@ END_EXAMPLE = "/motion 1 end lease 1"
 RELET_EXAMPLE = "/motion 1 relet 1 Pan 250"
 ROLE_EXAMPLE = "/motion 1 role ben treasurer"
 POLICY_EXAMPLE = "/motion 1 policy approval assembly"
+FUND_EXAMPLE = '/motion 1 fund 500 "Seeds for the garden" to Pan'
 
 
 @action_words("approve", 2, APPROVE_EXAMPLE)
@@ -205,3 +209,24 @@ def _role(turn: Turn, words: list[str]) -> Action:
 def _policy(turn: Turn, words: list[str]) -> Action:
     found = policy_named(words[0])
     return ChangePolicy(found.name, found.parse(words[1]))
+
+
+@action_words("fund", 4, FUND_EXAMPLE)
+def _fund(turn: Turn, words: list[str]) -> Action:
+    """A grant from the common fund to a cooperative (looked for first) or a member; the
+    fund's balance is checked when it would be paid, at the assembly's close."""
+    amount_text, purpose, to_word, recipient = words
+    if to_word.lower() != "to":
+        raise Refusal("usage", command="motion", example=FUND_EXAMPLE)
+    commune = turn.require_commune()
+    amount = parse_amount(amount_text, commune.currency, turn.locale)
+    if amount <= 0:
+        raise Refusal("amount_not_positive")
+    purpose = names.clean(purpose, names.MOTION)
+    cooperative = turn.uow.communes.cooperative_by_name(commune.id, recipient)
+    if cooperative is not None:
+        return Grant(amount, purpose, cooperative.name, to_member=False)
+    member = turn.uow.communes.member_by_name(commune.id, recipient.lstrip("@"))
+    if member is None or not member.active:
+        raise Refusal("unknown_recipient", name=recipient)
+    return Grant(amount, purpose, member.name, to_member=True)

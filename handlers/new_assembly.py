@@ -28,6 +28,7 @@ def create_assembly(
     binding: bool,
     motions: list[tuple[str, Threshold, Action | None]],
     remote_weight: int | None = None,
+    budget: bool = False,
 ) -> Assembly:
     """Schedule an assembly and announce it to the group. ``binding`` is a remote
     weight of 0; without either, a remote vote weighs as much as one in the room."""
@@ -51,6 +52,7 @@ def create_assembly(
             repeat_weeks=repeat,
             secret=secret,
             remote_weight=weight,
+            budget=budget,
         )
     )
     for text, threshold, action in motions:

@@ -48,6 +48,7 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
     ]
     leases = _leases(uow, record.id, amount)
     sales = uow.sales.totals(commune.id, str(period))
+    fund = uow.fund.flows(commune.id, str(period))
     return {
         "commune": commune.name,
         "currency": commune.currency,
@@ -61,6 +62,9 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
         "carry_out": amount(record.carry_out),
         "sale_proceeds": amount(sales.proceeds),
         "written_off": amount(sales.written_off),
+        "fund_in": amount(fund.fund_in),
+        "fund_out": amount(fund.fund_out),
+        "fund_balance": amount(fund.balance),
         "members": members,
         "leases": leases,
     }

@@ -1,6 +1,7 @@
 """What the commune decides that is not money: its policies and the record of its
-decisions (migration 0014), and pledges' payments (0018), leases' arrears (0019) and
-assets' sales (0020). Kept apart from storage/tables.py, which is at its size limit."""
+decisions (migration 0014), and pledges' payments (0018), leases' arrears (0019),
+assets' sales (0020) and the common fund's grants (0022). Kept apart from
+storage/tables.py, which is at its size limit."""
 
 from __future__ import annotations
 
@@ -145,3 +146,20 @@ class AssetSaleLineRow(SQLModel, table=True):
     )
     repaid: int = _amount()
     written_off: int = _amount()
+
+
+class FundGrantRow(SQLModel, table=True):
+    """What a carried fund motion granted from the common fund (migration 0022): one per
+    motion, to a cooperative or a member, in the period it was granted in. Its journal
+    entry is ref ``grant:<motion id>``: the fund out, ``granted``/<motion id> in."""
+
+    __tablename__ = "fund_grant"
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    motion_id: int = Field(foreign_key="motion.id", unique=True)
+    amount: int = _amount()
+    purpose: str = Field(max_length=500)
+    cooperative_id: int | None = Field(default=None, foreign_key="cooperative.id")
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    period: str = Field(max_length=7)
+    at: datetime

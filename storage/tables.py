@@ -173,6 +173,8 @@ class ClearingRow(SQLModel, table=True):
     eligible: int
     dividend_each: int = money()
     carry_out: int = money()
+    fund_percent: int = 0  # the ``fund`` policy it kept its share by (migration 0022)
+    fund_share: int = money(default=0)  # what the common fund kept of the pool
 
 
 class ClearingLeaseRow(SQLModel, table=True):
@@ -314,6 +316,7 @@ class AssemblyRow(SQLModel, table=True):
     created_at: datetime
     reminded: int = 0  # how many of the reminders before closing were sent (0, 1, 2)
     eligible: int | None = None  # members when voting opened, fixed then
+    budget: bool = False  # a budget round (migration 0022): fund motions by most yes
 
 
 class MotionRow(SQLModel, table=True):

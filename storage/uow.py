@@ -21,6 +21,7 @@ from storage.repositories.bonds import BondRepository
 from storage.repositories.clearings import ClearingRepository
 from storage.repositories.communes import CommuneRepository
 from storage.repositories.flood import FloodRepository
+from storage.repositories.fund import FundRepository
 from storage.repositories.jobs import JobFailureRepository
 from storage.repositories.journal import JournalRepository
 from storage.repositories.links import LinkRepository
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.journal = JournalRepository(self.session)
         self.policies = PolicyRepository(self.session)  # policies, record of decisions
         self.sales = SaleRepository(self.session)  # ended leases' assets sold
+        self.fund = FundRepository(self.session)  # the common fund and its grants
         self.audit = AuditRepository(self.session)  # minga check: the books' invariants
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)

@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.assemblies import Assembly, Choice, Motion
 from domain.bonds import BondIssue, LeaseTerm, Pledge
+from domain.fund import FundGrant
 from domain.journal import JournalEntry
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, Commune, Cooperative, Holding, Member, RentReceipt
@@ -91,6 +92,8 @@ class Tables:
     payments: dict[int, tuple[int, int, str, int]] = field(default_factory=dict)
     # id: (commune id, period, the sale)
     sales: dict[int, tuple[int, str, Sale]] = field(default_factory=dict)
+    # id: (commune id, the grant)
+    fund_grants: dict[int, tuple[int, FundGrant]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
         """Ids as a sequence hands them out: never reused, even after a delete."""
@@ -132,4 +135,5 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "lease_term": "lease_terms",
     "pledge_payment": "payments",
     "asset_sale": "sales",
+    "fund_grant": "fund_grants",
 }

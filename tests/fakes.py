@@ -47,6 +47,7 @@ from domain.clearing_reads import (
 )
 from domain.due import DueWork
 from domain.flood import Bucket, FloodLimit
+from domain.fund import FundFlows, FundGrant
 from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, LedgerSummary
@@ -377,6 +378,29 @@ class FakeSales(_Repository):
         _storage_only("statements")
 
 
+class FakeFund(_Repository):
+    """Grants in memory; no clearing is (so nothing comes into the fund but by hand)."""
+
+    def balance(self, commune_id: int) -> int:
+        return sum(
+            p.amount
+            for row in self.t.journal.values()
+            if row.commune_id == commune_id
+            for p in row.entry.postings
+            if p.kind is AccountKind.FUND
+        )
+
+    def grant(self, commune_id: int, grant: FundGrant) -> int:
+        grant_id = self.t.next_id("fund_grant")
+        self.t.fund_grants[grant_id] = (commune_id, grant)
+        return grant_id
+
+    def flows(self, commune_id: int, period: str | None = None) -> FundFlows:
+        grants = [g for c, g in self.t.fund_grants.values() if c == commune_id]
+        out = sum(g.amount for g in grants if period is None or g.period == period)
+        return FundFlows(0, out, -sum(g.amount for g in grants if not period or g.period <= period))
+
+
 class MemoryStore:
     """What was committed; like storage.uow.Database, it hands out units of work."""
 
@@ -401,6 +425,7 @@ class FakeUnitOfWork:
         self.journal = FakeJournal(rows)
         self.policies = FakePolicies(rows)
         self.sales = FakeSales(rows)
+        self.fund = FakeFund(rows)
         self.audit = FakeAudit(rows)
         self.inbox = FakeInbox(rows)
         self.outbox = FakeOutbox(rows)

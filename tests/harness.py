@@ -45,6 +45,7 @@ DOMAIN_TABLES = (
     "lease_term",
     "asset_sale",
     "asset_sale_line",
+    "fund_grant",
 )
 
 

@@ -68,7 +68,7 @@ def test_an_unknown_policy_is_refused_with_the_known_ones() -> None:
         policy_named("quorum")
     assert refused.value.params == {
         "name": "quorum",
-        "known": "decide, approval, support, payment-days, default-months",
+        "known": "decide, approval, support, payment-days, default-months, fund",
     }
 
 
@@ -79,9 +79,17 @@ def test_defaults_fill_what_was_not_set_in_the_table_order() -> None:
         "support": "3",
         "payment-days": "0",
         "default-months": "3",
+        "fund": "0%",
     }
     values = with_defaults({"approval": "assembly", "decide": "assembly"})
-    assert list(values) == ["decide", "approval", "support", "payment-days", "default-months"]
+    assert list(values) == [
+        "decide",
+        "approval",
+        "support",
+        "payment-days",
+        "default-months",
+        "fund",
+    ]
     assert by_assembly(values) and needs_approval(values)
     assert not by_assembly({}) and not needs_approval({})
 

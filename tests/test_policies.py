@@ -28,6 +28,7 @@ def test_anyone_in_the_group_reads_the_policies_with_their_meaning(commune: Cons
         "[group] payment-days: 0 — a pledge counts as paid: a fully pledged bond clears at once",
         "[group] default-months: 3 — after 3 periods in a row with rent in arrears, ending the "
         "lease goes to the next assembly",
+        "[group] fund: 0% — the whole dividend pool is shared out; nothing goes to the common fund",
         "[group] An admin changes one with /policy <name> <value>",
     ]
 
@@ -71,7 +72,7 @@ def test_once_the_assembly_decides_an_admin_cannot_change_a_policy(commune: Cons
         (
             "ana@group: /policy quorum 50%",
             'There is no policy called "quorum". The policies are: decide, approval, support, '
-            "payment-days, default-months.",
+            "payment-days, default-months, fund.",
         ),
         (
             "ana@group: /policy approval maybe",

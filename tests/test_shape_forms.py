@@ -100,8 +100,9 @@ def test_the_position_a_button_carries_is_where_the_form_waits(chat: ConsoleChat
     )
     chat.say("ana@group: done")
     state = _waiting(chat)
-    assert state is not None and (state.position, state.key) == (10, "confirm")
-    assert state.form.questions == 10
+    # The budget question (11 of 12 here) is skipped: no motion is a grant.
+    assert state is not None and (state.position, state.key) == (11, "confirm")
+    assert state.form.questions == 11
 
 
 def test_the_forms_declare_the_quick_answers_the_buttons_offer() -> None:
@@ -113,6 +114,7 @@ def test_the_forms_declare_the_quick_answers_the_buttons_offer() -> None:
         "ask_assembly_secret": ("yes", "no"),
         "ask_assembly_binding": ("yes", "no"),
         "ask_assembly_remote": ("100%", "50%", "0%"),
+        "ask_assembly_budget": ("yes", "no"),
         "ask_motion": ("done",),
         "motion_noted": ("done",),
         "assembly_summary": ("yes", "no"),

@@ -76,8 +76,8 @@ def test_the_three_forms_by_replies_and_buttons_on_telegram(world: TelegramWorld
     assert summary.text.startswith("🗳 Spring assembly")
     assert "2. Set the policy support to 2 — two-thirds" in summary.text
     assert [data for _, data in summary.buttons()][:2] == [
-        f"f:{ana['id']}:assembly:10:yes",
-        f"f:{ana['id']}:assembly:10:no",
+        f"f:{ana['id']}:assembly:11:yes",
+        f"f:{ana['id']}:assembly:11:no",
     ]
     _press(world, ana, summary, "yes")
     assert any(t.startswith("🗳 Assembly #1: Spring assembly") for t in fake.texts(group)[-2:])

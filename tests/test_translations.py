@@ -122,6 +122,9 @@ LEDGER = {
     "cash": 0,
     "carry": 0,
     "last_period": "2027-01",
+    "fund_in": 0,
+    "fund_out": 0,
+    "fund_balance": 0,
     "outstanding": 67000,
     "entries": 3,
     "balanced": True,
@@ -153,6 +156,7 @@ ACTIONS = [  # as handlers.action_views.action_view makes them: every kind, ever
     {**BOND, "kind": "end_lease"},
     {**BOND, "kind": "relet", "cooperative": "Pan", "amount": 25000},
     *({"kind": "role", "member": "ben", "role": role} for role in ("admin", "treasurer", "member")),
+    {"kind": "fund", "amount": 12000, "purpose": "Oven repair", "to": "Pan", "recipient": "member"},
     {"kind": "policy", "name": "approval", "value": "assembly"},
 ]
 MOTIONS = [
@@ -197,6 +201,10 @@ NOTES = [  # handlers/carried_actions.py's notes and their values
     ("bond_not_approved", {"number": 3, "asset": "Oven"}),
     ("bond_not_awaiting", {"number": 3, "asset": "Oven", "status": "withdrawn"}),
     ("bond_unknown", {"number": 3}),
+    ("granted", {"amount": 12000, "to": "Pan", "balance": 3000}),
+    ("fund_short", {"amount": 12000, "to": "Pan", "balance": 3000}),
+    ("not_funded", {"amount": 8000, "to": "dee", "balance": 3000}),
+    ("recipient_gone", {"amount": 8000, "to": "dee"}),
 ]
 ASSEMBLY = {
     "number": 1,
@@ -208,6 +216,7 @@ ASSEMBLY = {
     "secret": False,
     "binding_present": False,
     "remote_weight": 100,
+    "budget": False,
     "status": "scheduled",
     "eligible": None,
     "motions": MOTIONS,
@@ -230,6 +239,7 @@ SECRET_ASSEMBLY = {
     "secret": True,
     "binding_present": True,
     "remote_weight": 0,
+    "budget": True,
 }
 WEIGHTED_ASSEMBLY = {**ASSEMBLY, "remote_weight": 50}
 BARE_ASSEMBLY = {**ASSEMBLY, "quorum": None, "repeat_weeks": 1, "motions": []}
@@ -290,7 +300,9 @@ RESULTS = [
             "present": NONE_EACH,
             "weighted": {"yes": "3", "no": "0"},
             "outcome": "carried",
-            "executed": note.endswith(("_changed", "_ended", "_set", "_approved", "relet")),
+            "executed": note.endswith(
+                ("_changed", "_ended", "_set", "_approved", "relet", "granted")
+            ),
             "note": note,
             "note_values": values,
         }
@@ -307,6 +319,7 @@ SUMMARY = {  # as handlers.forms.assembly._summary makes it
     "secret": False,
     "binding_present": False,
     "remote_weight": 100,
+    "budget": False,
     "motions": [{"text": m["text"], "threshold": m["threshold"], "action": None} for m in MOTIONS],
 }
 VOTE = {
@@ -389,6 +402,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "assembly_summary": [
         {"summary": SUMMARY},
+        {"summary": {**SUMMARY, "budget": True}},
         {
             "summary": {
                 **SUMMARY,
@@ -417,6 +431,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "ask_assembly_quorum": [{"opens": ASSEMBLY["opens"], "closes": ASSEMBLY["closes"]}],
     "ask_assembly_repeat": [{}],
     "ask_assembly_secret": [{}],
+    "ask_assembly_budget": [{}],
     "ask_assembly_title": [{}],
     "ask_asset": [STEP],
     "ask_commune_name": [STEP],
@@ -512,6 +527,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**CLEARING, "repaid": [{"number": 1, "asset": "Tractor"}]},
         {**CLEARING, "leases": 2, "eligible": 1, "owed": 0, "owed_assets": 0, "arrears": 33333},
         {**CLEARING, "sale_proceeds": 60000, "sale_left": 0, "written_off": 30000},
+        {**CLEARING, "fund_share": 10000},
     ],
     "coop_created": [{"name": "Pan y Rosas"}],
     "coop_list": [{"cooperatives": ["Tierra", "Pan"]}, {"cooperatives": []}],
@@ -560,6 +576,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         LEDGER,
         {**LEDGER, "leases": [], "outstanding": 0, "entries": 1},
         {**LEDGER, "balanced": False},
+        {**LEDGER, "fund_in": 25000, "fund_out": 25000, "fund_balance": 0},
     ],
     "left": [{"name": "ben", "released": [1, 2]}, {"name": "ben", "released": []}],
     "marked_absent": [{"title": "Spring assembly", "names": ["cai"], "present": 1, "eligible": 4}],
@@ -606,6 +623,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "payment_received": [{"issue": SOLD_ISSUE, "amount": 25000, "rest": rest} for rest in (0, 50)],
     "bond_reopened": [{"issue": OPEN_ISSUE}],
+    "grant_to_pay": [{"motion": 3, "amount": 12000, "to": "Pan", "purpose": "Oven repair"}],
     "refunds_due": [
         {
             "issue": OPEN_ISSUE,
@@ -796,6 +814,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"name": "decide", "before": "admins", "value": "assembly", "by": "ana"},
         {"name": "payment-days", "before": "0", "value": "14", "by": "ana"},
         {"name": "payment-days", "before": "14", "value": "0", "by": "ana"},
+        {"name": "fund", "before": "0%", "value": "25%", "by": "ana"},
+        {"name": "fund", "before": "25%", "value": "0%", "by": "ana"},
     ],
     "refusal/not_awaiting_approval": [{"number": 3, "asset": "Oven"}],
     "refusal/unknown_policy": [{"name": "quorum", "known": "decide, approval, support"}],
@@ -891,6 +911,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "refusal/slow_down": [{"seconds": 1}, {"seconds": 6}],
     "refusal/unbalanced_quotes": [{"command": "propose"}],
     "refusal/unknown_command": [{"name": "plegde"}],
+    "refusal/unknown_recipient": [{"name": "Nobody"}],
     "refusal/unknown_cooperative": [
         {"name": "Tiera", "cooperatives": ["Tierra", "Pan"]},
         {"name": "Tiera", "cooperatives": []},
@@ -1194,6 +1215,7 @@ SUGGESTIONS: list[tuple[str, dict[str, Any], Reads, dict[str, list[str]]]] = [
     ),
     ("ask_assembly_secret", {}, yes_no, YES_NO),
     ("ask_assembly_binding", {}, yes_no, YES_NO),
+    ("ask_assembly_budget", {}, yes_no, YES_NO),
     ("ask_assembly_remote", {}, remote, WEIGHTS),
     ("refusal/bad_remote_weight", {"text": "150%"}, remote, WEIGHTS),
     ("assembly_summary", {"summary": SUMMARY}, yes_no, YES_NO),

@@ -470,7 +470,19 @@ CODE = st.one_of(st.sampled_from(["ABCDEF", "123456", "0"]), TEXT)
 ASSEMBLY_OPTIONS = st.lists(
     st.one_of(
         st.sampled_from(
-            ["quorum", "50%", "every", "2", "weeks", "secret", "binding", "101%", "remote", "0%"]
+            [
+                "quorum",
+                "50%",
+                "every",
+                "2",
+                "weeks",
+                "secret",
+                "binding",
+                "101%",
+                "remote",
+                "0%",
+                "budget",
+            ]
         ),
         TEXT,
     ),
@@ -531,7 +543,10 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
         ),
     ),
     "assemblies": args(),
-    "motion": args(NUMBER, TEXT, THRESHOLD),
+    "motion": st.one_of(
+        args(NUMBER, TEXT, THRESHOLD),
+        args(NUMBER, st.just("fund"), AMOUNT, TEXT, st.sampled_from(["to", "To", "for"]), NAME),
+    ),
     "vote": args(NUMBER, CHOICE),
     "support": args(NUMBER),
     "unsupport": args(NUMBER),
@@ -540,7 +555,7 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
     "present": st.one_of(args(NUMBER, NAME), args(NAME), args(NUMBER, NAME, NAME)),
     "absent": st.one_of(args(NUMBER, NAME), args(NAME), args(NUMBER, NAME, NAME)),
     "policy": st.one_of(
-        args(), args(st.sampled_from(["decide", "approval", "support", "quorum"]), TEXT)
+        args(), args(st.sampled_from(["decide", "approval", "support", "fund", "quorum"]), TEXT)
     ),
 }
 SPEAKERS = st.builds(

@@ -57,7 +57,7 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
     opens_at = parse_moment(opens_text, commune.timezone, turn.locale, turn.now)
     closes_at = parse_closing(closes_text, opens_at, commune.timezone, turn.locale, turn.now)
     quorum = repeat = weight = None
-    secret = binding = False
+    secret = binding = budget = False
     words = list(options)
     while words:
         word = words.pop(0).lower()
@@ -72,6 +72,8 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
             secret = True
         elif word == "binding":
             binding = True
+        elif word == "budget":
+            budget = True
         elif word == "remote":
             if not words:
                 raise Refusal("no_remote_weight")
@@ -80,7 +82,9 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
             raise Refusal("usage", command="assembly", example=NEW_EXAMPLE)
     if binding and weight:
         raise Refusal("binding_and_remote", weight=weight)
-    create_assembly(turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [], weight)
+    create_assembly(
+        turn, title, opens_at, closes_at, quorum, repeat, secret, binding, [], weight, budget
+    )
 
 
 @command(

@@ -27,6 +27,7 @@ def ledger(turn: Turn, args: list[str]) -> None:
         )
     latest = uow.clearings.latest(commune.id)
     balances = summary.balances
+    fund = uow.fund.flows(commune.id)
     turn.reply(
         "ledger",
         leases=leases,
@@ -43,4 +44,7 @@ def ledger(turn: Turn, args: list[str]) -> None:
         outstanding=sum(lease["outstanding"] for lease in leases),
         entries=summary.entries,
         balanced=summary.unbalanced_entries == 0 and sum(balances.values()) == 0,
+        fund_in=fund.fund_in,
+        fund_out=fund.fund_out,
+        fund_balance=balances.get("fund", 0),
     )

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from domain import names
-from domain.actions import Action, from_stored
+from domain.actions import Action, Grant, from_stored
 from domain.assemblies import (
     Threshold,
     threshold_words,
@@ -142,6 +142,12 @@ def _action(motion: list[str]) -> Action | None:
     return from_stored(view) if view else None
 
 
+def _has_grants(answers: Answers) -> bool:
+    """Whether the assembly could be a budget round: asked only when a motion grants
+    money from the common fund."""
+    return any(isinstance(_action(m), Grant) for m in _motions(answers))
+
+
 def _summary(answers: Answers) -> Mapping[str, object]:
     return {
         "title": answers["title"],
@@ -152,6 +158,7 @@ def _summary(answers: Answers) -> Mapping[str, object]:
         "secret": answers["secret"],
         "binding_present": _weight(answers) == 0,
         "remote_weight": _weight(answers),
+        "budget": answers.get("budget") is True,
         "motions": [
             {"text": m[0], "threshold": m[1], "action": _view(m)} for m in _motions(answers)
         ],
@@ -171,6 +178,7 @@ def _schedule(turn: Turn, answers: Answers) -> None:
         answers["binding"] is True,
         [(m[0], Threshold(m[1]), _action(m)) for m in _motions(answers)],
         _weight(answers),
+        answers.get("budget") is True,
     )
 
 
@@ -210,6 +218,7 @@ ASSEMBLY = Form(
             quick=("done",),
             repeat=Repeat(noted="motion_noted", empty="no_motions"),
         ),
+        Step("budget", "ask_assembly_budget", _yes_no, quick=("yes", "no"), asked=_has_grants),
     ),
     complete_with=1,  # /assembly bare is the form; /assembly <n> shows one
     confirm=Confirm("assembly_summary", _summary),

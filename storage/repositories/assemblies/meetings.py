@@ -33,6 +33,7 @@ def _assembly(row: AssemblyRow) -> Assembly:
         status=AssemblyStatus(row.status),
         reminded=row.reminded,
         eligible=row.eligible,
+        budget=row.budget,
     )
 
 
@@ -71,6 +72,7 @@ class AssembliesAndMotions(SessionPart):
             repeat_weeks=assembly.repeat_weeks,
             secret=assembly.secret,
             remote_weight=assembly.remote_weight,
+            budget=assembly.budget,
             status=assembly.status.value,
             created_by=assembly.created_by,
             created_at=assembly.created_at,

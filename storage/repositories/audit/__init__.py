@@ -13,7 +13,7 @@ differ come out. A missing row, a stray row and a wrong amount all show up that
 way, in one pass over each side, with no lookup per row.
 
 The checks are in parts by what they are about (``journal``, ``clearings``,
-``rent``, ``holdings``, ``payments``, ``sales``, ``outbox``), built from ``shape``'s
+``rent``, ``holdings``, ``payments``, ``sales``, ``fund``, ``outbox``), built from ``shape``'s
 pieces; ``_Checks`` puts them together in one order, and ``AuditRepository`` runs them as one query.
 """
 
@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from domain.audit import Discrepancy
 from storage.repositories.audit.clearings import ClearingChecks
+from storage.repositories.audit.fund import FundChecks
 from storage.repositories.audit.holdings import HoldingChecks
 from storage.repositories.audit.journal import JournalChecks
 from storage.repositories.audit.outbox import OutboxChecks
@@ -60,6 +61,7 @@ class _Checks(
     HoldingChecks,
     PaymentChecks,
     SaleChecks,
+    FundChecks,
     OutboxChecks,
 ):
     """The checks' SELECTs for one commune (the ``commune_id`` parameter), or all."""
@@ -90,6 +92,9 @@ class _Checks(
             self.sale_entries(),
             *self.sale_amounts(),
             self.sale_leases(),
+            self.clearing_fund(),
+            *self.fund_balance(),
+            *self.grant_posted(),
             self.statements(),
             *([self.outbox()] if not self.one else []),
         ]

@@ -24,6 +24,7 @@ from storage.repositories.audit.sales import sale_left
 from storage.repositories.audit.shape import (
     CASH,
     DIVIDEND,
+    FUND,
     HOLDING,
     Scope,
     expected_sum,
@@ -53,14 +54,15 @@ class ClearingChecks(Scope):
         ids = {"commune": c.commune_id, "clearing": c.id}
         mine = self.of(c.commune_id)
         money_in = c.rent_received + c.carry_in + sale_left(c.commune_id, c.period)
+        money_out = c.redeemed + dividends + c.carry_out + c.fund_share
         pool = c.rent_received - c.redeemed + c.carry_in + sale_left(c.commune_id, c.period)
         return [
             shape(
                 "clearing_not_conserved",
                 **ids,
                 expected=money_in,
-                found=c.redeemed + dividends + c.carry_out,
-                where=and_(mine, money_in != c.redeemed + dividends + c.carry_out),
+                found=money_out,
+                where=and_(mine, money_in != money_out),
             ),
             shape(
                 "clearing_pool",
@@ -73,11 +75,11 @@ class ClearingChecks(Scope):
                 "clearing_split",
                 **ids,
                 expected=c.pool,
-                found=dividends + c.carry_out,
+                found=dividends + c.carry_out + c.fund_share,
                 where=and_(
                     mine,
                     or_(
-                        c.pool != dividends + c.carry_out,
+                        c.pool != dividends + c.carry_out + c.fund_share,
                         c.carry_out < 0,
                         c.dividend_each < 0,
                         c.eligible < 0,
@@ -129,8 +131,9 @@ class ClearingChecks(Scope):
         )
 
     def clearing_postings(self) -> Select[Any]:
-        """A clearing's entry: holdings get its redemptions, members its dividends, cash
-        pays both; per account kind, the clearing's row against the entry's postings."""
+        """A clearing's entry: holdings get its redemptions, members its dividends, the
+        common fund its share, cash pays all three; per account kind, the clearing's
+        row against the entry's postings."""
         c, p = ClearingRow, JournalPostingRow
         dividends = c.dividend_each * c.eligible
 
@@ -158,13 +161,15 @@ class ClearingChecks(Scope):
         expected = union_all(
             wanted(HOLDING, c.redeemed),
             wanted(DIVIDEND, dividends),
-            wanted(CASH, -(c.redeemed + dividends)),
+            wanted(FUND, c.fund_share),
+            wanted(CASH, -(c.redeemed + dividends + c.fund_share)),
         )
         rows = sides(expected, found)
         code = case(
             (rows.c.kind == HOLDING, "clearing_redeemed"),
             (rows.c.kind == DIVIDEND, "clearing_dividends"),
             (rows.c.kind == CASH, "clearing_cash"),
+            (rows.c.kind == FUND, "clearing_fund"),
             else_="clearing_postings",
         )
         return (

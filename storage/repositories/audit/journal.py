@@ -19,8 +19,9 @@ from sqlalchemy import (
 )
 
 from domain.clearing import CLEARING_ENTRY
+from domain.journal import GRANT_ENTRY
 from domain.sales import SALE_ENTRY
-from storage.decision_tables import AssetSaleRow, PledgePaymentRow
+from storage.decision_tables import AssetSaleRow, FundGrantRow, PledgePaymentRow
 from storage.repositories.audit.shape import (
     CLEARED,
     Scope,
@@ -75,8 +76,8 @@ class JournalChecks(Scope):
         )
 
     def entries_counted(self) -> Select[Any]:
-        """One entry per receipt, cleared issue, payment, sale and clearing; no entry
-        without one."""
+        """One entry per receipt, cleared issue, payment, sale, grant and clearing; no
+        entry without one."""
         r, i, c, e = RentReceiptRow, BondIssueRow, ClearingRow, JournalEntryRow
         pp = PledgePaymentRow
         nothing = cast(null(), BigInteger)
@@ -107,6 +108,9 @@ class JournalChecks(Scope):
             wanted(SALE_ENTRY, AssetSaleRow.commune_id, ref_key("sale:", AssetSaleRow.id)).where(
                 self.of(AssetSaleRow.commune_id)
             ),
+            wanted(
+                GRANT_ENTRY, FundGrantRow.commune_id, ref_key("grant:", FundGrantRow.motion_id)
+            ).where(self.of(FundGrantRow.commune_id)),
         )
         found = select(
             e.commune_id,

@@ -34,6 +34,8 @@ DIVIDEND = AccountKind.DIVIDEND.value
 CASH = AccountKind.CASH.value
 RENT = AccountKind.RENT.value
 ASSET = AccountKind.ASSET.value
+FUND = AccountKind.FUND.value
+GRANTED = AccountKind.GRANTED.value
 
 
 def shape(code: Any, *, where: Any = None, **values: Any) -> Select[Any]:

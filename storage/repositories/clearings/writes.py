@@ -67,6 +67,7 @@ def _record(row: ClearingRow) -> ClearingRecord:
         row.eligible,
         row.dividend_each,
         row.carry_out,
+        row.fund_share,
     )
 
 
@@ -201,6 +202,8 @@ class ClearingWrites(OnSession):
             eligible=outcome.eligible,
             dividend_each=outcome.dividend_each,
             carry_out=outcome.carry_out,
+            fund_percent=outcome.fund_percent,
+            fund_share=outcome.fund_share,
         )
         self.session.add(row)
         self.session.flush()
