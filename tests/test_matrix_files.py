@@ -118,6 +118,62 @@ def test_the_journal_by_encrypted_dm_and_the_chart_in_the_group(
     run(scenario())
 
 
+def test_a_send_cut_off_after_the_file_is_retried_without_posting_twice(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
+    """The connection drops once the file's event is posted: the row is tried again,
+    and the homeserver takes both events as repeats of their transaction ids."""
+    import asyncio
+
+    import aiohttp
+
+    bot_user, ana_user = homeserver.fresh_users("minga", "ana")
+    bot = BotUnderTest(
+        homeserver,
+        bot_user,
+        f"sqlite:///{tmp_path}/minga.sqlite",
+        tmp_path / "store",
+        now=at("2027-01-10T10:00:00"),
+    )
+    ana = Person(homeserver, ana_user, tmp_path / "ana")
+
+    async def scenario() -> None:
+        await bot.start()
+        await ana.start("Ana")
+        try:
+            group = await ana.create_room("Terra", invite=[bot_user.user_id], encrypted=True)
+            await bot.joined(group, ana.user_id)
+            await bot.handled(await ana.say(group, "!setup Terra EUR Europe/Madrid"))
+            client = bot.adapter.client
+            real_send = client.room_send
+            cuts: list[str] = []
+
+            async def cut_once(*args: Any, **kwargs: Any) -> Any:
+                answer = await real_send(*args, **kwargs)
+                if str(kwargs.get("tx_id", "")).endswith("-file") and not cuts:
+                    cuts.append(kwargs["tx_id"])
+                    raise aiohttp.ClientConnectionError("cut off")
+                return answer
+
+            client.room_send = cut_once
+            await bot.handled(await ana.say(group, "!export"))
+            await bot.drained()
+            assert cuts, "the file's send was cut off once"
+            dm = (await ana.wait_notice("The whole journal of Terra")).room_id
+            [journal] = await ana.wait_files(1, dm)
+            await bot.handled(await ana.say(group, "!export"))  # a later one comes after it
+            await ana.wait_files(2, dm)
+            await asyncio.sleep(0.5)  # a repeat would arrive about now
+            captions = [s for s in ana.notices() if "The whole journal of Terra" in s.body]
+            assert len(captions) == 2 and len(ana.files) == 2, "each posted once"
+            assert (await _download(ana, journal)).startswith(b"entry,date,kind")
+        finally:
+            await ana.stop()
+            await bot.stop()
+
+    run(scenario())
+
+
 async def _download(person: Person, received: Any) -> bytes:
     import asyncio
 

@@ -6,7 +6,8 @@ restarts, so a retried send yields one event), and marked delivered. With
 ``matrix_merge_notices`` (off by default) a group's waiting rows go as one
 notice. A group's address is its room; a person's is their Matrix id, and their
 rows wait until their direct room is joined (bot/matrix/rooms.py). Nothing is
-ever sent unencrypted into an encrypted room.
+ever sent unencrypted into an encrypted room. A row with a file (/export, /chart)
+goes alone: its notice, then the file (bot/matrix/files.py).
 ``M_LIMIT_EXCEEDED`` puts the message back (``OutboxRepository.release``) until
 ``retry_after_ms`` or the ``Retry-After`` header allow, and pauses sending until then.
 
