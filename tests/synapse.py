@@ -295,6 +295,16 @@ class Seen:
     event_id: str = ""
 
 
+@dataclass
+class Received:
+    """An ``m.file`` or ``m.image`` event: its content (decrypted, in an encrypted room)."""
+
+    room_id: str
+    sender: str
+    content: dict[str, Any]
+    encrypted: bool
+
+
 class Person:
     """A member on Matrix through matrix-nio: joins what they are invited to, reads notices.
 
@@ -317,6 +327,8 @@ class Person:
         )
         self.client.restore_login(user.user_id, user.device_id, user.access_token)
         self.seen: list[Seen] = []
+        self.files: list[Received] = []
+        self.server = server
         self.undecrypted: list[str] = []
         self.auto_join = True
         self._task: Any = None
@@ -325,7 +337,13 @@ class Person:
     async def start(self, display_name: str | None = None) -> None:
         import asyncio
 
-        from nio import InviteMemberEvent, MegolmEvent, RoomMessageNotice
+        from nio import (
+            InviteMemberEvent,
+            MegolmEvent,
+            RoomEncryptedMedia,
+            RoomMessageMedia,
+            RoomMessageNotice,
+        )
 
         if display_name is not None:
             await self.client.set_displayname(display_name)
@@ -343,6 +361,11 @@ class Person:
                 )
             )
 
+        def on_file(room: Any, event: Any) -> None:
+            content = event.source.get("content", {})
+            encrypted = isinstance(event, RoomEncryptedMedia)
+            self.files.append(Received(room.room_id, event.sender, content, encrypted))
+
         def on_undecrypted(room: Any, event: Any) -> None:
             self.undecrypted.append(event.event_id)
 
@@ -358,6 +381,7 @@ class Person:
 
         self.client.add_event_callback(on_notice, RoomMessageNotice)
         self.client.add_event_callback(on_undecrypted, MegolmEvent)
+        self.client.add_event_callback(on_file, (RoomMessageMedia, RoomEncryptedMedia))
         self.client.add_event_callback(on_invite, InviteMemberEvent)
         if self.client.should_upload_keys:
             await self.client.keys_upload()
@@ -431,6 +455,34 @@ class Person:
             for s in self.seen
             if (room_id is None or s.room_id == room_id) and (sender is None or s.sender == sender)
         ]
+
+    async def wait_files(self, count: int, room_id: str, timeout: float = 30) -> list[Received]:
+        """The files seen in ``room_id`` once there are ``count`` of them."""
+
+        def there() -> list[Received]:
+            return [f for f in self.files if f.room_id == room_id]
+
+        await self.until(lambda: len(there()) >= count, timeout, what=f"{count} file(s)")
+        return there()
+
+    def download(self, received: Received) -> bytes:
+        """The file's bytes from the media repository, decrypted if it came encrypted."""
+        from nio.crypto import decrypt_attachment
+
+        encrypted = received.content.get("file")
+        uri = encrypted["url"] if encrypted else received.content["url"]
+        server_name, media_id = uri.removeprefix("mxc://").split("/", 1)
+        request = urllib.request.Request(
+            f"{self.server.url}/_matrix/client/v1/media/download/{server_name}/{media_id}"
+        )
+        request.add_header("Authorization", f"Bearer {self.user.access_token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = response.read()
+        if not encrypted:
+            return data
+        return decrypt_attachment(
+            data, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"]
+        )
 
     def dm_rooms(self, bot: str) -> list[str]:
         """Rooms with only this person and the bot: the bot's direct rooms with them."""

@@ -6,7 +6,8 @@ restarts, so a retried send yields one event), and marked delivered. With
 ``matrix_merge_notices`` (off by default) a group's waiting rows go as one
 notice. A group's address is its room; a person's is their Matrix id, and their
 rows wait until their direct room is joined (bot/matrix/rooms.py). Nothing is
-ever sent unencrypted into an encrypted room.
+ever sent unencrypted into an encrypted room. A row with a file (/export, /chart)
+goes alone: its notice, then the file (bot/matrix/files.py).
 ``M_LIMIT_EXCEEDED`` puts the message back (``OutboxRepository.release``) until
 ``retry_after_ms`` or the ``Retry-After`` header allow, and pauses sending until then.
 
@@ -24,17 +25,17 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from nio import LocalProtocolError, RoomSendError, RoomSendResponse
+from nio import LocalProtocolError, RoomSendResponse
 from nio.exceptions import EncryptionError, OlmUnverifiedDeviceError, SendRetryError
 
 from bot.clock import real_now
 from bot.matrix.context import Context
+from bot.matrix.files import send_file
 from bot.matrix.messages import batch_transaction_id, coalesced, merged_notice
-from bot.matrix.outcomes import TRANSIENT, Delivered, Later, Outcome
+from bot.matrix.outcomes import TRANSIENT, Delivered, Later, Outcome, refused
 from bot.matrix.rooms import DirectRooms
 from bot.matrix.sync import PLATFORM
 from bot.transactions import committed
-from handlers import observe
 from handlers.ballots import TEMPLATE as BALLOT
 from storage.repositories.messaging import PendingMessage
 from storage.uow import SqlUnitOfWork
@@ -166,6 +167,7 @@ class Deliverer:
             log.warning("%s is encrypted but nio does not know it yet: holding back", room_id)
             return Later(now + ENCRYPTION_RECHECK)
         content = merged_notice(batch)
+        later: Later | None = None
         try:
             answer = await client.room_send(
                 room_id,
@@ -174,22 +176,17 @@ class Deliverer:
                 tx_id=batch_transaction_id(batch),
                 ignore_unverified_devices=True,  # the trust policy: see the module's doc
             )
+            if isinstance(answer, RoomSendResponse) and "attachment" in message.context:
+                # the notice was the file's caption; now the file (bot/matrix/files.py)
+                later = await send_file(
+                    client, self.database, message, room_id, batch_transaction_id(batch), now
+                )
         except TRANSIENT as error:
             log.warning("sending outbox #%s failed (%s); will retry", message.id, error)
             return Later(now + timedelta(seconds=2))
         except (LocalProtocolError, OlmUnverifiedDeviceError, SendRetryError, EncryptionError):
             log.exception("cannot encrypt outbox #%s for %s yet", message.id, room_id)
             return Later(now + timedelta(seconds=5))
-        if isinstance(answer, RoomSendResponse):
-            return Delivered(answer.event_id, room_id)
-        return self._refused(message, answer, now)
-
-    @staticmethod
-    def _refused(message: PendingMessage, answer: RoomSendError, now: datetime) -> Later:
-        if answer.status_code == "M_LIMIT_EXCEEDED":
-            wait_ms = answer.retry_after_ms or 5000
-            log.info("rate limited by the homeserver for %sms", wait_ms)
-            return Later(now + timedelta(milliseconds=wait_ms), pause=True)
-        log.warning("the homeserver refused outbox #%s: %s", message.id, answer)
-        observe.delivery_failed(PLATFORM, "refused")
-        return Later(now + timedelta(seconds=30))
+        if not isinstance(answer, RoomSendResponse):
+            return refused(f"outbox #{message.id}", answer, now)
+        return later or Delivered(answer.event_id, room_id)

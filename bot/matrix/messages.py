@@ -2,7 +2,8 @@
 
 With ``matrix_merge_notices``, a group's waiting rows go as one notice
 (bot/coalesce.py), within ``NOTICE_LIMIT``, but a motion's notice always goes alone
-(a reaction to it is a vote: bot/matrix/reactions.py); each notice has a transaction id of
+(a reaction to it is a vote: bot/matrix/reactions.py), and so does a file's caption
+(bot/matrix/files.py); each notice has a transaction id of
 its own, the same on every retry.
 
 Templates name commands with ``/`` (``/pledge 1 <amount>``); Element takes a line
@@ -60,10 +61,16 @@ def render_both(template: str, locale: str, context: dict[str, Any]) -> tuple[st
 NOTICE_LIMIT = 16_000
 
 
+def alone(message: PendingMessage) -> bool:
+    """A motion's notice (a reaction to it is a vote) and a file's caption (the file
+    follows it) are never merged with others."""
+    return message.template == BALLOT or "attachment" in message.context
+
+
 def coalesced(claimed: list[PendingMessage]) -> list[PendingMessage]:
     """The first claimed row and the rows that go in one notice with it: the rest of
     its group's run (bot/coalesce.py), as many as fit within ``NOTICE_LIMIT``."""
-    run = coalesce.runs(claimed, alone=lambda m: m.template == BALLOT)[0]
+    run = coalesce.runs(claimed, alone=alone)[0]
     bodies = [render_both(m.template, m.locale, m.context) for m in run]
     start, stop = coalesce.pack([plain + html for plain, html in bodies], NOTICE_LIMIT)[0]
     return run[start:stop]

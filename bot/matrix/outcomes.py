@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
+from nio.responses import ErrorResponse
+
+from handlers import observe
+
+log = logging.getLogger("minga.matrix")
 
 # Network failures that mean "try again later", never "this message is bad".
 TRANSIENT = (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, ConnectionError)
@@ -30,3 +36,15 @@ class Delivered:
 
 
 Outcome = Delivered | Later
+
+
+def refused(what: str, answer: ErrorResponse, now: datetime) -> Later:
+    """The homeserver said no to ``what``: wait out a rate limit (pausing all sending),
+    else try again in a while."""
+    if answer.status_code == "M_LIMIT_EXCEEDED":
+        wait_ms = answer.retry_after_ms or 5000
+        log.info("rate limited by the homeserver for %sms", wait_ms)
+        return Later(now + timedelta(milliseconds=wait_ms), pause=True)
+    log.warning("the homeserver refused %s: %s", what, answer)
+    observe.delivery_failed("matrix", "refused")
+    return Later(now + timedelta(seconds=30))
