@@ -14,6 +14,8 @@ and every entry's postings sum to zero.
 - ``pledger``/member id: what a member paid in on pledges (negative while held for a
   bond); it comes back to zero as the bond clears (the money became a holding) or
   the treasurer refunds it
+- ``settled``/member id and ``paid``/member id: a payout (``domain.payouts``) of what
+  the commune owed the member, out of the one and into the other
 - ``written_off``/issue id: what the sale of that lease's asset left unpaid to its
   bondholders (negative: the commune's loss on the bond, the holdings forgiven)
 
@@ -32,6 +34,12 @@ balance is zero; ``holding.redeemed`` counts repayments and the write-off alike,
 no later rent repays it). What the proceeds leave after the holdings stays in cash:
 the open period's clearing adds it to the dividend pool, so that clearing conserves
 rent + carry in + sale proceeds left = redeemed + dividends + carry out.
+
+What a clearing repays and pays as dividends, and what a sale repays, is owed to the
+member until the treasurer records it paid (``/payout``, ``domain.payouts``): one
+``payout`` entry (ref ``payout:<id>``) per payout moves it from the member's
+``settled`` account (what the commune held for them, negative as it leaves) to their
+``paid`` account (what reached them).
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ class AccountKind(StrEnum):
     PAID_IN = "paid_in"
     PLEDGER = "pledger"
     WRITTEN_OFF = "written_off"
+    SETTLED = "settled"
+    PAID = "paid"
 
 
 @dataclass(frozen=True)

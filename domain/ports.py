@@ -12,8 +12,8 @@ domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 The plumbing's repositories (inbox, outbox, flood control, conversations,
 settings, job failures, links and the audit) are declared in
 domain/plumbing_ports.py, the policies with the record of decisions in
-domain/decision_ports.py, the journal in domain/journal_ports.py and asset sales
-in domain/sale_ports.py; this module
+domain/decision_ports.py, the journal in domain/journal_ports.py, asset sales
+in domain/sale_ports.py and payouts in domain/payout_ports.py; this module
 offers them too, so ``domain.ports`` stays the one place handlers import ports from.
 """
 
@@ -53,6 +53,7 @@ from domain.model import (
     Member,
     RentReceipt,
 )
+from domain.payout_ports import Payouts  # offered here too: see the docstring
 from domain.plumbing_ports import (  # offered here too: see the docstring
     Audit,
     Conversations,
@@ -460,6 +461,8 @@ class UnitOfWork(Protocol):
     def policies(self) -> Policies: ...
     @property
     def sales(self) -> Sales: ...
+    @property
+    def payouts(self) -> Payouts: ...
     @property
     def audit(self) -> Audit: ...
     @property

@@ -79,6 +79,7 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     repaid = _redeem(uow, commune.id, entry_id, leases, outcome)
     uow.clearings.finish(clearing_id, entry_id, commune.id, start)
     uow.journal.close_clearing(entry_id, commune.id, clearing_id, cash_posting(outcome))
+    uow.payouts.keep_clearing_owed(commune.id, entry_id, str(period))  # owed until paid
     previous = latest.id if latest else None
     arrears = clear_arrears(uow, commune, period, clearing_id, previous, now)
     uow.outbox.add(_summary(uow, commune, period, outcome, arrears, sales), now)

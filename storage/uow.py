@@ -31,6 +31,7 @@ from storage.repositories.messaging import (
     OutboxRepository,
     SettingRepository,
 )
+from storage.repositories.payouts import PayoutRepository
 from storage.repositories.policies import PolicyRepository
 from storage.repositories.sales import SaleRepository
 from storage.repositories.telegram import TelegramRepository
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.journal = JournalRepository(self.session)
         self.policies = PolicyRepository(self.session)  # policies, record of decisions
         self.sales = SaleRepository(self.session)  # ended leases' assets sold
+        self.payouts = PayoutRepository(self.session)  # what is owed to members, paid
         self.audit = AuditRepository(self.session)  # minga check: the books' invariants
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)

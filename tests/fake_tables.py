@@ -91,6 +91,10 @@ class Tables:
     payments: dict[int, tuple[int, int, str, int]] = field(default_factory=dict)
     # id: (commune id, period, the sale)
     sales: dict[int, tuple[int, str, Sale]] = field(default_factory=dict)
+    # (entry id, member id): (commune id, period, amount) owed by a clearing or sale
+    owed: dict[tuple[int, int], tuple[int, str, int]] = field(default_factory=dict)
+    # id: (commune id, member id, amount, period)
+    payouts: dict[int, tuple[int, int, int, str]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
         """Ids as a sequence hands them out: never reused, even after a delete."""
@@ -132,4 +136,6 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "lease_term": "lease_terms",
     "pledge_payment": "payments",
     "asset_sale": "sales",
+    "clearing_owed": "owed",
+    "payout": "payouts",
 }

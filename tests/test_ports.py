@@ -128,6 +128,7 @@ def test_the_unit_of_work_types_every_repository() -> None:
         "journal",
         "policies",
         "sales",
+        "payouts",
         "audit",
         "inbox",
         "outbox",
