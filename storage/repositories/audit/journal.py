@@ -19,8 +19,10 @@ from sqlalchemy import (
 )
 
 from domain.clearing import CLEARING_ENTRY
+from domain.payouts import PAYOUT_ENTRY
 from domain.sales import SALE_ENTRY
 from storage.decision_tables import AssetSaleRow, PledgePaymentRow
+from storage.payout_tables import PayoutRow
 from storage.repositories.audit.shape import (
     CLEARED,
     Scope,
@@ -75,8 +77,8 @@ class JournalChecks(Scope):
         )
 
     def entries_counted(self) -> Select[Any]:
-        """One entry per receipt, cleared issue, payment, sale and clearing; no entry
-        without one."""
+        """One entry per receipt, cleared issue, payment, sale, payout and clearing; no
+        entry without one."""
         r, i, c, e = RentReceiptRow, BondIssueRow, ClearingRow, JournalEntryRow
         pp = PledgePaymentRow
         nothing = cast(null(), BigInteger)
@@ -106,6 +108,9 @@ class JournalChecks(Scope):
             ),
             wanted(SALE_ENTRY, AssetSaleRow.commune_id, ref_key("sale:", AssetSaleRow.id)).where(
                 self.of(AssetSaleRow.commune_id)
+            ),
+            wanted(PAYOUT_ENTRY, PayoutRow.commune_id, ref_key("payout:", PayoutRow.id)).where(
+                self.of(PayoutRow.commune_id)
             ),
         )
         found = select(
