@@ -45,6 +45,8 @@ DOMAIN_TABLES = (
     "lease_term",
     "asset_sale",
     "asset_sale_line",
+    "clearing_owed",
+    "payout",
 )
 
 
