@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Integer,
     Select,
     String,
     and_,
@@ -24,11 +25,13 @@ from sqlalchemy import (
 
 from domain.clearing_reads import MemberRange
 from domain.journal import AccountKind
-from domain.payouts import PAYOUT_ENTRY, MemberPayouts, PayoutTotals, still_owed
+from domain.payouts import PAYOUT_ENTRY, MemberPayouts, PayoutTotals, payout_ref, still_owed
 from storage.decision_tables import AssetSaleLineRow
 from storage.payout_tables import ClearingOwedRow, PayoutRow
 from storage.repositories.parts import SessionPart
 from storage.tables import HoldingRow, JournalEntryRow, JournalPostingRow, MemberRow
+
+REF_PREFIX = payout_ref(0).removesuffix("0")  # "payout:"
 
 
 def _sum(column: Any) -> ColumnElement[Any]:
@@ -174,40 +177,39 @@ class PayoutRepository(SessionPart):
         if not count:
             return 0, 0
         e, p = JournalEntryRow, JournalPostingRow
+        first_entry = self.session.execute(select(func.coalesce(func.max(e.id), 0))).scalar_one()
         self.session.execute(
             insert(e.__table__).from_select(
                 ["commune_id", "kind", "ref", "created_at"],
                 select(
                     pay.commune_id,
                     literal(PAYOUT_ENTRY, String),
-                    literal("payout:", String) + cast(pay.id, String),
+                    literal(REF_PREFIX, String) + cast(pay.id, String),
                     pay.at,
                 )
                 .where(new)
                 .order_by(pay.id),
             )
         )
+        # From each new entry to its payout by the payout's key (the id its ref ends
+        # in): never a lookup by the text of a ref, which right after the inserts above
+        # no planner estimates well (PostgreSQL scanned the entries once per payout).
+        payout_of_entry = cast(func.substr(e.ref, len(REF_PREFIX) + 1), Integer)
         for kind, sign in ((AccountKind.SETTLED, -1), (AccountKind.PAID, 1)):
             self.session.execute(
                 insert(p.__table__).from_select(
                     ["entry_id", "commune_id", "account_kind", "account_ref", "amount"],
                     select(
                         e.id,
-                        pay.commune_id,
+                        e.commune_id,
                         literal(kind.value, String),
                         pay.member_id,
                         pay.amount * sign,
                     )
-                    .join(
-                        e,
-                        and_(
-                            e.commune_id == pay.commune_id,
-                            e.kind == PAYOUT_ENTRY,
-                            e.ref == literal("payout:", String) + cast(pay.id, String),
-                        ),
-                    )
-                    .where(new)
-                    .order_by(pay.id),
+                    .select_from(e)
+                    .join(pay, pay.id == payout_of_entry)
+                    .where(e.id > first_entry, e.commune_id == commune_id, e.kind == PAYOUT_ENTRY)
+                    .order_by(e.id),
                 )
             )
         return int(count), int(total)

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, String, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from domain.clearing import CLEARING_ENTRY
 from domain.journal import AccountKind
@@ -58,51 +70,47 @@ class PayoutChecks(Scope):
 
     def payout_postings(self) -> Select[Any]:
         """Each payout's entry: the amount out of the member's ``settled`` account and
-        into their ``paid`` account, nothing else."""
+        into their ``paid`` account, nothing else. Both sides are grouped by the
+        entry's ref, never joined on it (a lookup per payout by the text of a ref)."""
         pay, e, p = PayoutRow, JournalEntryRow, JournalPostingRow
+        nothing = cast(null(), BigInteger)
 
         def wanted(kind: str, amount: Any) -> Select[Any]:
             return select(
-                pay.id.label("payout_id"),
                 pay.commune_id.label("commune_id"),
+                ref_key("payout:", pay.id).label("ref"),
                 literal(kind, String).label("kind"),
-                cast(pay.member_id, BigInteger).label("ref"),
-                cast(None, BigInteger).label("entry_id"),
+                cast(pay.member_id, BigInteger).label("account"),
+                cast(pay.id, BigInteger).label("payout_id"),
+                nothing.label("entry_id"),
                 cast(amount, BigInteger).label("amount"),
             ).where(self.of(pay.commune_id))
 
         expected = union_all(wanted(SETTLED, -pay.amount), wanted(PAID, pay.amount))
         found = (
             select(
-                pay.id,
-                pay.commune_id,
+                e.commune_id,
+                e.ref,
                 p.account_kind,
                 cast(p.account_ref, BigInteger),
+                nothing,
                 cast(e.id, BigInteger),
                 cast(p.amount, BigInteger),
             )
-            .join(
-                e,
-                and_(
-                    e.commune_id == pay.commune_id,
-                    e.kind == PAYOUT_ENTRY,
-                    e.ref == ref_key("payout:", pay.id),
-                ),
-            )
             .join(p, p.entry_id == e.id)
-            .where(self.of(pay.commune_id))
+            .where(self.of(e.commune_id), e.kind == PAYOUT_ENTRY)
         )
         rows = sides(expected, found)
         return (
             shape(
                 "payout_postings",
                 commune=rows.c.commune_id,
-                payout=rows.c.payout_id,
+                payout=func.max(rows.c.payout_id),
                 entry=func.max(rows.c.entry_id),
                 expected=expected_sum(rows),
                 found=found_sum(rows),
             )
-            .group_by(rows.c.commune_id, rows.c.payout_id, rows.c.kind, rows.c.ref)
+            .group_by(rows.c.commune_id, rows.c.ref, rows.c.kind, rows.c.account)
             .having(expected_sum(rows) != found_sum(rows))
         )
 
