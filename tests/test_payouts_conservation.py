@@ -70,7 +70,7 @@ def _conserved(commune: Commune) -> None:
     assert sum(earned.values()) == from_journal + from_sales
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan_of)
 def test_payouts_keep_the_books_balanced_and_paid_plus_owed_is_earned(plan: dict) -> None:
     with tempfile.TemporaryDirectory() as directory:
