@@ -1,6 +1,10 @@
 """Payouts (domain/payouts.py): what clearings and sales owed each member, and what
-the treasurer paid them. ``/payout all`` is three INSERT … SELECTs, whatever the
-number of members: the payouts, their entries, their postings."""
+the treasurer paid them. ``/payout all`` is four INSERT … SELECTs, whatever the
+number of members: the payouts, their entries, and their two postings each.
+
+Statements and reports read each member's owed and paid as sums over these rows (one
+pass over the commune's rows per clearing); a commune with years of clearings at
+federation size may want them kept per clearing, as the year to date is."""
 
 from __future__ import annotations
 
