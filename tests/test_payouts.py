@@ -13,12 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from alembic import command
 from harness import TERRA_SETUP, ConsoleChat
+from sqlalchemy import text
 from test_action_motions import unit_of_work
+from test_arrears import LEASED as LEASED_FOR_SALE
 from test_arrears import dms
+from test_trust_check import SOLD, _build
 
 from handlers.check import find_discrepancies
 from handlers.reports import clearing_report
+from storage.migrate import alembic_config
+from storage.uow import Database
 
 PLEDGED = """
 ana@group: /pledge 1 500
@@ -242,3 +248,36 @@ def test_payouts_read_in_the_members_language(january: ConsoleChat) -> None:
         "Pagado a ti en febrero de 2027: 40,00\xa0€",
         "Aún se te debe: 160,00\xa0€",
     ]
+
+
+def test_migration_0021_keeps_what_existing_clearings_and_sales_owe(database_url: str) -> None:
+    """Books kept before payouts: migration 0021 works out from the journal and the
+    sales' lines what each clearing and sale owed, as the clearing and /sold keep it."""
+    _build(database_url, LEASED_FOR_SALE, SOLD)
+    database = Database(database_url)
+    owed = "SELECT entry_id, member_id, commune_id, period, amount FROM clearing_owed ORDER BY 1, 2"
+    try:
+        with database.engine.connect() as connection:
+            kept = connection.execute(text(owed)).all()
+            kinds = (
+                connection.execute(
+                    text(
+                        "SELECT DISTINCT e.kind FROM clearing_owed o JOIN journal_entry e "
+                        "ON e.id = o.entry_id ORDER BY 1"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert kinds == ["clearing", "sale"] and len(kept) > 4
+        config = alembic_config(database_url)
+        for target in ("0020", "head"):
+            with database.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                (command.downgrade if target == "0020" else command.upgrade)(config, target)
+        with database.engine.connect() as connection:
+            assert connection.execute(text(owed)).all() == kept
+        with database.unit_of_work() as uow:
+            assert find_discrepancies(uow) == []
+    finally:
+        database.dispose()
