@@ -2,7 +2,7 @@
 
 Each invariant has a code and one sentence a treasurer can read. A broken one is a
 ``Discrepancy``: its code, the ids of the rows involved (commune, entry, clearing,
-holding, issue, receipt, outbox message, member) and the two amounts that should
+holding, issue, receipt, outbox message, member, payout) and the two amounts that should
 have been equal. Storage finds them set-based (``storage/repositories/audit/``);
 the simulation tests and the ``minga check`` command read the same list.
 """
@@ -11,14 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ID_FIELDS = ("commune", "entry", "clearing", "holding", "issue", "receipt", "outbox", "member")
+ID_FIELDS = (
+    "commune",
+    "entry",
+    "clearing",
+    "holding",
+    "issue",
+    "receipt",
+    "outbox",
+    "member",
+    "payout",
+)
 
 INVARIANTS: dict[str, str] = {
     "entry_unbalanced": "a journal entry's postings add up to zero",
     "posting_commune": "a posting belongs to its entry's commune",
-    "entry_count": "each rent receipt, cleared issue, payment, refund, asset sale, grant and "
-    "clearing has exactly one journal "
-    "entry, and each entry the receipt, issue, sale, grant or clearing it records",
+    "entry_count": "each rent receipt, cleared issue, payment, refund, asset sale, grant, payout "
+    "and clearing has exactly one journal "
+    "entry, and each entry the receipt, issue, sale, grant, payout or clearing it records",
     "clearing_not_conserved": "a clearing conserves money: rent + carry in + sale proceeds "
     "left = redeemed + dividends + carry out + the common fund's share",
     "clearing_pool": "a clearing's pool is its rent less what it redeemed, plus the carry in "
@@ -72,6 +82,12 @@ INVARIANTS: dict[str, str] = {
     "journal postings say, and never less than zero",
     "grant_posted": "each grant from the common fund is a carried fund motion's, with exactly "
     "one grant entry: its amount out of the fund, into the motion's granted account",
+    "payout_sane": "a payout is positive, to a member of its commune",
+    "payout_postings": "each payout's entry moves its amount out of the member's settled "
+    "account and into their paid account, and nothing else",
+    "payout_overpaid": "a member is never paid out more than their clearings and sales owed them",
+    "owed_kept": "what each clearing and sale owed each member is kept as its entry says: the "
+    "clearing's repayments and dividends, the sale's repayments, in its period",
     "statement_queued": "each clearing's roster member with an account has exactly one "
     "statement queued, and no statement is queued for anyone else",
     "outbox_delivery": "an outbox message is delivered after it was written, at most once",
@@ -91,6 +107,7 @@ class Discrepancy:
     receipt: int | None = None
     outbox: int | None = None
     member: int | None = None
+    payout: int | None = None
     expected: int | None = None
     found: int | None = None
 

@@ -14,6 +14,8 @@ and every entry's postings sum to zero.
 - ``pledger``/member id: what a member paid in on pledges (negative while held for a
   bond); it comes back to zero as the bond clears (the money became a holding) or
   the treasurer refunds it
+- ``settled``/member id and ``paid``/member id: a payout (``domain.payouts``) of what
+  the commune owed the member, out of the one and into the other
 - ``written_off``/issue id: what the sale of that lease's asset left unpaid to its
   bondholders (negative: the commune's loss on the bond, the holdings forgiven)
 
@@ -39,6 +41,12 @@ rent + carry in + sale proceeds left = redeemed + dividends + carry out + fund s
 - ``granted``/motion id: what a carried ``fund`` motion granted from the common fund,
   for the treasurer to pay out to its recipient (one ``grant`` entry, ref
   ``grant:<motion id>``: the fund out, the granted account in)
+
+What a clearing repays and pays as dividends, and what a sale repays, is owed to the
+member until the treasurer records it paid (``/payout``, ``domain.payouts``): one
+``payout`` entry (ref ``payout:<id>``) per payout moves it from the member's
+``settled`` account (what the commune held for them, negative as it leaves) to their
+``paid`` account (what reached them).
 """
 
 from __future__ import annotations
@@ -59,6 +67,8 @@ class AccountKind(StrEnum):
     WRITTEN_OFF = "written_off"
     FUND = "fund"
     GRANTED = "granted"
+    SETTLED = "settled"
+    PAID = "paid"
 
 
 @dataclass(frozen=True)

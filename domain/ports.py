@@ -13,8 +13,8 @@ The plumbing's repositories (inbox, outbox, flood control, conversations,
 settings, job failures, links and the audit) are declared in
 domain/plumbing_ports.py, the policies with the record of decisions in
 domain/decision_ports.py, the period clearing in domain/clearing_ports.py, the journal
-in domain/journal_ports.py, asset sales
-in domain/sale_ports.py and the common fund in domain/fund_ports.py; this module
+in domain/journal_ports.py, asset sales in domain/sale_ports.py, the common fund in
+domain/fund_ports.py and payouts in domain/payout_ports.py; this module
 offers them too, so ``domain.ports`` stays the one place handlers import ports from.
 """
 
@@ -44,6 +44,7 @@ from domain.model import (
     Member,
     RentReceipt,
 )
+from domain.payout_ports import Payouts  # offered here too: see the docstring
 from domain.plumbing_ports import (  # offered here too: see the docstring
     Audit,
     Conversations,
@@ -354,6 +355,8 @@ class UnitOfWork(Protocol):
     def sales(self) -> Sales: ...
     @property
     def fund(self) -> Fund: ...
+    @property
+    def payouts(self) -> Payouts: ...
     @property
     def audit(self) -> Audit: ...
     @property

@@ -84,6 +84,7 @@ def _clear(uow: UnitOfWork, commune: Commune, period: Period, now: datetime) -> 
     fund = [(0, outcome.fund_share)] if outcome.fund_share else []
     uow.journal.add_account_postings(entry_id, commune.id, AccountKind.FUND, fund)
     uow.journal.close_clearing(entry_id, commune.id, clearing_id, cash_posting(outcome))
+    uow.payouts.keep_clearing_owed(commune.id, entry_id, str(period))  # owed until paid
     previous = latest.id if latest else None
     arrears = clear_arrears(uow, commune, period, clearing_id, previous, now)
     uow.outbox.add(_summary(uow, commune, period, outcome, arrears, sales), now)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.errors import Refusal
+from domain.payouts import NOTHING_PAID
 from domain.periods import Period
 from domain.ports import UnitOfWork
 from handlers.money import plain_amount
@@ -28,6 +29,7 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
     for repaid in uow.clearings.redemptions_by_member(record.id):
         redemptions.setdefault(repaid.member_id, {})[str(repaid.number)] = amount(repaid.amount)
     outstanding: dict[int, dict[str, str]] = {}
+    still_held: dict[int, int] = {}  # member id: principal still owed on their bonds
     for held in uow.clearings.holding_lines(
         commune.id, record.id, str(period), period.ends_at(commune.timezone)
     ):
@@ -35,17 +37,28 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
             str(number): amount(owed)
             for number, owed in zip(held.numbers, held.outstanding, strict=True)
         }
-    members = [
-        {
-            "name": line.name,
-            "dividend": amount(line.dividend),
-            "redemptions": dict(
-                sorted(redemptions.get(line.member_id, {}).items(), key=lambda kv: int(kv[0]))
-            ),
-            "outstanding": outstanding.get(line.member_id, {}),
-        }
-        for line in uow.clearings.member_lines(record.id)
-    ]
+        still_held[held.member_id] = sum(held.outstanding)
+    payouts = uow.payouts.by_member(commune.id, str(period))
+    lines = {
+        line.member_id: (line.name, line.dividend) for line in uow.clearings.member_lines(record.id)
+    }
+    lines.update(_former_holders(uow, lines, still_held))
+    members = []
+    for member_id in sorted(lines):
+        name, dividend = lines[member_id]
+        paid, owed = payouts.get(member_id, NOTHING_PAID)
+        members.append(
+            {
+                "name": name,
+                "dividend": amount(dividend),
+                "redemptions": dict(
+                    sorted(redemptions.get(member_id, {}).items(), key=lambda kv: int(kv[0]))
+                ),
+                "outstanding": outstanding.get(member_id, {}),
+                "paid_out": amount(paid),
+                "owed": amount(owed),
+            }
+        )
     leases = _leases(uow, record.id, amount)
     sales = uow.sales.totals(commune.id, str(period))
     fund = uow.fund.flows(commune.id, str(period))
@@ -68,6 +81,15 @@ def clearing_report(uow: UnitOfWork, commune_name: str, period_text: str) -> dic
         "members": members,
         "leases": leases,
     }
+
+
+def _former_holders(
+    uow: UnitOfWork, roster: Mapping[int, object], still_held: Mapping[int, int]
+) -> dict[int, tuple[str, int]]:
+    """Those who left but still hold bonds owed after the period, off its roster (no
+    dividend): the commune's debts to them are in every period's report."""
+    former = {m for m, owed in still_held.items() if owed > 0 and m not in roster}
+    return {member_id: (name, 0) for member_id, name in uow.payouts.names(former).items()}
 
 
 def _leases(uow: UnitOfWork, clearing_id: int, amount: Callable[[int], str]) -> list[dict]:

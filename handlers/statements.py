@@ -7,7 +7,9 @@ whole roster (``_roster``) the reads are over the commune, and the holding lines
 stream from one sorted pass over its holdings; for a range of members
 (``_among``), storage reads those members' own holdings, roster rows and postings
 by their indexes, and only the bonds and cooperative their statements name. What
-an asset sold in the period repaid and wrote off of a member's bond is its own line.
+an asset sold in the period repaid and wrote off of a member's bond is its own line;
+what was paid out to the member in the period, and what is still owed to them after
+it, are the last lines (domain/payouts.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from domain.clearing_reads import (
 )
 from domain.messages import Outgoing
 from domain.model import Address, Commune
+from domain.payouts import NOTHING_PAID, MemberPayouts
 from domain.periods import Period
 from domain.ports import UnitOfWork
 from domain.sales import SaleShare
@@ -107,6 +110,7 @@ def _roster(
         else uow.clearings.holding_lines_just_cleared(commune.id, str(period), end, repaid)
     )
     sales = uow.sales.shares(commune.id, str(period))
+    payouts = uow.payouts.by_member(commune.id, str(period))
     yield from _compose(
         commune,
         period,
@@ -115,7 +119,7 @@ def _roster(
         coops,
         before,
         lines,
-        sales,
+        (sales, payouts),
         keyed=clearing_id,
     )
 
@@ -145,8 +149,9 @@ def _among(
         commune.id, clearing_id, str(period), period.ends_at(commune.timezone), members
     )
     sales = uow.sales.shares(commune.id, str(period), members)
+    payouts = uow.payouts.by_member(commune.id, str(period), members)
     asset = _asset_by_number(uow, commune.id)
-    yield from _compose(commune, period, recipients, asset, coops, before, lines, sales)
+    yield from _compose(commune, period, recipients, asset, coops, before, lines, (sales, payouts))
 
 
 def _compose(
@@ -157,12 +162,14 @@ def _compose(
     coops: Mapping[int, dict[str, Any]],
     before: Mapping[int, YearToDate],
     lines: Iterator[MemberHoldings],
-    sales: Mapping[int, list[SaleShare]],
+    extras: tuple[Mapping[int, list[SaleShare]], Mapping[int, MemberPayouts]],
     keyed: int | None = None,
 ) -> Iterator[Outgoing]:
     """Each recipient's statement, merging the holding lines (by member id, as the
     recipients) as they stream, with what the period's asset sales repaid and wrote
-    off of their bonds; ``keyed``: the clearing whose outbox keys they get."""
+    off of their bonds, and what was paid out to them in it and is still owed to them
+    after it (``extras``); ``keyed``: the clearing whose outbox keys they get."""
+    sales, payouts = extras
     held = next(lines, None)
     base = {**commune_context(commune), "period": str(period)}
     locale_of = functools.cache(locales.choose)  # a handful of distinct settings
@@ -199,6 +206,7 @@ def _compose(
         context["coop"] = coops.get(r.cooperative_id)
         context["ytd_dividends"] = ytd.dividends + r.dividend
         context["ytd_repaid"] = ytd.repaid + repaid_now + sum(s["repaid"] for s in sold)
+        context["paid_out"], context["owed"] = payouts.get(r.member_id, NOTHING_PAID)
         yield Outgoing(
             Address(r.platform, r.address, True, r.person_id),
             "statement",

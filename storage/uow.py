@@ -32,6 +32,7 @@ from storage.repositories.messaging import (
     OutboxRepository,
     SettingRepository,
 )
+from storage.repositories.payouts import PayoutRepository
 from storage.repositories.policies import PolicyRepository
 from storage.repositories.sales import SaleRepository
 from storage.repositories.telegram import TelegramRepository
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
         self.policies = PolicyRepository(self.session)  # policies, record of decisions
         self.sales = SaleRepository(self.session)  # ended leases' assets sold
         self.fund = FundRepository(self.session)  # the common fund and its grants
+        self.payouts = PayoutRepository(self.session)  # what is owed to members, paid
         self.audit = AuditRepository(self.session)  # minga check: the books' invariants
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)

@@ -94,6 +94,10 @@ class Tables:
     sales: dict[int, tuple[int, str, Sale]] = field(default_factory=dict)
     # id: (commune id, the grant)
     fund_grants: dict[int, tuple[int, FundGrant]] = field(default_factory=dict)
+    # (entry id, member id): (commune id, period, amount) owed by a clearing or sale
+    owed: dict[tuple[int, int], tuple[int, str, int]] = field(default_factory=dict)
+    # id: (commune id, member id, amount, period)
+    payouts: dict[int, tuple[int, int, int, str]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
         """Ids as a sequence hands them out: never reused, even after a delete."""
@@ -136,4 +140,6 @@ _DOMAIN = {  # storage's table: the Tables field holding its rows
     "pledge_payment": "payments",
     "asset_sale": "sales",
     "fund_grant": "fund_grants",
+    "clearing_owed": "owed",
+    "payout": "payouts",
 }

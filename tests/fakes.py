@@ -52,6 +52,7 @@ from domain.journal import AccountKind, JournalEntry, Posting
 from domain.messages import Outgoing
 from domain.model import ChangeRecord, LedgerSummary
 from domain.open_books import ExportRow
+from domain.payouts import MemberPayouts, PayoutTotals
 from domain.retries import JobFailure
 from domain.sales import NO_SALES, Sale, SaleShare, SaleTotals
 
@@ -401,6 +402,53 @@ class FakeFund(_Repository):
         return FundFlows(0, out, -sum(g.amount for g in grants if not period or g.period <= period))
 
 
+class FakePayouts(_Repository):
+    def keep_clearing_owed(self, commune_id: int, entry_id: int, period: str) -> None:
+        _storage_only("the period clearing")
+
+    def keep_sale_owed(self, commune_id: int, entry_id: int, sale_id: int, period: str) -> None:
+        for line in self.t.sales[sale_id][2].lines:
+            if line.repaid:
+                _, _, before = self.t.owed.get((entry_id, line.member_id), (0, "", 0))
+                self.t.owed[(entry_id, line.member_id)] = (commune_id, period, before + line.repaid)
+
+    def owed(self, commune_id: int, member_id: int) -> int:
+        earned = sum(
+            a for (_, m), (c, _, a) in self.t.owed.items() if (c, m) == (commune_id, member_id)
+        )
+        paid = sum(a for c, m, a, _ in self.t.payouts.values() if (c, m) == (commune_id, member_id))
+        return max(0, earned - paid)
+
+    def pay(
+        self,
+        commune_id: int,
+        member_id: int,
+        amount: int,
+        period: str,
+        at: datetime,
+        recorded_by: int,
+    ) -> int:
+        payout_id = self.t.next_id("payout")
+        self.t.payouts[payout_id] = (commune_id, member_id, amount, period)
+        return payout_id
+
+    def pay_all(
+        self, commune_id: int, up_to: str | None, period: str, at: datetime, recorded_by: int
+    ) -> tuple[int, int]:
+        _storage_only("paying everyone")
+
+    def totals(self, commune_id: int, period: str) -> PayoutTotals:
+        _storage_only("the ledger's payouts")
+
+    def by_member(
+        self, commune_id: int, period: str | None, members: MemberRange | None = None
+    ) -> dict[int, MemberPayouts]:
+        _storage_only("statements")
+
+    def names(self, member_ids: set[int]) -> dict[int, str]:
+        return {m: self.t.members[m].name for m in member_ids}
+
+
 class MemoryStore:
     """What was committed; like storage.uow.Database, it hands out units of work."""
 
@@ -426,6 +474,7 @@ class FakeUnitOfWork:
         self.policies = FakePolicies(rows)
         self.sales = FakeSales(rows)
         self.fund = FakeFund(rows)
+        self.payouts = FakePayouts(rows)
         self.audit = FakeAudit(rows)
         self.inbox = FakeInbox(rows)
         self.outbox = FakeOutbox(rows)

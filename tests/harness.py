@@ -46,6 +46,8 @@ DOMAIN_TABLES = (
     "asset_sale",
     "asset_sale_line",
     "fund_grant",
+    "clearing_owed",
+    "payout",
 )
 
 

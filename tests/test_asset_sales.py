@@ -63,6 +63,8 @@ def statement(lines: list[str], who: str) -> list[str]:
     got = dms(lines, who)
     start = next(n for n, line in enumerate(got) if line.startswith("Your statement"))
     end = next(n for n in range(start, len(got)) if got[n].startswith("Year to date"))
+    while end + 1 < len(got) and got[end + 1].startswith(("Paid to you", "Still owed to you")):
+        end += 1  # what was paid out, and is still owed (tests/test_payouts.py)
     return got[start : end + 1]
 
 
@@ -119,6 +121,7 @@ def test_a_lease_in_arrears_ended_and_sold_below_what_is_owed(rules_chat: Consol
         "Dividend: €0.00",
         "Bond #1 (Tractor) sold: €360.00 repaid to you, €180.00 written off",
         "Year to date: dividends €0.00 · repaid €420.00",
+        "Still owed to you: €420.00",
     ]
     assert "Bond #1 (Tractor) sold: €240.00 repaid to you, €120.00 written off" in dms(may, "cai")
     # The statement asked later reads as the one sent.

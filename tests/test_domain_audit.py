@@ -34,7 +34,7 @@ def test_every_id_is_named_and_an_id_of_zero_is_an_id() -> None:
     assert every.ids == {name: n for n, name in enumerate(ID_FIELDS)}
     assert every.line() == (
         "outbox_delivery commune=0 entry=1 clearing=2 holding=3 issue=4 receipt=5 outbox=6 "
-        f"member=7: {INVARIANTS['outbox_delivery']}"
+        f"member=7 payout=8: {INVARIANTS['outbox_delivery']}"
     )
 
 

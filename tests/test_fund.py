@@ -104,8 +104,9 @@ def test_a_budget_round_month_by_month_with_one_passing_grant_not_funded(rules_c
     # February: a pool of €300, €150 kept, €37.50 each.
     assert "Dividend: €37.50 each to 4 members · carried to March 2027: €0.00" in months
     assert "Kept in the common fund, before the dividend: €150.00." in months
-    assert group(chat.say("cai@group: /ledger"))[-2:] == [
+    assert group(chat.say("cai@group: /ledger"))[-3:] == [
         "Common fund €250.00 · kept from dividend pools €250.00 · granted by assemblies €0.00",
+        "Paid out to members €0.00 in March 2027 · €0.00 in all · €350.00 still owed to them",
         "Journal: 6 entries, all balanced ✔",
     ]
     flows = ("fund_in", "fund_out", "fund_balance")
@@ -145,8 +146,9 @@ def test_a_budget_round_month_by_month_with_one_passing_grant_not_funded(rules_c
         f"4. {books} — CARRIED: yes 2 · no 1 · abstain 0",
         f"→ carried out: €30.00 granted to cai; {holds} €0.00",
     ]
-    assert group(chat.say("dee@group: /ledger"))[-2:] == [
+    assert group(chat.say("dee@group: /ledger"))[-3:] == [
         "Common fund €0.00 · kept from dividend pools €250.00 · granted by assemblies €250.00",
+        "Paid out to members €0.00 in March 2027 · €0.00 in all · €350.00 still owed to them",
         "Journal: 9 entries, all balanced ✔",
     ]
     clean(chat)

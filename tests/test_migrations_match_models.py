@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 import storage.decision_tables
 import storage.matrix_tables
+import storage.payout_tables
 import storage.tables  # the models register their tables with SQLModel.metadata
 import storage.telegram_tables  # noqa: F401
 from storage.uow import Database

@@ -129,6 +129,7 @@ def test_the_unit_of_work_types_every_repository() -> None:
         "policies",
         "sales",
         "fund",
+        "payouts",
         "audit",
         "inbox",
         "outbox",

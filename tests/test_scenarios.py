@@ -198,6 +198,8 @@ def test_the_ledger_shows_the_open_books(terra: ConsoleChat) -> None:
         "[group] #1 Tractor (Tierra): price €1,000.00 · owed €666.67 · rent received €333.33",
         "[group] Rent received €333.33 · repaid to bondholders €333.33 · dividends paid €0.00",
         "[group] Still owed €666.67 · carried €0.00 · common pool €0.00",
+        "[group] Paid out to members €0.00 in February 2027 · €0.00 in all · €333.33 still "
+        "owed to them",
         "[group] Journal: 4 entries, all balanced ✔",
     ]
 

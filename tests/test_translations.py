@@ -126,6 +126,10 @@ LEDGER = {
     "fund_out": 0,
     "fund_balance": 0,
     "outstanding": 67000,
+    "period": "2027-02",
+    "paid_out": 12000,
+    "paid_out_ever": 20000,
+    "owed_to_members": 13000,
     "entries": 3,
     "balanced": True,
 }
@@ -676,7 +680,19 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 {"number": 2, "asset": "Bread oven", "repaid": 500, "written_off": 0},
             ],
         },
+        {**STATEMENT, "paid_out": 12000, "owed": 5083},
+        {**STATEMENT, "paid_out": 0, "owed": 5083},
     ],
+    "payout_recorded": [{"name": "ana", "amount": 12000, "rest": rest} for rest in (5000, 0)],
+    "payout_received": [{"amount": 12000, "rest": rest} for rest in (5000, 0)],
+    "payout_all_recorded": [
+        {"count": count, "amount": 120000, "up_to": up_to}
+        for count, up_to in ((1, "2027-02"), (40, None), (2, None))
+    ],
+    "payout_sent_by_dm": [{"name": "ana"}],
+    "refusal/nothing_owed": [{"name": "ben"}],
+    "refusal/nothing_owed_anyone": [{"up_to": "2027-02"}, {"up_to": None}],
+    "refusal/payout_exceeds_owed": [{"name": "ben", "owed": 5000}],
     "asset_sold": [
         {
             "issue": CLEARED_ISSUE,

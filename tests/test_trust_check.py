@@ -667,6 +667,89 @@ def test_rent_booked_after_a_lease_let_again_is_no_discrepancy(books) -> None:  
     reported(broken(database, ended, stray), "lease_term", issue=at["tractor"])
 
 
+# payouts (tests/test_payouts.py) -----------------------------------------------------
+PAID = """
+ana@group: /payout cai 50
+ana@group: /payout all 2027-02
+"""
+PAYOUT = (
+    "SELECT min(id) FROM payout WHERE member_id = (SELECT id FROM member WHERE name = '{name}')"
+)
+PAYOUT_ENTRY = (
+    "SELECT id FROM journal_entry WHERE kind = 'payout' AND ref = 'payout:' || ({payout})"
+)
+
+
+@pytest.fixture(**KINDS)
+def paid_books(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The worked example (and Huerta), with Cai paid 50.00, then everyone up to February."""
+    database = Database(_built(request, "paid", DEMO, MORE, PAID))
+    yield database
+    database.dispose()
+
+
+def payout_ids(database: Database, name: str) -> dict[str, int]:
+    payout = one(database, PAYOUT.format(name=name))
+    return {"payout": payout, "entry": one(database, PAYOUT_ENTRY.format(payout=payout))}
+
+
+def test_books_with_payouts_are_clean(paid_books) -> None:  # type: ignore[no-untyped-def]
+    assert one(paid_books, "SELECT count(*) FROM payout") == 4  # cai twice, ana, dee
+    with paid_books.unit_of_work() as uow:
+        assert find_discrepancies(uow) == []
+
+
+def test_a_payout_of_nothing_or_to_a_stranger(paid_books) -> None:  # type: ignore[no-untyped-def]
+    at = payout_ids(paid_books, "ana")
+    found = broken(paid_books, f"UPDATE payout SET amount = 0 WHERE id = {at['payout']}")
+    reported(found, "payout_sane", payout=at["payout"], found=0)
+    reported(found, "payout_postings", payout=at["payout"], entry=at["entry"], expected=0)
+    fay = one(paid_books, "SELECT id FROM member WHERE name = 'fay'")  # of Huerta
+    found = broken(paid_books, f"UPDATE payout SET member_id = {fay} WHERE id = {at['payout']}")
+    reported(found, "payout_sane", payout=at["payout"], member=fay)
+
+
+def test_a_payout_entry_that_moves_another_amount(paid_books) -> None:  # type: ignore[no-untyped-def]
+    at = payout_ids(paid_books, "cai")
+    found = broken(
+        paid_books,
+        f"UPDATE journal_posting SET amount = amount + 1 WHERE entry_id = {at['entry']} "
+        "AND account_kind = 'paid'",
+    )
+    reported(found, "payout_postings", payout=at["payout"], expected=5000, found=5001)
+    reported(found, "entry_unbalanced", entry=at["entry"])
+
+
+def test_a_member_paid_more_than_was_owed(paid_books) -> None:  # type: ignore[no-untyped-def]
+    at = payout_ids(paid_books, "dee")
+    found = broken(
+        paid_books,
+        f"UPDATE payout SET amount = amount + 100000 WHERE id = {at['payout']}",
+        f"UPDATE journal_posting SET amount = amount + 100000 WHERE entry_id = {at['entry']} "
+        "AND account_kind = 'paid'",
+        f"UPDATE journal_posting SET amount = amount - 100000 WHERE entry_id = {at['entry']} "
+        "AND account_kind = 'settled'",
+    )
+    dee = one(paid_books, "SELECT id FROM member WHERE name = 'dee'")
+    assert [d.code for d in found] == ["payout_overpaid"]
+    reported(found, "payout_overpaid", member=dee, expected=28333, found=113333)
+
+
+def test_what_a_clearing_or_a_sale_owed_kept_wrong(paid_books, sold_books) -> None:  # type: ignore[no-untyped-def]
+    entry = one(paid_books, ENTRY.format(period="2027-03"))
+    found = broken(
+        paid_books, f"UPDATE clearing_owed SET amount = amount + 1 WHERE entry_id = {entry}"
+    )
+    reported(found, "owed_kept", entry=entry)
+    found = broken(
+        paid_books, f"UPDATE clearing_owed SET period = '2027-01' WHERE entry_id = {entry}"
+    )
+    reported(found, "owed_kept", entry=entry)
+    at = sale_ids(sold_books, "Tractor")
+    found = broken(sold_books, f"DELETE FROM clearing_owed WHERE entry_id = {at['entry']}")
+    reported(found, "owed_kept", entry=at["entry"], found=0)
+
+
 def test_every_invariant_has_a_test_that_breaks_it() -> None:
     source = Path(__file__).read_text(encoding="utf-8").split("# one test per")[1]
     source += (ROOT / "tests" / "test_trust_check_fund.py").read_text(encoding="utf-8")

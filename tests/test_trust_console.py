@@ -275,6 +275,7 @@ def test_a_former_member_holding_bonds_still_gets_statements(terra) -> None:
         "[dm cai] Dividend: €0.00",
         "[dm cai] Bond #1 (Tractor): €100.00 repaid to you, €200.00 still owed",
         "[dm cai] Year to date: dividends €0.00 · repaid €100.00",
+        "[dm cai] Still owed to you: €100.00",
     ]
     assert terra.say("cai@group: /statement") == [
         "[group] 📬 cai, I sent your statement by private message.",

@@ -526,6 +526,9 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
     "paid": st.one_of(args(NUMBER, NAME), args(NUMBER, NAME, AMOUNT)),
     "refunded": args(NUMBER, NAME),
     "sold": args(NUMBER, AMOUNT),
+    "payout": st.one_of(
+        args(NAME), args(NAME, AMOUNT), args(st.just("all")), args(st.just("all"), PERIOD)
+    ),
     "statement": st.one_of(args(), args(PERIOD)),
     "ledger": args(),
     "export": st.one_of(args(), args(PERIOD), args(st.sampled_from(["2027", "1999", "0000"]))),
@@ -713,6 +716,7 @@ VALID = {
     "paid": (Speaker("dee", "group"), ["2", "ana", "10"]),
     "refunded": (Speaker("dee", "group"), ["2", "ana"]),
     "sold": (Speaker("dee", "group"), ["1", "600"]),
+    "payout": (Speaker("dee", "group"), ["ana", "10"]),
     "statement": (Speaker("ben", "group"), ["2027-01"]),
     "ledger": (Speaker("eve", "group"), []),
     "export": (Speaker("dee", "group"), ["2027"]),

@@ -105,6 +105,7 @@ PROBES: dict[tuple[str, str | None], str] = {
     ("paid", None): "/paid 99 mia 1",
     ("refunded", None): "/refunded 99 mia",
     ("sold", None): "/sold 99 1",
+    ("payout", None): "/payout nobody 1",
     ("role", None): "/role nobody admin",
     ("setup", None): "/setup X ZZZZ",
     ("start", None): "/start",

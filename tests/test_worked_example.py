@@ -31,7 +31,19 @@ def member(name: str, dividend: str, redemptions: dict, outstanding: dict) -> di
         "dividend": dividend,
         "redemptions": redemptions,
         "outstanding": outstanding,
+        "paid_out": "0.00",  # nobody is paid out in the worked example:
+        "owed": OWED[name].pop(0),  # all it repaid and paid as dividends is owed
     }
+
+
+# What the commune owes each member after each month: every cent repaid and paid as
+# dividend so far (the worked example records no payouts).
+OWED = {
+    "ana": ["166.66", "333.33", "499.99", "583.33"],
+    "ben": ["0.00", "0.00", "0.00", "83.33"],
+    "cai": ["100.00", "200.00", "300.00", "383.33"],
+    "dee": ["66.67", "133.33", "200.00", "283.33"],
+}
 
 
 # Month by month (cents): outstanding 50000/30000/20000, rent 33333 a month.

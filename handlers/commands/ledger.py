@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.bonds import IssueStatus
+from domain.periods import open_period
 from handlers.access import Rule, Who
 from handlers.registry import command
 from handlers.turn import Turn
@@ -26,6 +27,8 @@ def ledger(turn: Turn, args: list[str]) -> None:
             }
         )
     latest = uow.clearings.latest(commune.id)
+    period = open_period(latest.period if latest else None, commune.created_at, commune.timezone)
+    payouts = uow.payouts.totals(commune.id, str(period))
     balances = summary.balances
     fund = uow.fund.flows(commune.id)
     turn.reply(
@@ -42,6 +45,10 @@ def ledger(turn: Turn, args: list[str]) -> None:
         carry=latest.carry_out if latest else 0,
         last_period=latest.period if latest else None,
         outstanding=sum(lease["outstanding"] for lease in leases),
+        period=str(period),
+        paid_out=payouts.paid_in_period,
+        paid_out_ever=payouts.paid_ever,
+        owed_to_members=payouts.owed,
         entries=summary.entries,
         balanced=summary.unbalanced_entries == 0 and sum(balances.values()) == 0,
         fund_in=fund.fund_in,

@@ -39,7 +39,8 @@ def sold(turn: Turn, args: list[str]) -> None:
     limits.check_sale(str(period), amount, so_far + carry_in)
     sale = sell(issue.id, amount, uow.sales.owed(issue.id))
     sale_id = uow.sales.record(commune.id, sale, str(period), turn.now, turn.speaker.id)
-    uow.journal.append(commune.id, sale_entry(sale_id, sale), turn.now)
+    entry_id = uow.journal.append(commune.id, sale_entry(sale_id, sale), turn.now)
+    uow.payouts.keep_sale_owed(commune.id, entry_id, sale_id, str(period))  # owed until paid
     view = issue_view(uow, issue, turn.now)
     turn.announce(
         "asset_sold",

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.decision_tables
+import storage.payout_tables
 import storage.tables  # noqa: F401
 from storage.engine import make_engine
 

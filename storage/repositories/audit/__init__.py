@@ -13,8 +13,9 @@ differ come out. A missing row, a stray row and a wrong amount all show up that
 way, in one pass over each side, with no lookup per row.
 
 The checks are in parts by what they are about (``journal``, ``clearings``,
-``rent``, ``holdings``, ``payments``, ``sales``, ``fund``, ``outbox``), built from ``shape``'s
-pieces; ``_Checks`` puts them together in one order, and ``AuditRepository`` runs them as one query.
+``rent``, ``holdings``, ``payments``, ``sales``, ``fund``, ``payouts``, ``outbox``), built
+from ``shape``'s pieces; ``_Checks`` puts them together in one order, and
+``AuditRepository`` runs them as one query.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from storage.repositories.audit.holdings import HoldingChecks
 from storage.repositories.audit.journal import JournalChecks
 from storage.repositories.audit.outbox import OutboxChecks
 from storage.repositories.audit.payments import PaymentChecks
+from storage.repositories.audit.payouts import PayoutChecks
 from storage.repositories.audit.rent import RentChecks
 from storage.repositories.audit.sales import SaleChecks
 
@@ -62,6 +64,7 @@ class _Checks(
     PaymentChecks,
     SaleChecks,
     FundChecks,
+    PayoutChecks,
     OutboxChecks,
 ):
     """The checks' SELECTs for one commune (the ``commune_id`` parameter), or all."""
@@ -95,6 +98,10 @@ class _Checks(
             self.clearing_fund(),
             *self.fund_balance(),
             *self.grant_posted(),
+            self.payouts_sane(),
+            self.payout_postings(),
+            self.payouts_within_owed(),
+            self.owed_kept(),
             self.statements(),
             *([self.outbox()] if not self.one else []),
         ]

@@ -20,8 +20,10 @@ from sqlalchemy import (
 
 from domain.clearing import CLEARING_ENTRY
 from domain.journal import GRANT_ENTRY
+from domain.payouts import PAYOUT_ENTRY
 from domain.sales import SALE_ENTRY
 from storage.decision_tables import AssetSaleRow, FundGrantRow, PledgePaymentRow
+from storage.payout_tables import PayoutRow
 from storage.repositories.audit.shape import (
     CLEARED,
     Scope,
@@ -76,7 +78,7 @@ class JournalChecks(Scope):
         )
 
     def entries_counted(self) -> Select[Any]:
-        """One entry per receipt, cleared issue, payment, sale, grant and clearing; no
+        """One entry per receipt, cleared issue, payment, sale, grant, payout and clearing; no
         entry without one."""
         r, i, c, e = RentReceiptRow, BondIssueRow, ClearingRow, JournalEntryRow
         pp = PledgePaymentRow
@@ -111,6 +113,9 @@ class JournalChecks(Scope):
             wanted(
                 GRANT_ENTRY, FundGrantRow.commune_id, ref_key("grant:", FundGrantRow.motion_id)
             ).where(self.of(FundGrantRow.commune_id)),
+            wanted(PAYOUT_ENTRY, PayoutRow.commune_id, ref_key("payout:", PayoutRow.id)).where(
+                self.of(PayoutRow.commune_id)
+            ),
         )
         found = select(
             e.commune_id,
