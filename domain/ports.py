@@ -9,12 +9,10 @@ stays off these ports: bot/ holds the concrete storage.uow.SqlUnitOfWork, is
 allowed to import storage, and its rows (the outbox's PendingMessage) are no
 domain nouns. tests/test_ports.py keeps the storage classes and these in step.
 
-The plumbing's repositories (inbox, outbox, flood control, conversations,
-settings, job failures, links and the audit) are declared in
-domain/plumbing_ports.py, the policies with the record of decisions in
-domain/decision_ports.py, the journal in domain/journal_ports.py and asset sales
-in domain/sale_ports.py; this module
-offers them too, so ``domain.ports`` stays the one place handlers import ports from.
+The plumbing's (inbox, outbox, flood, conversations, settings, job failures, links,
+audit) are in domain/plumbing_ports.py, the policies and decisions in
+domain/decision_ports.py, the journal in domain/journal_ports.py, asset sales in
+domain/sale_ports.py; offered here too: handlers import ports from here only.
 """
 
 from __future__ import annotations
@@ -123,6 +121,8 @@ class Communes(Protocol):
         ...
 
     def set_person_locale(self, person_id: int, locale: str) -> None: ...
+    def set_locale(self, commune_id: int, locale: str) -> None:  # the group's (/lang group)
+        ...
 
     def contacts(self, member_ids: Iterable[int]) -> dict[int, Contact]:
         """How to reach each member privately, looked up for all of them at once."""

@@ -554,6 +554,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "joined": [{"name": "ben", "cooperative": "Tierra"}, {"name": "ben", "cooperative": None}],
     "joined_cooperative": [{"name": "ana", "cooperative": "Tierra"}],
     "lang_set": [{"language": "es"}],
+    "lang_group_set": [{"language": "es"}],
     "link_code": [{"code": "K7QM3XPA", "minutes": 15}],
     "linked": [{"platform": "Telegram"}, {"platform": "Matrix"}],
     "ledger": [
@@ -897,7 +898,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "refusal/unknown_currency": [{"text": "EURO"}],
     "refusal/unknown_issue": [{"number": 9}],
-    "refusal/unknown_language": [{"languages": list(SUPPORTED)}],
+    "refusal/unknown_language": [
+        {"languages": list(SUPPORTED)},
+        {"languages": list(SUPPORTED), "group": True},
+    ],
+    "refusal/lang_group_in_group": [{}],
     "refusal/unknown_member": [{"name": "zoe"}],
     "refusal/unknown_role": [{"text": "boss"}],
     "refusal/unknown_timezone": [{"text": "Mars/Olympus"}],
