@@ -100,11 +100,14 @@ OPTIONS: Words = {
 #: After ``every <N>``: the unit of a repeat.
 WEEKS: Words = {
     "weeks": {
-        "en": ("week", "weeks", "w"),
+        "en": ("week", "weeks"),
         "es": ("semana", "semanas"),
         "ca": ("setmana", "setmanes"),
     },
 }
+
+#: "/lang group es": the group's language, not the sender's.
+SCOPES: Words = {"group": {"en": ("group",), "es": ("grupo",), "ca": ("grup",)}}
 
 GROUPS: Mapping[str, Words] = {
     "roles": ROLES,
@@ -115,6 +118,7 @@ GROUPS: Mapping[str, Words] = {
     "none": NONE,
     "options": OPTIONS,
     "weeks": WEEKS,
+    "scopes": SCOPES,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain import names
+from domain import keywords, names
 from domain.errors import Refusal
 from handlers import locales, members
 from handlers.access import Rule, Where, Who
@@ -73,14 +73,10 @@ def role(turn: Turn, args: list[str]) -> None:
 
 
 _IN_GROUP = Rule(Who.ADMIN, Where.GROUP, elsewhere="lang_group_in_group")
-#: "/lang grupo es", "/lang grup ca": "/lang group", in the words of es and ca.
-GROUP_WORDS = ("group", "grupo", "grup")
-
-
 @command("lang", Rule(Who.ANYONE), variants={"group": _IN_GROUP})
 def lang(turn: Turn, args: list[str]) -> None:
     """A member's own language; ``/lang group <code>`` an admin's for the whole group."""
-    if args and args[0].lower() in GROUP_WORDS:
+    if args and keywords.read(args[0], keywords.SCOPES) == "group":
         _IN_GROUP.check(turn)  # the dispatcher checked "group"; "grupo" and "grup" here
         _group_lang(turn, args[1:])
         return
