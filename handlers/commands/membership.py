@@ -73,6 +73,8 @@ def role(turn: Turn, args: list[str]) -> None:
 
 
 _IN_GROUP = Rule(Who.ADMIN, Where.GROUP, elsewhere="lang_group_in_group")
+
+
 @command("lang", Rule(Who.ANYONE), variants={"group": _IN_GROUP})
 def lang(turn: Turn, args: list[str]) -> None:
     """A member's own language; ``/lang group <code>`` an admin's for the whole group."""
