@@ -97,6 +97,11 @@ def parse_issue_number(text: str) -> int:
     return int(cleaned)
 
 
+def is_exact_day(text: str) -> bool:
+    """``YYYY-MM-DD``: a day that needs no words after it."""
+    return bool(_DAY.match(text.strip()))
+
+
 def parse_day(text: str) -> date:
     """YYYY-MM-DD only (not week dates), in the years every command accepts."""
     cleaned = text.strip()

@@ -332,3 +332,28 @@ def test_lang_group_refusals_change_nothing(terra: MemoryChat, line: str, answer
     assert answer in out[0], out
     assert commune_locale(terra) == "en"
     assert terra.snapshot() == before
+
+
+# --- usage lines and their examples ------------------------------------------------------
+
+FOR_EXAMPLE = {"es": " — por ejemplo ", "ca": " — per exemple ", "en": " — for example "}
+
+
+@pytest.mark.parametrize("locale", sorted(FOR_EXAMPLE))
+@pytest.mark.parametrize("wrong", ["/role ben", '/assembly new "Spring"', "/rent 1", "/vote 1"])
+def test_a_usage_refusal_s_example_works_when_typed(
+    terra: MemoryChat, locale: str, wrong: str
+) -> None:
+    """The example is in the reader's words ("/role ana tesorería", "quórum 50%",
+    "/rent 1 333,33") and minga reads it back."""
+    speaking(terra, locale)
+    if wrong == "/vote 1":
+        voting(terra)
+    refused = terra.say(f"ana@group: {wrong}")
+    assert len(refused) == 1 and FOR_EXAMPLE[locale] in refused[0], refused
+    example = refused[0].split(FOR_EXAMPLE[locale], 1)[1]
+    if example.startswith("/role"):
+        example = example.replace(" ana ", " ben ")  # ana is the last admin
+    out = terra.say(f"ana@group: {example}")
+    # Read (rent for bond 1 is then refused as not leased: a rule, not the words).
+    assert out and not any(FOR_EXAMPLE[locale] in line for line in out), out

@@ -11,7 +11,7 @@ from handlers.access import Rule, Who
 from handlers.bond_approval import awaiting_refusal, awaiting_view, request_approval
 from handlers.bond_views import issue_view, lease_view, load_issue
 from handlers.money import parse_amount
-from handlers.parsing import parse_issue_number
+from handlers.parsing import is_exact_day, parse_issue_number
 from handlers.pledge_payments import announce_sold, clear_issue, days_to_pay
 from handlers.policy_changes import policies_of
 from handlers.registry import command
@@ -27,7 +27,7 @@ def propose(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if member.cooperative_id is None:
         raise Refusal("no_cooperative")
-    if len(args) < 4:
+    if len(args) < 4 or (len(args) > 4 and is_exact_day(args[3])):
         raise Refusal("usage", command="propose", example=PROPOSE_EXAMPLE)
     price = parse_amount(args[1], commune.currency, turn.locale)
     rent = parse_amount(args[2], commune.currency, turn.locale)
