@@ -23,6 +23,8 @@ class _Words:
     next_after: str  # the future, finds it from the weekday alone
     afternoon: str  # after an hour: add twelve hours
     morning: str  # after an hour: keep it (12 is midnight)
+    within: str  # "in 2h": a length of time, not two o'clock
+    hours: str
 
 
 _LANGUAGES = {
@@ -32,6 +34,8 @@ _LANGUAGES = {
         next_after=r"next",
         afternoon=r"pm|p\.m\.|in the afternoon|in the evening|at night",
         morning=r"am|a\.m\.|in the morning",
+        within=r"in",
+        hours="hours",
     ),
     "es": _Words(
         weekdays="lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo",
@@ -39,6 +43,8 @@ _LANGUAGES = {
         next_after=r"que viene|pr[oó]ximo|pr[oó]xima|siguiente",
         afternoon=r"de la tarde|de la noche|por la tarde|por la noche|pm",
         morning=r"de la mañana|de la madrugada|por la mañana|am",
+        within=r"en|dentro de",
+        hours="horas",
     ),
     "ca": _Words(
         weekdays="dilluns|dimarts|dimecres|dijous|divendres|dissabte|diumenge",
@@ -46,6 +52,8 @@ _LANGUAGES = {
         next_after=r"vinent|que ve|pr[oò]xim|pr[oò]xima",
         afternoon=r"de la tarda|del vespre|de la nit|a la tarda|al vespre|pm",
         morning=r"del matí|de la matinada|al matí|am",
+        within=r"en|d'aquí a|dins de",
+        hours="hores",
     ),
 }
 #: Words around a time that dateparser stumbles on.
@@ -87,8 +95,11 @@ def _next_weekday(text: str, words: _Words) -> str:
 def simplify(text: str, locale: str) -> str:
     """'el próximo jueves a las 6 de la tarde' -> 'jueves 18:00'."""
     simplified = " ".join(text.lower().split())
-    simplified = _HOUR_H.sub(lambda m: _clock(int(m.group(1)), m.group(2)), simplified)
     words = _LANGUAGES.get(locale, _LANGUAGES["en"])
+    simplified = re.sub(
+        rf"\b({words.within})\s+([0-9]+)\s*h\b", rf"\1 \2 {words.hours}", simplified
+    )
+    simplified = _HOUR_H.sub(lambda m: _clock(int(m.group(1)), m.group(2)), simplified)
     simplified = _part_of_day(simplified, words)
     simplified = _next_weekday(simplified, words)
     for filler in _FILLER.get(locale, ()) + _FILLER["en"]:

@@ -60,6 +60,10 @@ MOMENTS = [
     ("es", "jueves 18h30", datetime(2027, 1, 28, 18, 30)),
     ("ca", "demà a les 10 del matí", datetime(2027, 1, 26, 10, 0)),
     ("es", "mañana a las 10 de la mañana", datetime(2027, 1, 26, 10, 0)),
+    # "in 2h" is a length of time, not two o'clock
+    ("en", "in 2h", datetime(2027, 1, 25, 12, 0)),
+    ("es", "dentro de 2h", datetime(2027, 1, 25, 12, 0)),
+    ("ca", "d'aquí a 2h", datetime(2027, 1, 25, 12, 0)),
 ]
 
 
