@@ -10,7 +10,9 @@ translated keywords ("tesorería", "quórum", "secreta", "a favor") refused.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -361,3 +363,16 @@ def test_a_usage_refusal_s_example_works_when_typed(
     out = terra.say(f"ana@group: {example}")
     # Read (rent for bond 1 is then refused as not leased: a rule, not the words).
     assert out and not any(FOR_EXAMPLE[locale] in line for line in out), out
+
+
+def test_each_translated_example_is_one_a_command_gives() -> None:
+    """templates/_examples.j2 matches the English example a command passes: one it no
+    longer gives would be left untranslated without anyone noticing."""
+    root = Path(__file__).resolve().parent.parent
+    macro = (root / "templates" / "_examples.j2").read_text(encoding="utf-8")
+    given = re.findall(r"text == (?:'([^']*)'|\"([^\"]*)\")", macro)
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (root / "handlers").rglob("*.py"))
+    assert len(given) >= 8
+    for single, double in given:
+        example = single or double
+        assert example in sources, f"no command gives the example {example!r}"

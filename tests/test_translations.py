@@ -911,6 +911,18 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"command": "pledge", "example": "/pledge 1 500"},
         {"command": "propose", "example": '/propose "Bread oven" 4000 90 2027-03-31'},
         {"command": "vote", "example": "/vote 1 yes"},
+        # each example with its own words in each language (templates/_examples.j2)
+        *(
+            {"command": "assembly", "example": example}
+            for example in (
+                '/assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%',
+                '/motion 1 "Buy a tractor" majority',
+                "/role ana treasurer",
+                "/motion 1 role ben treasurer",
+                "/rent 1 333.33",
+                "/coop new Pan y Rosas",
+            )
+        ),
     ],
 }
 
@@ -1279,7 +1291,11 @@ SUGGESTIONS: list[tuple[str, dict[str, Any], Reads, dict[str, list[str]]]] = [
         "refusal/bad_threshold",
         {"text": "x"},
         threshold,
-        {locale: ["majority", "two-thirds", "consensus"] for locale in SUPPORTED},
+        {
+            "en": ["majority", "two-thirds", "consensus"],
+            "es": ["mayoría", "dos-tercios", "consenso"],
+            "ca": ["majoria", "dos-terços", "consens"],
+        },
     ),
 ]
 
