@@ -136,22 +136,24 @@ def parse_remote_weight(text: str) -> int:
     return int(match.group(1))
 
 
-_EVERY = re.compile(r"^(?:every\s+)?(?:([0-9]{1,2})\s*)?(weeks|w)$")
+_EVERY = re.compile(r"^every (?:([0-9]{1,2}) )?weeks$|^(?:every )?([0-9]{1,2})w$")
+
+
+def _repeat_word(word: str) -> str:
+    """'cada' -> 'every', 'semanas' -> 'weeks': the words of a repeat, in English."""
+    if keywords.read(word, keywords.OPTIONS) == "every":
+        return "every"
+    return "weeks" if keywords.read(word, keywords.WEEKS) else word.lower()
 
 
 def parse_repeat(text: str) -> int | None:
     """'every 2 weeks', 'cada 2 semanas', 'cada setmana', '2w', or 'no': weeks or None."""
     if keywords.read(text, keywords.NONE) is not None:
         return None
-    words = text.split()
-    if words and keywords.read(words[0], keywords.OPTIONS) == "every":
-        words[0] = "every"
-    if words and keywords.read(words[-1], keywords.WEEKS) is not None:
-        words[-1] = "weeks"
-    match = _EVERY.match(" ".join(words).lower()) or _EVERY.match("".join(words[-1:]).lower())
-    if match is None or (len(words) > 1 and words[0] != "every"):
+    match = _EVERY.match(" ".join(_repeat_word(word) for word in text.split()))
+    if match is None:
         raise Refusal("bad_repeat", text=text)
-    weeks = int(match.group(1) or 1)
+    weeks = int(match.group(1) or match.group(2) or 1)
     if not 1 <= weeks <= 52:
         raise Refusal("bad_repeat", text=text)
     return weeks
