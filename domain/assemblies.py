@@ -7,12 +7,12 @@ room can be told apart from remote ones, and every result is published.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain import keywords
 from domain.actions import Action, ChangePolicy, ChangeRole
 from domain.errors import Refusal
 from domain.local_time import later, real_length, weeks_later
@@ -50,55 +50,18 @@ class AssemblyStatus(StrEnum):
     CLOSED = "closed"
 
 
-_CHOICES = {
-    "yes": Choice.YES,
-    "y": Choice.YES,
-    "sí": Choice.YES,
-    "si": Choice.YES,
-    "no": Choice.NO,
-    "n": Choice.NO,
-    "abstain": Choice.ABSTAIN,
-    "abstention": Choice.ABSTAIN,
-    "abstención": Choice.ABSTAIN,
-    "abstencion": Choice.ABSTAIN,
-    "abstenció": Choice.ABSTAIN,
-    "abstencio": Choice.ABSTAIN,
-    "abstenir": Choice.ABSTAIN,
-    "abstenerse": Choice.ABSTAIN,
-}
-
-
-#: "/vote 1 withdraw": take one's vote back (a Matrix reaction removed, too).
-_WITHDRAW = frozenset({"withdraw", "retirar", "retira"})
-
-
 def is_withdrawal(text: str) -> bool:
-    return unicodedata.normalize("NFC", text.strip().lower()) in _WITHDRAW
+    """ "/vote 1 withdraw" (retirar, retira): take one's vote back."""
+    return keywords.read(text, keywords.WITHDRAW) is not None
 
 
 def parse_choice(text: str) -> Choice:
-    choice = _CHOICES.get(unicodedata.normalize("NFC", text.strip().lower()))
-    if choice is None:
+    """yes/no/abstain in any language minga speaks, as minga writes them too
+    ("a favor", "en contra", "abstención")."""
+    found = keywords.read(text, keywords.CHOICES)
+    if found is None:
         raise Refusal("bad_choice", text=text)
-    return choice
-
-
-_THRESHOLDS = {
-    "majority": Threshold.MAJORITY,
-    "mayoría": Threshold.MAJORITY,
-    "mayoria": Threshold.MAJORITY,
-    "majoria": Threshold.MAJORITY,
-    "two-thirds": Threshold.TWO_THIRDS,
-    "two_thirds": Threshold.TWO_THIRDS,
-    "2/3": Threshold.TWO_THIRDS,
-    "dos tercios": Threshold.TWO_THIRDS,
-    "dos terços": Threshold.TWO_THIRDS,
-    "dos-tercios": Threshold.TWO_THIRDS,
-    "dos-terços": Threshold.TWO_THIRDS,
-    "consensus": Threshold.CONSENSUS,
-    "consenso": Threshold.CONSENSUS,
-    "consens": Threshold.CONSENSUS,
-}
+    return Choice(found)
 
 
 STRICTNESS = {Threshold.MAJORITY: 0, Threshold.TWO_THIRDS: 1, Threshold.CONSENSUS: 2}
@@ -117,15 +80,17 @@ def at_least(asked: Threshold, action: Action | None) -> bool:
 
 
 def threshold_words() -> dict[str, Threshold]:
-    """Every way of writing a threshold that is understood, in en, es and ca."""
-    return dict(_THRESHOLDS)
+    """Every way of writing a threshold that is understood, in en, es and ca, folded
+    (domain.keywords.fold)."""
+    spellings = keywords.spellings(keywords.THRESHOLDS)
+    return {word: Threshold(found) for word, found in spellings.items()}
 
 
 def parse_threshold(text: str) -> Threshold:
-    found = _THRESHOLDS.get(unicodedata.normalize("NFC", " ".join(text.lower().split())))
+    found = keywords.read(text, keywords.THRESHOLDS)
     if found is None:
         raise Refusal("bad_threshold", text=text)
-    return found
+    return Threshold(found)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 def route(turn: Turn) -> None:
-    line = parse_command(turn.msg.text)
+    line = parse_command(turn.msg.text, turn.locale)
     if line is None:
         forms.answer(turn, turn.msg.text)  # to a form in progress, or chatter: not for us
         return

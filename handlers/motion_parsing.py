@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from domain import names
+from domain import keywords, names
 from domain.actions import (
     Action,
     ApproveBond,
@@ -24,12 +24,12 @@ from domain.actions import (
 from domain.assemblies import Threshold, at_least, least_threshold, parse_threshold
 from domain.bonds import BondIssue, IssueStatus, ended_from
 from domain.errors import Refusal
-from domain.model import Role
 from domain.periods import Period
 from domain.policies import POLICIES, policy_named
 from domain.sales import check_ended
 from handlers.bond_views import load_issue
 from handlers.money import parse_amount
+from handlers.parsing import parse_role
 from handlers.turn import Turn
 
 Parser = Callable[[Turn, list[str]], Action]
@@ -70,7 +70,7 @@ _SHAPES: dict[str, Callable[[list[str]], bool]] = {
     "relet": lambda words: (
         len(words) > 3 and words[1].lstrip("#").isascii() and words[1].lstrip("#").isdigit()
     ),
-    "role": lambda words: len(words) > 2 and words[2].lower() in {r.value for r in Role},
+    "role": lambda words: len(words) > 2 and keywords.read(words[2], keywords.ROLES) is not None,
     "policy": lambda words: words[1].lower() in POLICIES,
     "fund": lambda words: len(words) > 4 and words[3].lower() == "to",
 }
@@ -194,10 +194,7 @@ def _relet(turn: Turn, words: list[str]) -> Action:
 
 @action_words("role", 2, ROLE_EXAMPLE)
 def _role(turn: Turn, words: list[str]) -> Action:
-    try:
-        wanted = Role(words[1].lower())
-    except ValueError as error:
-        raise Refusal("unknown_role", text=words[1]) from error
+    wanted = parse_role(words[1])
     commune = turn.require_commune()
     target = turn.uow.communes.member_by_name(commune.id, words[0].lstrip("@"))
     if target is None or not target.active:

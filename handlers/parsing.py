@@ -4,15 +4,67 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from domain import keywords
 from domain.errors import Refusal
+from domain.model import Role
 from domain.periods import require_year
+from handlers.money import is_known_currency
 
 PREFIXES = ("/", "!")
 _WORD = re.compile(r"^[a-z_]+$")
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+#: The commands with an amount among their arguments, where "300,00 €", "€ 300" and
+#: "300 EUR" are one argument though typed with a space.
+AMOUNT_COMMANDS = frozenset(
+    {"pledge", "rent", "paid", "sold", "payout", "propose", "motion", "policy"}
+)
+_NUMBER = re.compile(r"^[+\-\u2212]?[0-9][0-9.,'\u00a0\u202f]*$")
+#: Lower-case codes read as a currency; any other code must be written in capitals
+#: (a member may be called "all", the lek's code).
+_LOWER_CODES = frozenset({"eur", "usd", "gbp", "chf"})
+
+
+def _is_currency(word: str) -> bool:
+    if word and all(unicodedata.category(c) == "Sc" for c in word):
+        return True
+    if len(word) != 3 or not (word.isupper() or word in _LOWER_CODES):
+        return False
+    return is_known_currency(word)
+
+
+def join_amounts(args: list[str], locale: str = "en") -> list[str]:
+    """['1', '300,00', '€'] -> ['1', '300,00 €']; ['1', '€', '300'] -> ['1', '€ 300'].
+    The first argument is never an amount (an issue, an assembly, an asset, a name).
+    A sign between two numbers goes with the one that has no sign of its own, else
+    the one its language writes it beside: after the number in es and ca ("300 €"),
+    before it in English ("€300")."""
+    joined: list[str] = []
+    words = list(args)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        following = words[index + 1] if index + 1 < len(words) else ""
+        back = len(joined) > 1 and _is_currency(word) and bool(_NUMBER.match(joined[-1]))
+        forward = _is_currency(word) and bool(_NUMBER.match(following))
+        if back and forward:
+            after = words[index + 2] if index + 2 < len(words) else ""
+            back = _is_currency(after) or locale != "en"
+            forward = not back
+        if back:
+            joined[-1] = f"{joined[-1]} {word}"
+        elif forward:
+            joined.append(f"{word} {following}")
+            index += 1
+        else:
+            joined.append(word)
+        index += 1
+    return joined
 
 
 @dataclass(frozen=True)
@@ -21,7 +73,7 @@ class CommandLine:
     args: list[str]
 
 
-def parse_command(text: str) -> CommandLine | None:
+def parse_command(text: str, locale: str = "en") -> CommandLine | None:
     """'/pledge@minga_bot 1 "500"' -> CommandLine('pledge', ['1', '500']); None if no command."""
     stripped = text.strip()
     if not stripped or stripped[0] not in PREFIXES:
@@ -34,6 +86,8 @@ def parse_command(text: str) -> CommandLine | None:
         args = shlex.split(rest.replace("“", '"').replace("”", '"'))
     except ValueError as error:
         raise Refusal("unbalanced_quotes", command=name) from error
+    if name in AMOUNT_COMMANDS:
+        args = join_amounts(args, locale)
     return CommandLine(name, args)
 
 
@@ -43,6 +97,11 @@ def parse_issue_number(text: str) -> int:
     if not (cleaned.isascii() and cleaned.isdigit()) or int(cleaned) <= 0 or len(cleaned) > 9:
         raise Refusal("bad_issue_number", text=text)
     return int(cleaned)
+
+
+def is_exact_day(text: str) -> bool:
+    """``YYYY-MM-DD``: a day that needs no words after it."""
+    return bool(_DAY.match(text.strip()))
 
 
 def parse_day(text: str) -> date:
@@ -56,3 +115,11 @@ def parse_day(text: str) -> date:
         raise Refusal("bad_date", text=text) from error
     require_year(day.year, text)
     return day
+
+
+def parse_role(text: str) -> Role:
+    """admin, treasurer or member, in any language minga speaks ("tesorería")."""
+    found = keywords.read(text, keywords.ROLES)
+    if found is None:
+        raise Refusal("unknown_role", text=text)
+    return Role(found)

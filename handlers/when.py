@@ -13,22 +13,21 @@ takes the first of autumn's repeated hour). A duration ("2h") is real time.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dateparser
 
+from domain import keywords
 from domain.errors import Refusal
 from domain.local_time import later, local_moment
 from domain.periods import require_year
+from handlers import spoken_time
+from handlers.parsing import parse_day
 
 _EXACT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}$")
 _DURATION = re.compile(r"^([0-9]{1,4})\s*(m|min|h|d)$")
-_FILLER = {
-    "en": (r"\bat\b", r"\bon\b"),
-    "es": (r"\ba las\b", r"\ba la\b", r"\bel\b", r"\bque viene\b"),
-    "ca": (r"\ba les\b", r"\ba la\b", r"\bel\b", r"\bque ve\b"),
-}
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def parse_exact(text: str, tz: str) -> datetime:
@@ -43,31 +42,52 @@ def parse_exact(text: str, tz: str) -> datetime:
     return local_moment(local, tz, text)
 
 
+def _spoken(text: str, tz: str, locale: str, now: datetime) -> datetime | None:
+    """dateparser in the speaker's language (handlers/spoken_time.py), then English,
+    which every chat may type too; a naive local wall time, or None."""
+    simplified = spoken_time.simplify(text, locale)
+    local_now = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    for languages in ([locale], ["en"]) if locale != "en" else (["en"],):
+        found = dateparser.parse(
+            simplified,
+            languages=languages,
+            settings={
+                # A naive local time: dateparser's own zone handling (pytz) reads autumn's
+                # repeated hour as its second occurrence and lets spring's skipped one through.
+                "TIMEZONE": tz,
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "RELATIVE_BASE": local_now,
+                **spoken_time.settings(locale),
+            },
+        )
+        if found is not None:
+            return found
+    return None
+
+
 def parse_moment(text: str, tz: str, locale: str, now: datetime) -> datetime:
-    """An exact date and time, or "next thursday 18:00", "jueves 18:00", "dijous a les 18:00"."""
+    """An exact date and time, or "next thursday 18:00", "jueves a las 18h",
+    "dijous vinent a les 6 de la tarda", "04/02/2027 18:00" (day first in es and ca)."""
     cleaned = text.strip()
     if _EXACT.match(cleaned):
         return parse_exact(cleaned, tz)
-    simplified = cleaned.lower()
-    for filler in _FILLER.get(locale, ()):
-        simplified = re.sub(filler, " ", simplified)
-    simplified = " ".join(simplified.split())
-    local_now = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-    found = dateparser.parse(
-        simplified,
-        languages=[locale, "en"] if locale != "en" else ["en"],
-        settings={
-            # A naive local time: dateparser's own zone handling (pytz) reads autumn's
-            # repeated hour as its second occurrence and lets spring's skipped one through.
-            "TIMEZONE": tz,
-            "RETURN_AS_TIMEZONE_AWARE": False,
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": local_now,
-        },
-    )
+    found = _spoken(cleaned, tz, locale, now)
     if found is None:
         raise Refusal("bad_moment", text=text)
     return local_moment(found, tz, text)
+
+
+def parse_deadline_day(text: str, tz: str, locale: str, now: datetime) -> date:
+    """A day as /propose's deadline: ``YYYY-MM-DD``, or in words as a moment is
+    ("jueves", "4 de febrero", "04/02/2027", "dijous vinent"); it lasts all that day."""
+    cleaned = text.strip()
+    if _DAY.match(cleaned):
+        return parse_day(cleaned)
+    found = _spoken(cleaned, tz, locale, now)
+    if found is None:
+        raise Refusal("bad_date", text=text)
+    require_year(found.year, text)
+    return found.date()
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -96,12 +116,11 @@ def parse_closing(text: str, opens_at: datetime, tz: str, locale: str, now: date
 
 
 _QUORUM = re.compile(r"^([0-9]{1,3})\s*%$")
-_NO = {"none", "no", "ninguno", "ninguna", "cap", "-", "sin", "sense"}
 
 
 def parse_quorum(text: str) -> int | None:
     cleaned = text.strip().lower()
-    if cleaned in _NO:
+    if keywords.read(cleaned, keywords.NONE) is not None:
         return None
     match = _QUORUM.match(cleaned)
     if match is None or not 1 <= int(match.group(1)) <= 100:
@@ -117,32 +136,32 @@ def parse_remote_weight(text: str) -> int:
     return int(match.group(1))
 
 
-_EVERY = re.compile(r"^(?:every|cada)\s+(?:([0-9]{1,2})\s+)?(weeks?|semanas?|setmanes?|setmana)$")
-_EVERY_SHORT = re.compile(r"^(?:every\s+)?([0-9]{1,2})w$")
+_EVERY = re.compile(r"^every (?:([0-9]{1,2}) )?weeks$|^(?:every )?([0-9]{1,2})w$")
+
+
+def _repeat_word(word: str) -> str:
+    """'cada' -> 'every', 'semanas' -> 'weeks': the words of a repeat, in English."""
+    if keywords.read(word, keywords.OPTIONS) == "every":
+        return "every"
+    return "weeks" if keywords.read(word, keywords.WEEKS) else word.lower()
 
 
 def parse_repeat(text: str) -> int | None:
     """'every 2 weeks', 'cada 2 semanas', 'cada setmana', '2w', or 'no': weeks or None."""
-    cleaned = " ".join(text.strip().lower().split())
-    if cleaned in _NO:
+    if keywords.read(text, keywords.NONE) is not None:
         return None
-    match = _EVERY.match(cleaned) or _EVERY_SHORT.match(cleaned)
+    match = _EVERY.match(" ".join(_repeat_word(word) for word in text.split()))
     if match is None:
         raise Refusal("bad_repeat", text=text)
-    weeks = int(match.group(1) or 1)
+    weeks = int(match.group(1) or match.group(2) or 1)
     if not 1 <= weeks <= 52:
         raise Refusal("bad_repeat", text=text)
     return weeks
 
 
-_YES_WORDS = {"yes", "y", "sí", "si", "s", "ok", "vale", "d'acord", "dacord"}
-_NO_WORDS = {"no", "n"}
-
-
 def parse_yes_no(text: str) -> bool:
-    cleaned = text.strip().lower()
-    if cleaned in _YES_WORDS:
-        return True
-    if cleaned in _NO_WORDS:
-        return False
-    raise Refusal("bad_yes_no", text=text)
+    """A form's yes/no question: yes, sí, vale, d'acord, ok; no."""
+    found = keywords.read(text, keywords.ANSWERS)
+    if found is None:
+        raise Refusal("bad_yes_no", text=text)
+    return found == "yes"

@@ -30,6 +30,9 @@ class FakeCommunes:
     def get(self, commune_id: int, lock: bool = False) -> Commune:
         return replace(self.t.communes[commune_id])
 
+    def set_locale(self, commune_id: int, locale: str) -> None:
+        self.t.communes[commune_id] = replace(self.t.communes[commune_id], locale=locale)
+
     def claim(self, commune_id: int) -> Commune | None:
         return self.get(commune_id)  # one process, nobody else holds it
 

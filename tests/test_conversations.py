@@ -39,8 +39,8 @@ def test_propose_step_by_step_with_a_wrong_date_a_restart_and_a_look_at_bonds(
     )
     restarted = terra.restart()  # the bot process dies and comes back
     assert restarted.say("ana@group: 90")[0].startswith("[group] Until which day")
-    assert restarted.say("ana@group: 31/03/2027")[0] == (
-        '[group] "31/03/2027" is not a date. Write it as YYYY-MM-DD, e.g. 2027-03-31'
+    assert restarted.say("ana@group: 31/31/2027")[0] == (
+        '[group] "31/31/2027" is not a date. Write it as YYYY-MM-DD, e.g. 2027-03-31'
     )
     assert restarted.say("ana@group: /bonds")[0].startswith("[group] 🏗 Bond #1 — Tractor")
     out = restarted.say("ana@group: 2027-03-31")

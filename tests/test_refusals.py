@@ -541,8 +541,8 @@ def test_propose_with_a_past_deadline(terra) -> None:
     ("line", "phrases"),
     [
         (
-            "/propose Oven 100 10 31/12/2026",
-            ('"31/12/2026" is not a date.', "Write it as YYYY-MM-DD, e.g. 2027-03-31"),
+            "/propose Oven 100 10 31/31/2026",
+            ('"31/31/2026" is not a date.', "Write it as YYYY-MM-DD, e.g. 2027-03-31"),
         ),
         ("/propose Oven 100 10 2027-02-30", ('"2027-02-30" is not a date.',)),
         ("/propose Oven 0 10 2027-01-31", NOT_POSITIVE),

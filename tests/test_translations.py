@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 
 import handlers.commands  # noqa: F401  (registers the commands)
+from domain import keywords
 from domain.assemblies import Threshold, parse_choice, parse_threshold
 from domain.errors import Refusal
 from handlers import rendering
@@ -574,6 +575,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "joined": [{"name": "ben", "cooperative": "Tierra"}, {"name": "ben", "cooperative": None}],
     "joined_cooperative": [{"name": "ana", "cooperative": "Tierra"}],
     "lang_set": [{"language": "es"}],
+    "lang_group_set": [{"language": "es"}],
     "link_code": [{"code": "K7QM3XPA", "minutes": 15}],
     "linked": [{"platform": "Telegram"}, {"platform": "Matrix"}],
     "ledger": [
@@ -934,7 +936,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "refusal/unknown_currency": [{"text": "EURO"}],
     "refusal/unknown_issue": [{"number": 9}],
-    "refusal/unknown_language": [{"languages": list(SUPPORTED)}],
+    "refusal/unknown_language": [
+        {"languages": list(SUPPORTED)},
+        {"languages": list(SUPPORTED), "group": True},
+    ],
+    "refusal/lang_group_in_group": [{}],
     "refusal/unknown_member": [{"name": "zoe"}],
     "refusal/unknown_role": [{"text": "boss"}],
     "refusal/unknown_timezone": [{"text": "Mars/Olympus"}],
@@ -942,6 +948,18 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"command": "pledge", "example": "/pledge 1 500"},
         {"command": "propose", "example": '/propose "Bread oven" 4000 90 2027-03-31'},
         {"command": "vote", "example": "/vote 1 yes"},
+        # each example with its own words in each language (templates/_examples.j2)
+        *(
+            {"command": "assembly", "example": example}
+            for example in (
+                '/assembly new "Spring assembly" 2027-02-01T18:00 2027-02-01T20:00 quorum 50%',
+                '/motion 1 "Buy a tractor" majority',
+                "/role ana treasurer",
+                "/motion 1 role ben treasurer",
+                "/rent 1 333.33",
+                "/coop new Pan y Rosas",
+            )
+        ),
     ],
 }
 
@@ -1028,8 +1046,10 @@ USAGE_SOURCE = "templates/_usage.j2"
 # What a reader types as is: the format hints and the fixed choices. Everything else in
 # <angle> or [square] brackets is a placeholder the translation puts in its own words,
 # except the words around a placeholder in [square] brackets ([quorum <N>%], [every <N>w]):
-# those are keywords. A list of votes (yes|no|abstain) may be given in the reader's
-# words, as long as /vote accepts them.
+# those are keywords. A keyword (a role, a threshold, an option, a vote, "group") may be
+# given in the reader's words, as long as the command reads them (domain/keywords.py):
+# the skeleton reads each word back to its canonical one. A format hint may be written
+# with the language's letters (AAAA-MM-DD for YYYY-MM-DD).
 LITERAL = re.compile(
     r"YYYY-MM(?:-DD)?|en\|es\|ca|admin\|treasurer\|member|majority\|two-thirds\|consensus"
     r"|\bsecret\b"
@@ -1047,10 +1067,39 @@ def accepted_choice(word: str) -> str | None:
         return None
 
 
+_KEYWORD_GROUPS = (
+    keywords.ROLES,
+    keywords.THRESHOLDS,
+    keywords.OPTIONS,
+    keywords.WEEKS,
+    keywords.SCOPES,
+)
+_WORD = re.compile(r"[^\s|<>\[\]\"]+")
+
+
+def canonical_words(line: str) -> str:
+    """'[quórum <N>%%] [cada <N> semanas] admin|tesorería' -> '[quorum <N>%%] [every <N>w]
+    admin|treasurer': each keyword as the command reads it, outside placeholders."""
+
+    def canonical(match: re.Match[str]) -> str:
+        for group in _KEYWORD_GROUPS:
+            found = keywords.read(match.group(), group)
+            if found is not None:
+                return found
+        return match.group()
+
+    line = line.replace("AAAA-MM", "YYYY-MM")
+    outside = re.split(r"(<[^<>]*>)", line)
+    line = "".join(part if part.startswith("<") else _WORD.sub(canonical, part) for part in outside)
+    return line.replace("> weeks]", ">w]")
+
+
 def usage_skeleton(line: str) -> str:
     """'/propose <asset> <deadline YYYY-MM-DD>' -> '/propose <> <YYYY-MM-DD>'.
 
-    '/vote <moción> sí|no|abstención' -> '/vote <> yes|no|abstain'."""
+    '/vote <moción> sí|no|abstención' -> '/vote <> yes|no|abstain';
+    '[quórum <N>%%] [secreta]' -> '[quorum <>%%] [secret]'."""
+    line = canonical_words(line)
 
     def literals(match: re.Match[str]) -> str:
         return match.group()[0] + "".join(LITERAL.findall(match.group())) + match.group()[-1]
@@ -1079,9 +1128,15 @@ def test_usage_lines_come_from_the_usage_macro() -> None:
 def test_usage_skeletons_keep_keywords_and_read_votes_as_the_bot_does() -> None:
     english = '/assembly new "<title>" <opens> <closes> [quorum <N>%%] [every <N>w] [secret]'
     assert usage_skeleton(english) == '/assembly new "<>" <> <> [quorum <>%%] [every <>w] [secret]'
-    assert usage_skeleton("/assembly new <título> [quórum <N>%%]") != usage_skeleton(
+    assert usage_skeleton("/assembly new <título> [quórum <N>%%]") == usage_skeleton(
         "/assembly new <title> [quorum <N>%%]"
     )
+    assert usage_skeleton("/assembly new <título> [cuórum <N>%%]") != usage_skeleton(
+        "/assembly new <title> [quorum <N>%%]"
+    )
+    assert usage_skeleton("[cada <N> semanas] [secreta]") == usage_skeleton("[every <N>w] [secret]")
+    assert usage_skeleton("/role <m> admin|tesorería|miembro") == "/role <> admin|treasurer|member"
+    assert usage_skeleton("/statement [AAAA-MM]") == "/statement [YYYY-MM]"
     assert usage_skeleton("/vote <moció> sí|no|abstenció") == "/vote <> yes|no|abstain"
     assert usage_skeleton("/vote <moción> sí|no|quizás") == "/vote <> sí|no|quizás"
     assert usage_skeleton("/motion <a> [mayoría|dos tercios]") == "/motion <> []"
@@ -1274,7 +1329,11 @@ SUGGESTIONS: list[tuple[str, dict[str, Any], Reads, dict[str, list[str]]]] = [
         "refusal/bad_threshold",
         {"text": "x"},
         threshold,
-        {locale: ["majority", "two-thirds", "consensus"] for locale in SUPPORTED},
+        {
+            "en": ["majority", "two-thirds", "consensus"],
+            "es": ["mayoría", "dos-tercios", "consenso"],
+            "ca": ["majoria", "dos-terços", "consens"],
+        },
     ),
 ]
 
@@ -1392,12 +1451,19 @@ def test_every_command_has_a_translated_usage_line_and_description(
             "es",
             [
                 "/pledge <bono> <importe>",
-                "/propose <bien> <precio> <alquiler al mes> <plazo YYYY-MM-DD>",
-                "/role <miembro> admin|treasurer|member",
+                "/propose <bien> <precio> <alquiler al mes> <plazo AAAA-MM-DD>",
+                "/role <miembro> admin|tesorería|miembro",
                 "/help [comando]",
             ],
         ),
-        ("ca", ["/pledge <bo> <import>", "/join [cooperativa]", "/setup <nom> <moneda>"]),
+        (
+            "ca",
+            [
+                "/pledge <bo> <import>",
+                "/role <membre> admin|tresoreria|membre",
+                "/setup <nom> <moneda>",
+            ],
+        ),
     ],
 )
 def test_help_shows_usage_lines_in_the_readers_language(locale: str, lines: list[str]) -> None:
@@ -1458,7 +1524,7 @@ def test_a_member_reads_spanish_while_the_group_keeps_the_communes_language(chat
     helped = chat.say("ben@group: /help")
     assert helped[0] == "[group] Esto es lo que puedes hacer aquí:"
     assert "[group] /pledge <bono> <importe>" in helped
-    assert "[group] /statement [YYYY-MM]" in helped
+    assert "[group] /statement [AAAA-MM]" in helped  # the format in Spanish letters
     assert chat.say("ben@group: /help pledge")[0] == "[group] /pledge <bono> <importe>"
 
     # A proposal is announced to the whole group: in the commune's language.

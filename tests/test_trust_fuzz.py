@@ -358,6 +358,9 @@ AMOUNT = st.one_of(
             "1 000",
             "1\u00a0000",
             "1'000",
+            "300,00 €",
+            "€ 300",
+            "300 EUR",
             "€5",
             "5 €",
             "$5",
@@ -388,6 +391,10 @@ DAY = st.one_of(
             "20270301",
             "2026-12-31",
             "2027-13-01",
+            "04/02/2027",
+            "4 de febrero",
+            "dijous vinent",
+            "31/02/2027",
         ]
     ),
     st.dates().map(str),
@@ -403,6 +410,10 @@ MOMENT = st.one_of(
             "next monday 18:00",
             "jueves 18:00",
             "dijous 18:00",
+            "jueves a las 18h",
+            "dijous a les 6 de la tarda",
+            "próximo jueves 25h",
+            "04/02/2027 18:00",
             "in 2h",
             "2h",
             "90m",
@@ -441,7 +452,10 @@ NAME = st.one_of(
     ),
     TEXT,
 )
-ROLE = st.one_of(st.sampled_from(["admin", "treasurer", "member", "ADMIN", "tesorero"]), TEXT)
+ROLE = st.one_of(
+    st.sampled_from(["admin", "treasurer", "member", "ADMIN", "tesorería", "membre", "tesor"]),
+    TEXT,
+)
 LANG = st.one_of(st.sampled_from(["en", "es", "ca", "ES", "fr", "es-ES", "català"]), TEXT)
 CURRENCY = st.one_of(st.sampled_from(["EUR", "eur", "USD", "XXX", "XAU", "JPY", "€"]), TEXT)
 ZONE = st.one_of(
@@ -459,10 +473,15 @@ ZONE = st.one_of(
     TEXT,
 )
 THRESHOLD = st.one_of(
-    st.sampled_from(["majority", "two-thirds", "consensus", "dos tercios", "2/3", "66%"]), TEXT
+    st.sampled_from(
+        ["majority", "two-thirds", "consensus", "dos tercios", "2/3", "66%", "Mayoría"]
+    ),
+    TEXT,
 )
 CHOICE = st.one_of(
-    st.sampled_from(["yes", "no", "abstain", "sí", "abstención", "withdraw", "retirar", "maybe"]),
+    st.sampled_from(
+        ["yes", "no", "abstain", "sí", "abstención", "withdraw", "retirar", "maybe", "a favor"]
+    ),
     TEXT,
 )
 COMMAND_NAME = st.one_of(st.sampled_from(sorted(COMMANDS)), TEXT)
@@ -471,17 +490,8 @@ ASSEMBLY_OPTIONS = st.lists(
     st.one_of(
         st.sampled_from(
             [
-                "quorum",
-                "50%",
-                "every",
-                "2",
-                "weeks",
-                "secret",
-                "binding",
-                "101%",
-                "remote",
-                "0%",
-                "budget",
+                *("quorum", "50%", "every", "2", "weeks", "secret", "binding", "101%", "remote"),
+                *("0%", "quórum", "cada", "semanas", "secreta", "vinculant", "remoto", "budget"),
             ]
         ),
         TEXT,
@@ -533,7 +543,7 @@ ARGUMENTS: dict[str, st.SearchStrategy[list[str]]] = {
     "ledger": args(),
     "export": st.one_of(args(), args(PERIOD), args(st.sampled_from(["2027", "1999", "0000"]))),
     "chart": st.one_of(args(), args(NUMBER)),
-    "lang": args(LANG),
+    "lang": st.one_of(args(LANG), args(st.sampled_from(["group", "grupo", "grup"]), LANG)),
     "cancel": args(),
     "start": st.one_of(args(), args(CODE)),
     "help": st.one_of(args(), args(COMMAND_NAME)),

@@ -90,6 +90,7 @@ PROBES: dict[tuple[str, str | None], str] = {
     ("help", None): "/help pledge",
     ("join", None): "/join Nowhere",
     ("lang", None): "/lang xx",
+    ("lang", "group"): "/lang group xx",
     ("leave", None): "/leave",
     ("ledger", None): "/ledger",
     ("export", None): "/export 13",

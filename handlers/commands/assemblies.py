@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain import names
+from domain import keywords, names
 from domain.assemblies import (
     Assembly,
     AssemblyStatus,
@@ -60,12 +60,12 @@ def _new_one_line(turn: Turn, args: list[str]) -> None:
     secret = binding = budget = False
     words = list(options)
     while words:
-        word = words.pop(0).lower()
+        word = keywords.read(words.pop(0), keywords.OPTIONS)
         if word == "quorum" and words:
             quorum = parse_quorum(words.pop(0))
         elif word == "every" and words:
             amount = words.pop(0)
-            if words and words[0].lower() in ("week", "weeks"):
+            if words and keywords.read(words[0], keywords.WEEKS) is not None:
                 amount = f"{amount} {words.pop(0)}"
             repeat = parse_repeat(f"every {amount}")
         elif word == "secret":
@@ -152,8 +152,9 @@ def motion(turn: Turn, args: list[str]) -> None:
 def vote(turn: Turn, args: list[str]) -> None:
     member = turn.speaker
     commune = turn.require_commune()
-    if len(args) != 2:
+    if len(args) < 2:
         raise Refusal("usage", command="vote", example="/vote 1 yes")
+    args = [args[0], " ".join(args[1:])]  # "a favor", "en contra": minga's own words
     number = parse_number(args[0], "bad_motion_number")
     found = turn.uow.assemblies.motion(commune.id, number)
     if found is None:

@@ -11,11 +11,12 @@ from handlers.access import Rule, Who
 from handlers.bond_approval import awaiting_refusal, awaiting_view, request_approval
 from handlers.bond_views import issue_view, lease_view, load_issue
 from handlers.money import parse_amount
-from handlers.parsing import parse_day, parse_issue_number
+from handlers.parsing import is_exact_day, parse_issue_number
 from handlers.pledge_payments import announce_sold, clear_issue, days_to_pay
 from handlers.policy_changes import policies_of
 from handlers.registry import command
 from handlers.turn import Turn
+from handlers.when import parse_deadline_day
 
 PROPOSE_EXAMPLE = '/propose "Bread oven" 4000 90 2027-03-31'
 
@@ -26,11 +27,13 @@ def propose(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if member.cooperative_id is None:
         raise Refusal("no_cooperative")
-    if len(args) != 4:
+    if len(args) < 4 or (len(args) > 4 and is_exact_day(args[3])):
         raise Refusal("usage", command="propose", example=PROPOSE_EXAMPLE)
     price = parse_amount(args[1], commune.currency, turn.locale)
     rent = parse_amount(args[2], commune.currency, turn.locale)
-    deadline = end_of_day(parse_day(args[3]), commune.timezone)
+    # The deadline may be words ("4 de febrero", "dijous vinent"): the rest of the line.
+    day = parse_deadline_day(" ".join(args[3:]), commune.timezone, turn.locale, turn.now)
+    deadline = end_of_day(day, commune.timezone)
     asset = clean_asset(args[0])
     validate_new_issue(asset, price, rent, deadline, turn.now)
     turn.uow.communes.get(commune.id, lock=True)  # numbers are handed out one at a time

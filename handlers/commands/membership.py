@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain import names
+from domain import keywords, names
 from domain.errors import Refusal
-from domain.model import Role
 from handlers import locales, members
-from handlers.access import Rule, Who
+from handlers.access import Rule, Where, Who
+from handlers.parsing import parse_role
 from handlers.registry import COMMANDS, command, listed_commands
 from handlers.turn import Turn
 
@@ -58,10 +58,7 @@ def role(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     if len(args) != 2:
         raise Refusal("usage", command="role", example="/role ana treasurer")
-    try:
-        wanted = Role(args[1].lower())
-    except ValueError as error:
-        raise Refusal("unknown_role", text=args[1]) from error
+    wanted = parse_role(args[1])
     target = turn.uow.communes.member_by_name(commune.id, args[0].lstrip("@"))
     if target is None or not target.active:
         raise Refusal("unknown_member", name=args[0])
@@ -75,14 +72,32 @@ def role(turn: Turn, args: list[str]) -> None:
     )
 
 
-@command("lang", Rule(Who.ANYONE))
+_IN_GROUP = Rule(Who.ADMIN, Where.GROUP, elsewhere="lang_group_in_group")
+
+
+@command("lang", Rule(Who.ANYONE), variants={"group": _IN_GROUP})
 def lang(turn: Turn, args: list[str]) -> None:
+    """A member's own language; ``/lang group <code>`` an admin's for the whole group."""
+    if args and keywords.read(args[0], keywords.SCOPES) == "group":
+        _IN_GROUP.check(turn)  # the dispatcher checked "group"; "grupo" and "grup" here
+        _group_lang(turn, args[1:])
+        return
     chosen = locales.normalise(args[0]) if len(args) == 1 else None
     if chosen is None:
         raise Refusal("unknown_language", languages=list(locales.SUPPORTED))
     turn.uow.communes.set_person_locale(turn.account.person_id, chosen)
     turn.locale = chosen
     turn.reply("lang_set", language=chosen)
+
+
+def _group_lang(turn: Turn, args: list[str]) -> None:
+    commune = turn.require_commune()
+    chosen = locales.normalise(args[0]) if len(args) == 1 else None
+    if chosen is None:
+        raise Refusal("unknown_language", languages=list(locales.SUPPORTED), group=True)
+    turn.uow.communes.set_locale(commune.id, chosen)
+    turn.commune = turn.uow.communes.get(commune.id)
+    turn.post("lang_group_set", language=chosen)
 
 
 @command("cancel", Rule(Who.ANYONE), who_note="with a form open")

@@ -15,11 +15,10 @@ import shlex
 from collections.abc import Mapping
 from datetime import datetime
 
-from domain import names
+from domain import keywords, names
 from domain.actions import Action, Grant, from_stored
 from domain.assemblies import (
     Threshold,
-    threshold_words,
     validate_opening,
     validate_quorum,
     validate_schedule,
@@ -38,18 +37,22 @@ from handlers.when import (
     parse_yes_no,
 )
 
-_THRESHOLD_WORDS = threshold_words()
+_SEPARATORS = " -—–;,:|("
 
 
 def parse_motion(text: str) -> tuple[str, Threshold]:
-    """'Buy a tractor — two-thirds' -> ('Buy a tractor', TWO_THIRDS); majority by default."""
+    """'Buy a tractor — two-thirds' -> ('Buy a tractor', TWO_THIRDS); majority by default.
+    The threshold may be written in any language minga speaks ("dos tercios")."""
     cleaned = names.clean(text, names.MOTION)
-    lowered = cleaned.lower()
-    for word in sorted(_THRESHOLD_WORDS, key=len, reverse=True):
-        if lowered.endswith(word) and len(lowered) > len(word):
-            motion = cleaned[: -len(word)].rstrip(" -—–;,:|(").strip()
-            if motion:
-                return motion, _THRESHOLD_WORDS[word]
+    words = cleaned.split(" ")
+    for count in (2, 1):
+        if len(words) <= count:
+            continue
+        tail = " ".join(words[-count:]).strip("()")
+        motion = " ".join(words[:-count]).rstrip(_SEPARATORS).strip()
+        found = keywords.read(tail, keywords.THRESHOLDS)
+        if found is not None and motion:
+            return motion, Threshold(found)
     return cleaned, Threshold.MAJORITY
 
 

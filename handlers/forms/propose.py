@@ -11,8 +11,8 @@ from domain.errors import Refusal
 from domain.periods import end_of_day
 from handlers.forms.model import Answers, Form, Step
 from handlers.money import parse_amount
-from handlers.parsing import parse_day
 from handlers.turn import Turn
+from handlers.when import parse_deadline_day
 
 
 def _asset(turn: Turn, text: str, answers: Answers) -> str:
@@ -27,7 +27,7 @@ def _amount(turn: Turn, text: str, answers: Answers) -> str:
 
 def _deadline(turn: Turn, text: str, answers: Answers) -> str:
     commune = turn.require_commune()
-    day = parse_day(text)
+    day = parse_deadline_day(text, commune.timezone, turn.locale, turn.now)
     check_deadline(end_of_day(day, commune.timezone), turn.now)
     return day.isoformat()
 

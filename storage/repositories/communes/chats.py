@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from domain.model import Address, Chat, Commune, Member
 from domain.names import name_key
@@ -57,6 +57,11 @@ class CommunesAndChats(SessionPart):
         if lock:
             query = query.with_for_update()
         return _commune(self.session.execute(query).scalar_one())
+
+    def set_locale(self, commune_id: int, locale: str) -> None:
+        self.session.execute(
+            update(CommuneRow).where(CommuneRow.id == commune_id).values(locale=locale)
+        )
 
     def claim(self, commune_id: int) -> Commune | None:
         """Lock the commune for scheduled work; None while another process holds it.
