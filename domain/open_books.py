@@ -38,6 +38,8 @@ SUBJECT: dict[str, Subject] = {
     AccountKind.WRITTEN_OFF.value: Subject.BOND,
     AccountKind.FUND.value: Subject.NOTHING,  # the commune's common fund
     AccountKind.GRANTED.value: Subject.NOTHING,  # numbered by the motion that granted it
+    AccountKind.SETTLED.value: Subject.MEMBER,  # what the commune held for a member
+    AccountKind.PAID.value: Subject.MEMBER,  # what was paid out to them
 }
 
 

@@ -9,7 +9,6 @@ random sales through the handlers conserve money and leave the books clean.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_action_motions import unit_of_work
 from test_arrears import LEASED, arrears_dm, dms, report
-from test_conservation_end_to_end import Commune, split
+from test_conservation_end_to_end import founded, split
 
 from handlers.check import find_discrepancies
 
@@ -296,13 +295,7 @@ def test_a_sale_conserves_money_through_the_handlers_and_the_books(plan: dict) -
     asset sold for a random amount; a second lease keeps paying. December's clearing
     conserves rent + carry in + sale proceeds left = redeemed + dividends + carry out,
     the sold bond's holdings are all settled, and ``minga check`` finds nothing."""
-    with tempfile.TemporaryDirectory() as directory:
-        commune = Commune(f"sqlite:///{directory}/c.sqlite")
-        members = [f"m{n}" for n in range(plan["members"])]
-        commune.say("m0", "/setup Prop EUR Europe/Madrid")
-        commune.say("m0", "/coop new Coop")
-        for name in members:
-            commune.say(name, "/join Coop")
+    with founded(plan["members"]) as (commune, members):
         for number, price in ((1, plan["price"]), (2, 10_000)):
             commune.say("m0", f"/propose Asset{number} {price / 100:.2f} 1 2027-06-30")
             for n, amount in enumerate(split(price, plan["shares"])):

@@ -19,12 +19,11 @@ or not, and payouts to one member or to all. After every month:
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_conservation_end_to_end import Commune, split
+from test_conservation_end_to_end import Commune, founded, split
 from test_payouts_conservation import conserved
 
 pay = st.sampled_from(["all", "all", "all", "part", "none"])
@@ -124,13 +123,7 @@ EVERYTHING = {
 @given(plan_of)
 @example(EVERYTHING)
 def test_every_movement_together_conserves_money(plan: dict) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        commune = Commune(f"sqlite:///{directory}/c.sqlite")
-        members = [f"m{n}" for n in range(plan["members"])]
-        commune.say("m0", "/setup Prop EUR Europe/Madrid")
-        commune.say("m0", "/coop new Coop")
-        for name in members:
-            commune.say(name, "/join Coop")
+    with founded(plan["members"]) as (commune, members):
         commune.say("m0", f"/policy fund {plan['fund']}%")
         commune.say("m0", f"/policy payment-days {plan['payment_days']}")
         for number, issue in enumerate(plan["bonds"], start=1):

@@ -9,6 +9,8 @@ which every entry balances and the common pool holds exactly the carry.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -70,6 +72,23 @@ class Commune:
             return [tuple(r) for r in connection.execute(text(sql))]
 
 
+@contextmanager
+def founded(count: int) -> Iterator[tuple[Commune, list[str]]]:
+    """Commune Prop in a throwaway SQLite file: members m0 (its founder, admin and
+    treasurer) to m<count - 1>, all in the cooperative Coop."""
+    with tempfile.TemporaryDirectory() as directory:
+        commune = Commune(f"sqlite:///{directory}/c.sqlite")
+        members = [f"m{n}" for n in range(count)]
+        commune.say("m0", "/setup Prop EUR Europe/Madrid")
+        commune.say("m0", "/coop new Coop")
+        for name in members:
+            commune.say(name, "/join Coop")
+        try:
+            yield commune, members
+        finally:
+            commune.database.dispose()
+
+
 def split(price: int, shares: list[int]) -> list[int]:
     """Pledges that add up to the price exactly (each at least one cent)."""
     parts = [max(1, price * s // sum(shares)) for s in shares][:price]
@@ -82,13 +101,7 @@ def split(price: int, shares: list[int]) -> list[int]:
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commune_strategy)
 def test_every_period_conserves_money(plan: dict) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        commune = Commune(f"sqlite:///{directory}/c.sqlite")
-        members = [f"m{n}" for n in range(plan["members"])]
-        commune.say("m0", "/setup Prop EUR Europe/Madrid")
-        commune.say("m0", "/coop new Coop")
-        for name in members:
-            commune.say(name, "/join Coop")
+    with founded(plan["members"]) as (commune, members):
         for number, issue in enumerate(plan["issues"], start=1):
             price = issue["price"]
             commune.say("m0", f"/propose Asset{number} {price / 100:.2f} 1 2027-06-30")

@@ -13,7 +13,6 @@ languages, and random periods through the handlers conserving money.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
 
 import pytest
@@ -22,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_action_motions import unit_of_work
 from test_arrears import dms, report
-from test_conservation_end_to_end import Commune
+from test_conservation_end_to_end import founded
 
 from handlers.check import find_discrepancies
 
@@ -286,13 +285,7 @@ def test_the_fund_conserves_money_through_the_handlers_and_the_books(plan: dict)
     they kept, budget round or not; a third clearing follows. Every clearing conserves
     rent + carry in = redeemed + dividends + carry out + fund share, the fund holds the
     shares less the grants (never less than zero), and ``minga check`` finds nothing."""
-    with tempfile.TemporaryDirectory() as directory:
-        commune = Commune(f"sqlite:///{directory}/c.sqlite")
-        members = [f"m{n}" for n in range(plan["members"])]
-        commune.say("m0", "/setup Prop EUR Europe/Madrid")
-        commune.say("m0", "/coop new Coop")
-        for name in members:
-            commune.say(name, "/join Coop")
+    with founded(plan["members"]) as (commune, members):
         commune.say("m0", f"/policy fund {plan['percent']}%")
         commune.say("m0", "/propose Asset 1 1 2026-12-31")
         commune.say("m0", "/pledge 1 1")

@@ -10,12 +10,11 @@ all), no member is paid more than they were owed, and ``minga check`` finds noth
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_conservation_end_to_end import Commune, split
+from test_conservation_end_to_end import Commune, founded, split
 
 from handlers.check import find_discrepancies
 
@@ -73,13 +72,7 @@ def conserved(commune: Commune) -> None:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan_of)
 def test_payouts_keep_the_books_balanced_and_paid_plus_owed_is_earned(plan: dict) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        commune = Commune(f"sqlite:///{directory}/c.sqlite")
-        members = [f"m{n}" for n in range(plan["members"])]
-        commune.say("m0", "/setup Prop EUR Europe/Madrid")
-        commune.say("m0", "/coop new Coop")
-        for name in members:
-            commune.say(name, "/join Coop")
+    with founded(plan["members"]) as (commune, members):
         for number, price in ((1, plan["price"]), (2, 10_000)):
             commune.say("m0", f"/propose Asset{number} {price / 100:.2f} 1 2027-06-30")
             for n, amount in enumerate(split(price, plan["shares"])):
