@@ -70,11 +70,17 @@ def chart_request(periods: list[ChartPeriod]) -> dict[str, Any]:
     }
 
 
+def carries_file(context: dict[str, Any]) -> bool:
+    """Whether an outbox message's context asks for a file: such a message goes alone,
+    never merged with others, on every platform."""
+    return bool(context.get("attachment"))
+
+
 def attachment_of(uow: UnitOfWork, context: dict[str, Any], locale: str) -> Attachment | None:
     """The file an outbox message carries, made now; None for a plain message."""
-    request = context.get("attachment")
-    if not request:
+    if not carries_file(context):
         return None
+    request = context["attachment"]
     if request["kind"] == "journal":
         data = journal_csv(uow, request, context["currency"], context["tz"])
         return Attachment(request["filename"], "text/csv", data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from synapse import BotUnderTest, Homeserver, Person, Seen, run
 
@@ -12,7 +13,8 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def test_an_assembly_votes_with_bang_commands(homeserver: Homeserver, tmp_path: Path) -> None:
+def bot_and_three(homeserver: Homeserver, tmp_path: Path) -> tuple[BotUnderTest, Any, list[Person]]:
+    """minga on 25 January 2027, its Matrix user, and Ana, Ben and Cai (not started)."""
     bot_user, *users = homeserver.fresh_users("minga", "ana", "ben", "cai")
     bot = BotUnderTest(
         homeserver,
@@ -21,7 +23,12 @@ def test_an_assembly_votes_with_bang_commands(homeserver: Homeserver, tmp_path: 
         tmp_path / "store",
         now=at("2027-01-25T09:00:00"),
     )
-    ana, ben, cai = people = [Person(homeserver, u, tmp_path / u.name) for u in users]
+    return bot, bot_user, [Person(homeserver, u, tmp_path / u.name) for u in users]
+
+
+def test_an_assembly_votes_with_bang_commands(homeserver: Homeserver, tmp_path: Path) -> None:
+    bot, bot_user, people = bot_and_three(homeserver, tmp_path)
+    ana, ben, cai = people
 
     async def scenario() -> None:
         await bot.start()
@@ -64,15 +71,8 @@ def test_an_assembly_votes_with_bang_commands(homeserver: Homeserver, tmp_path: 
 def test_a_members_proposals_are_supported_voted_and_carried_out_with_bang_commands(
     homeserver: Homeserver, tmp_path: Path
 ) -> None:
-    bot_user, *users = homeserver.fresh_users("minga", "ana", "ben", "cai")
-    bot = BotUnderTest(
-        homeserver,
-        bot_user,
-        f"sqlite:///{tmp_path}/minga.sqlite",
-        tmp_path / "store",
-        now=at("2027-01-25T09:00:00"),
-    )
-    ana, ben, cai = people = [Person(homeserver, u, tmp_path / u.name) for u in users]
+    bot, bot_user, people = bot_and_three(homeserver, tmp_path)
+    ana, ben, cai = people
 
     async def scenario() -> None:
         await bot.start()
@@ -122,15 +122,8 @@ def test_a_members_proposals_are_supported_voted_and_carried_out_with_bang_comma
 def test_members_vote_by_reacting_to_each_motions_notice_and_withdraw_by_removing_it(
     homeserver: Homeserver, tmp_path: Path
 ) -> None:
-    bot_user, *users = homeserver.fresh_users("minga", "ana", "ben", "cai")
-    bot = BotUnderTest(
-        homeserver,
-        bot_user,
-        f"sqlite:///{tmp_path}/minga.sqlite",
-        tmp_path / "store",
-        now=at("2027-01-25T09:00:00"),
-    )
-    ana, ben, cai = people = [Person(homeserver, u, tmp_path / u.name) for u in users]
+    bot, bot_user, people = bot_and_three(homeserver, tmp_path)
+    ana, ben, cai = people
 
     def votes(number: int) -> list[tuple[str, str]]:
         from sqlalchemy import text

@@ -36,6 +36,7 @@ from bot.matrix.outcomes import TRANSIENT, Delivered, Later, Outcome, refused
 from bot.matrix.rooms import DirectRooms
 from bot.matrix.sync import PLATFORM
 from bot.transactions import committed
+from handlers.attachments import carries_file
 from handlers.ballots import TEMPLATE as BALLOT
 from storage.repositories.messaging import PendingMessage
 from storage.uow import SqlUnitOfWork
@@ -176,7 +177,7 @@ class Deliverer:
                 tx_id=batch_transaction_id(batch),
                 ignore_unverified_devices=True,  # the trust policy: see the module's doc
             )
-            if isinstance(answer, RoomSendResponse) and "attachment" in message.context:
+            if isinstance(answer, RoomSendResponse) and carries_file(message.context):
                 # the notice was the file's caption; now the file (bot/matrix/files.py)
                 later = await send_file(
                     client, self.database, message, room_id, batch_transaction_id(batch), now

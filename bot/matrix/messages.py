@@ -22,6 +22,7 @@ from typing import Any
 
 import handlers.commands  # noqa: F401  (registers the commands)
 from bot import coalesce
+from handlers.attachments import carries_file
 from handlers.ballots import TEMPLATE as BALLOT
 from handlers.registry import COMMANDS
 from handlers.rendering import render
@@ -64,7 +65,7 @@ NOTICE_LIMIT = 16_000
 def alone(message: PendingMessage) -> bool:
     """A motion's notice (a reaction to it is a vote) and a file's caption (the file
     follows it) are never merged with others."""
-    return message.template == BALLOT or "attachment" in message.context
+    return message.template == BALLOT or carries_file(message.context)
 
 
 def coalesced(claimed: list[PendingMessage]) -> list[PendingMessage]:

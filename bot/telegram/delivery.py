@@ -67,6 +67,7 @@ from bot.telegram.settings import TelegramSettings
 from bot.telegram.updates import PLATFORM
 from bot.transactions import committed
 from handlers import observe
+from handlers.attachments import carries_file
 from handlers.incoming import BUTTON_ADDRESS_PREFIX
 from handlers.rendering import render
 from storage.repositories.messaging import PendingMessage
@@ -93,7 +94,7 @@ def replying(row: PendingMessage) -> ReplyParameters | None:
 
 def _alone(row: PendingMessage) -> bool:
     """Messages with buttons or a file are never merged with others."""
-    return keyboard_for(row) is not None or "attachment" in row.context
+    return keyboard_for(row) is not None or carries_file(row.context)
 
 
 def _count_failed(states: list[str]) -> None:
@@ -319,7 +320,7 @@ class Deliverer:
         parts = split_message(text)
         message_id: int | None = None
         try:
-            if "attachment" in lead.context and len(rows) == 1:
+            if carries_file(lead.context) and len(rows) == 1:
                 await self._turn(chat, group)
                 sent = await send_file(self.bot, self.database, lead, text, replying(lead))
                 message_id = sent.message_id if sent is not None else None
