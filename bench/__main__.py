@@ -97,6 +97,8 @@ def main() -> int:
                     str(cleared.detail["postings"]),
                     "--outbox",
                     str(cleared.detail["outbox"]),
+                    "--owed",
+                    str(cleared.detail["owed"]),
                     "--context-bytes",
                     str(cleared.detail["context_bytes"]),
                 )
@@ -180,7 +182,7 @@ def _clearing_row(label: str, members: int, cleared: Run, floor: Run) -> Row:
         label,
         f"{cleared.seconds:.1f} s; {cleared.rss_mb:.0f} MB",
         f"{floor.seconds:.1f} s ({cleared.detail['postings']:,} postings + "
-        f"{cleared.detail['outbox']:,} outbox rows)",
+        f"{cleared.detail['outbox']:,} outbox rows + {cleared.detail['owed']:,} owed rows)",
         ratio,
         target,
         met,
@@ -333,7 +335,7 @@ def _plot(scaling: dict[str, list[tuple[int, Run, Run]]], path: Path) -> None:
             "x--",
             color=colours.get(label),
             alpha=0.6,
-            label=f"{label}: floor (bulk insert of its journal + outbox rows)",
+            label=f"{label}: floor (bulk insert of its journal, outbox and owed rows)",
         )
     axes.set_xscale("log")
     axes.set_yscale("log")

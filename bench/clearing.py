@@ -3,8 +3,8 @@
 Each measurement runs in its own process (``python -m bench.clearing``), so its
 peak RSS is its own: ``build`` fills a database, ``clear`` runs the due clearing
 through ``handlers.jobs.run_due`` exactly as ``minga run`` would, and ``floor``
-bulk-inserts as many journal postings and outbox rows as that clearing wrote
-(statement-sized contexts), with the same driver and connection settings, in one
+bulk-inserts as many journal postings, outbox rows and owed rows as that clearing
+wrote (statement-sized contexts), with the same driver and connection settings, in one
 transaction: the least any clearing of that size could cost. ``next`` receives
 the following month's rent on every lease and clears that month (run it eleven
 times after ``clear`` to reach December, where year-to-date totals span the year).
@@ -96,6 +96,7 @@ def _clear(url: str) -> dict[str, Any]:
         context = connection.execute(
             text("SELECT avg(length(context)) FROM outbox WHERE template = 'statement'")
         ).scalar_one()
+        owed = connection.execute(text("SELECT count(*) FROM clearing_owed")).scalar_one()
     database.dispose()
     return {
         "seconds": seconds,
@@ -103,6 +104,7 @@ def _clear(url: str) -> dict[str, Any]:
         "postings": postings,
         "outbox": outbox,
         "redemptions": redemptions,
+        "owed": owed,
         "context_bytes": int(context or 0),
     }
 
@@ -165,13 +167,16 @@ def _check(url: str) -> dict[str, Any]:
     return {"seconds": seconds, "rss_mb": _rss_mb(), "discrepancies": len(found)}
 
 
-def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str, Any]:
-    """One transaction: a journal entry with ``postings`` postings, ``outbox`` rows."""
+def _floor(url: str, postings: int, outbox: int, owed: int, context_bytes: int) -> dict[str, Any]:
+    """One transaction: a journal entry with ``postings`` postings, ``outbox`` rows, and
+    ``owed`` rows of what the entry owes each member (kept for payouts since issue 13:
+    rows the clearing must write, so the floor writes them too)."""
     from datetime import UTC, datetime
 
     from sqlalchemy import text
 
     from storage.bulk import bulk_insert
+    from storage.payout_tables import ClearingOwedRow
     from storage.repositories.clearings.writes import LARGE_CACHE_KIB
     from storage.repositories.messaging import OUTBOX_COLUMNS
     from storage.tables import JournalPostingRow, OutboxRow
@@ -200,6 +205,12 @@ def _floor(url: str, postings: int, outbox: int, context_bytes: int) -> dict[str
             JournalPostingRow.__table__,
             ("entry_id", "commune_id", "account_kind", "account_ref", "amount"),
             ((entry, 1, "holding", n, 1) for n in range(postings)),
+        )
+        bulk_insert(
+            connection,
+            ClearingOwedRow.__table__,
+            ("entry_id", "member_id", "commune_id", "period", "amount"),
+            ((entry, n + 1, 1, "2027-01", 1) for n in range(owed)),
         )
         bulk_insert(
             connection,
@@ -234,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--postings", type=int, default=0)
     parser.add_argument("--outbox", type=int, default=0)
+    parser.add_argument("--owed", type=int, default=0)
     parser.add_argument("--context-bytes", type=int, default=0)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -246,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "check":
         result = _check(args.url)
     else:
-        result = _floor(args.url, args.postings, args.outbox, args.context_bytes)
+        result = _floor(args.url, args.postings, args.outbox, args.owed, args.context_bytes)
     print(json.dumps(result))
     return 0
 

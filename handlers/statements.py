@@ -188,15 +188,22 @@ def _compose(
             ]
             repaid_now = sum(held.repaid)
             held = next(lines, None)
-        sold = [
-            {
-                "number": share.number,
-                "asset": asset(share.number),
-                "repaid": share.repaid,
-                "written_off": share.written_off,
-            }
-            for share in sales.get(r.member_id, ())
-        ]
+        shares = sales.get(r.member_id)  # almost always none: no per-member work then
+        sold = (
+            [
+                {
+                    "number": share.number,
+                    "asset": asset(share.number),
+                    "repaid": share.repaid,
+                    "written_off": share.written_off,
+                }
+                for share in shares
+            ]
+            if shares
+            else []
+        )
+        if shares:
+            repaid_now += sum(share.repaid for share in shares)
         ytd = before.get(r.member_id, NOTHING_YET)
         context = base.copy()
         context["name"] = r.name
@@ -205,7 +212,7 @@ def _compose(
         context["sales"] = sold
         context["coop"] = coops.get(r.cooperative_id)
         context["ytd_dividends"] = ytd.dividends + r.dividend
-        context["ytd_repaid"] = ytd.repaid + repaid_now + sum(s["repaid"] for s in sold)
+        context["ytd_repaid"] = ytd.repaid + repaid_now
         context["paid_out"], context["owed"] = payouts.get(r.member_id, NOTHING_PAID)
         yield Outgoing(
             Address(r.platform, r.address, True, r.person_id),

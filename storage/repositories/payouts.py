@@ -30,6 +30,7 @@ from sqlalchemy import (
 from domain.clearing_reads import MemberRange
 from domain.journal import AccountKind
 from domain.payouts import PAYOUT_ENTRY, MemberPayouts, PayoutTotals, payout_ref, still_owed
+from storage.connection import connection_of
 from storage.decision_tables import AssetSaleLineRow
 from storage.payout_tables import ClearingOwedRow, PayoutRow
 from storage.repositories.parts import SessionPart
@@ -240,11 +241,12 @@ class PayoutRepository(SessionPart):
         """{member id: paid in ``period``, owed after it} of everyone ever owed (or of
         ``members``, first to last id): owed is what entries up to the period owed less
         what was paid up to it (all when ``period`` is None)."""
+        rows = connection_of(self.session).execute(  # Core: a row per member, no ORM
+            self._per_member(commune_id, period, members)
+        )
         return {
             member_id: MemberPayouts(int(paid_now), still_owed(int(earned), int(paid)))
-            for member_id, earned, paid, paid_now in self.session.execute(
-                self._per_member(commune_id, period, members)
-            )
+            for member_id, earned, paid, paid_now in rows
         }
 
     def _per_member(

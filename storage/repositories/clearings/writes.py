@@ -105,10 +105,14 @@ class ClearingWrites(OnSession):
     def large(self) -> Iterator[None]:
         """Around a whole commune's clearing: on SQLite a 64 MB page cache instead of
         2 MB, so the holdings and their indexes stay in memory while hundreds of
-        thousands of rows go in (no spilling dirty pages mid-transaction)."""
+        thousands of rows go in (no spilling dirty pages mid-transaction); on
+        PostgreSQL 64 MB of working memory for this transaction only, so grouping
+        what each member is owed is hashed in memory, not sorted on disk in runs."""
         sqlite = self.session.get_bind().dialect.name == "sqlite"
         if sqlite:
             self.session.execute(text(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}"))
+        else:  # SET LOCAL ends with the transaction: nothing to restore
+            self.session.execute(text(f"SET LOCAL work_mem = '{LARGE_CACHE_KIB}kB'"))
         try:
             yield
         finally:
