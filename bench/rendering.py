@@ -52,6 +52,11 @@ def _bare(context: dict[str, Any]) -> str:
             f"Bond #{h['number']} ({h['asset']}): €{h['repaid'] / 100:,.2f} repaid to you, "
             f"€{h['outstanding'] / 100:,.2f} still owed"
         )
+    for sale in context.get("sales", ()):
+        lines.append(
+            f"Bond #{sale['number']} ({sale['asset']}) sold: €{sale['repaid'] / 100:,.2f} "
+            f"repaid to you, €{sale['written_off'] / 100:,.2f} written off"
+        )
     coop = context["coop"]
     if coop:
         lines.append(
@@ -67,6 +72,10 @@ def _bare(context: dict[str, Any]) -> str:
         f"Year to date: dividends €{context['ytd_dividends'] / 100:,.2f} · "
         f"repaid €{context['ytd_repaid'] / 100:,.2f}"
     )
+    if context.get("paid_out"):  # the payout lines (issue 13), as the template has them
+        lines.append(f"Paid to you in {context['period']}: €{context['paid_out'] / 100:,.2f}")
+    if context.get("owed"):
+        lines.append(f"Still owed to you: €{context['owed'] / 100:,.2f}")
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Role(StrEnum):
@@ -145,3 +146,15 @@ class ChangeRecord:
     after: str
     member_id: int | None = None
     motion_id: int | None = None
+
+
+class LeaseBook(NamedTuple):
+    """A cleared bond's line in the open books (/ledger): its lease, what it cost,
+    what its holders are still owed, and all the rent it has brought in."""
+
+    number: int
+    asset: str
+    cooperative: str
+    price: int
+    outstanding: int
+    rent_received: int

@@ -41,6 +41,7 @@ from domain.model import (
     Contact,
     Cooperative,
     Holding,
+    LeaseBook,
     Member,
     RentReceipt,
 )
@@ -233,6 +234,10 @@ class Bonds(Protocol):
     ) -> None: ...
 
     def labels(self, commune_id: int) -> dict[int, tuple[int, str]]: ...
+
+    def lease_books(self, commune_id: int) -> list[LeaseBook]:
+        """Every cleared bond's ledger line, by number: one read, whatever the count."""
+        ...
 
     def owed(self, commune_id: int) -> tuple[int, int]: ...
 

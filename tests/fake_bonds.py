@@ -19,7 +19,7 @@ from domain.due import (
     BondDeadline,
     PaymentWindow,
 )
-from domain.model import Holding, RentReceipt
+from domain.model import Holding, LeaseBook, RentReceipt
 
 
 class FakeBonds:
@@ -197,6 +197,19 @@ class FakeBonds:
 
     def labels(self, commune_id: int) -> dict[int, tuple[int, str]]:
         return {i.id: (i.number, i.asset) for i in self._of(commune_id)}
+
+    def lease_books(self, commune_id: int) -> list[LeaseBook]:
+        return [
+            LeaseBook(
+                i.number,
+                i.asset,
+                self.t.cooperatives[i.cooperative_id].name,
+                i.price,
+                self.outstanding(i.id),
+                self.rent_total(i.id),
+            )
+            for i in self.issues(commune_id, IssueStatus.CLEARED)
+        ]
 
     def owed(self, commune_id: int) -> tuple[int, int]:
         mine = {i.id for i in self._of(commune_id)}

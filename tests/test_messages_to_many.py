@@ -101,3 +101,29 @@ def test_assembly_reminders_go_out_in_a_fixed_number_of_queries(tmp_path) -> Non
         finally:
             chat.close()
     assert counts[0] == counts[1]
+
+
+def statements_for_the_ledger(chat: ConsoleChat, leases: int) -> int:
+    commune_of(chat, 2)
+    for number in range(1, leases + 1):
+        chat.say(
+            f"ana@group: /propose Tool{number} 2 1 2026-12-31",
+            f"m0@group: /pledge {number} 1",
+            f"m1@group: /pledge {number} 1",
+            f"ana@group: /rent {number} 1",
+        )
+    with counting(chat) as statements:
+        out = chat.say("m0@group: /ledger")
+    assert sum("Tool" in line for line in out) == leases  # every lease has its line
+    return len(statements)
+
+
+def test_the_ledger_reads_every_lease_in_a_fixed_number_of_queries(tmp_path) -> None:
+    counts = []
+    for leases in (2, 6):
+        chat = ConsoleChat(f"sqlite:///{tmp_path}/l{leases}.sqlite")
+        try:
+            counts.append(statements_for_the_ledger(chat, leases))
+        finally:
+            chat.close()
+    assert counts[0] == counts[1]

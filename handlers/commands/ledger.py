@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from domain.bonds import IssueStatus
 from domain.periods import open_period
 from handlers.access import Rule, Who
 from handlers.registry import command
@@ -14,18 +13,7 @@ def ledger(turn: Turn, args: list[str]) -> None:
     commune = turn.require_commune()
     uow = turn.uow
     summary = uow.journal.summary(commune.id)
-    leases = []
-    for issue in uow.bonds.issues(commune.id, IssueStatus.CLEARED):
-        leases.append(
-            {
-                "number": issue.number,
-                "asset": issue.asset,
-                "cooperative": uow.communes.cooperative(issue.cooperative_id).name,
-                "price": issue.price,
-                "outstanding": uow.bonds.outstanding(issue.id),
-                "rent_received": uow.bonds.rent_total(issue.id),
-            }
-        )
+    leases = [book._asdict() for book in uow.bonds.lease_books(commune.id)]
     latest = uow.clearings.latest(commune.id)
     period = open_period(latest.period if latest else None, commune.created_at, commune.timezone)
     payouts = uow.payouts.totals(commune.id, str(period))

@@ -13,6 +13,7 @@ from domain.due import BondDeadline
 from domain.model import Holding, RentReceipt
 from storage.connection import connection_of
 from storage.decision_tables import LeaseTermRow
+from storage.repositories.lease_books import LeaseBookRepository
 from storage.repositories.payments import PaymentRepository
 from storage.tables import BondIssueRow, CooperativeRow, HoldingRow, PledgeRow, RentReceiptRow
 
@@ -109,7 +110,7 @@ def _issue(row) -> BondIssue:  # type: ignore[no-untyped-def]
     )
 
 
-class BondRepository(PaymentRepository):
+class BondRepository(PaymentRepository, LeaseBookRepository):
     """Issues carry their pledges' running totals, written with the pledges they count."""
 
     def __init__(self, session: Session) -> None:
