@@ -55,14 +55,20 @@ def statements_for_the_pledge_that_clears(chat: ConsoleChat, pledgers: int) -> i
     return len(statements)
 
 
-def test_a_bond_clearing_tells_its_holders_in_a_fixed_number_of_queries(tmp_path) -> None:
+def counts_for(tmp_path, sizes: tuple[int, ...], measure) -> list[int]:  # type: ignore[no-untyped-def]
+    """``measure(chat, size)``'s statement count for each size, each in its own commune."""
     counts = []
-    for pledgers in (10, 30):
-        chat = ConsoleChat(f"sqlite:///{tmp_path}/c{pledgers}.sqlite")
+    for size in sizes:
+        chat = ConsoleChat(f"sqlite:///{tmp_path}/{measure.__name__}{size}.sqlite")
         try:
-            counts.append(statements_for_the_pledge_that_clears(chat, pledgers))
+            counts.append(measure(chat, size))
         finally:
             chat.close()
+    return counts
+
+
+def test_a_bond_clearing_tells_its_holders_in_a_fixed_number_of_queries(tmp_path) -> None:
+    counts = counts_for(tmp_path, (10, 30), statements_for_the_pledge_that_clears)
     assert counts[0] == counts[1]
 
 
@@ -119,11 +125,5 @@ def statements_for_the_ledger(chat: ConsoleChat, leases: int) -> int:
 
 
 def test_the_ledger_reads_every_lease_in_a_fixed_number_of_queries(tmp_path) -> None:
-    counts = []
-    for leases in (2, 6):
-        chat = ConsoleChat(f"sqlite:///{tmp_path}/l{leases}.sqlite")
-        try:
-            counts.append(statements_for_the_ledger(chat, leases))
-        finally:
-            chat.close()
+    counts = counts_for(tmp_path, (2, 6), statements_for_the_ledger)
     assert counts[0] == counts[1]
