@@ -32,7 +32,7 @@ def issue_view(uow: UnitOfWork, issue: BondIssue, now: datetime) -> dict[str, An
         "pledged": issue.pledged,
         "remaining": issue.remaining,
         "pledgers": issue.pledgers,
-        "deadline": (issue.deadline - timedelta(seconds=1)).isoformat(),  # the last day
+        "deadline": (issue.deadline - timedelta(seconds=1)).isoformat(),  # last day, 23:59
         "days_left": days_left,
         "status": issue.status.value,
         "pay_by": None if issue.pay_by is None else issue.pay_by.isoformat(),

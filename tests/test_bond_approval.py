@@ -109,7 +109,7 @@ def test_a_carried_approval_opens_pledges_for_the_days_it_had_left(terra: Any) -
     assert out[:5] == [
         "[group] 🏗 Bond #2 — Oven for Pan",
         "[group] ✅ Approved by Winter assembly: pledges are open.",
-        "[group] Price €800.00 · rent €20.00/month · pledges until 12 Jan 2027",
+        "[group] Price €800.00 · rent €20.00/month · pledges until Tuesday 12 January 2027, 23:59",
         "[group] ▱▱▱▱▱▱▱▱▱▱ €0.00 of €800.00 (0%)",
         "[group] Pledge with /pledge 2 <amount>",
     ]
@@ -300,7 +300,7 @@ def test_without_the_policy_a_bond_opens_at_once(rules_chat: Any) -> None:
     rules_chat.script(TERRA_SETUP)
     rules_chat.say(WINTER)
     assert rules_chat.say(OVEN)[1] == (
-        "[group] Price €800.00 · rent €20.00/month · pledges until 10 Jan 2027"
+        "[group] Price €800.00 · rent €20.00/month · pledges until Sunday 10 January 2027, 23:59"
     )
     assert status(rules_chat) is IssueStatus.OPEN
 

@@ -96,7 +96,7 @@ def test_a_late_and_a_missing_payer_reopen_the_bond_then_it_clears(sold: Any) ->
     assert said(
         out,
         "[group] 🔁 The time to pay bond #1 (Tractor) ended with pledges unpaid. "
-        "It is open again for the missing €400.00 until 31 Dec 2026",
+        "It is open again for the missing €400.00 until Thursday 31 December 2026, 23:59",
     )
     assert said(
         out,

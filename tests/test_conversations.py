@@ -45,7 +45,9 @@ def test_propose_step_by_step_with_a_wrong_date_a_restart_and_a_look_at_bonds(
     assert restarted.say("ana@group: /bonds")[0].startswith("[group] 🏗 Bond #1 — Tractor")
     out = restarted.say("ana@group: 2027-03-31")
     assert out[0] == "[group] 🏗 Bond #2 — Bread oven for Tierra"
-    assert out[1] == "[group] Price €4,000.00 · rent €90.00/month · pledges until 31 Mar 2027"
+    assert out[1] == (
+        "[group] Price €4,000.00 · rent €90.00/month · pledges until Wednesday 31 March 2027, 23:59"
+    )
     restarted.close()
 
 

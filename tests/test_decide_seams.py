@@ -248,9 +248,10 @@ def test_the_assembly_takes_over_its_policies_and_then_approves_bonds(december) 
     assert created[2] == "[group] Motion 3: Approve bond #3 (Plough for Tierra) — majority"
     results = decided(december, 20, "3")
     assert "[group] ✅ Approved by Third assembly: pledges are open." in results
-    assert "[group] → carried out: bond #3 (Plough) is open for pledges until 5 Jan 2027" in (
-        results
-    )
+    assert (
+        "[group] → carried out: bond #3 (Plough) is open for pledges until "
+        "Tuesday 5 January 2027, 23:59"
+    ) in results
     assert (
         december.say("ben@group: /pledge 3 100")[0] == "[group] ✋ ben pledged €100.00 to bond #3."
     )

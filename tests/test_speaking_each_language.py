@@ -4,8 +4,9 @@ and a group's language changed by an admin with ``/lang group <code>``.
 
 Each misreading the issue lists is pinned here in es, ca and en: "jueves a las 18h"
 read as the 18th at midnight, "04/02/2027 18:00" read as 2 April in es and ca, bond
-deadlines only as YYYY-MM-DD, "/pledge 1 300,00 €" split at the space, and the
-translated keywords ("tesorería", "quórum", "secreta", "a favor") refused.
+deadlines only as YYYY-MM-DD (and echoed without their weekday), "/pledge 1 300,00 €"
+split at the space, and the translated keywords ("tesorería", "quórum", "secreta",
+"a favor") refused.
 """
 
 from __future__ import annotations
@@ -134,21 +135,55 @@ def speaking(chat: MemoryChat, locale: str) -> MemoryChat:
     return chat
 
 
+# The deadline as first typed is echoed with its weekday, day, month name and the
+# minute it ends (it lasts all that day), so "04/02/2027" read as 2 April is seen.
+# The chat's today is Tuesday 1 December 2026: "jueves" is the 3rd.
+THURSDAY_3 = {
+    "en": "Thursday 3 December 2026, 23:59",
+    "es": "jueves, 3 de diciembre de 2026, 23:59",
+    "ca": "dijous, 3 de desembre del 2026, 23:59",
+}
+FEBRUARY_4 = {
+    "en": "Thursday 4 February 2027, 23:59",
+    "es": "jueves, 4 de febrero de 2027, 23:59",
+    "ca": "dijous, 4 de febrer del 2027, 23:59",
+}
+UNTIL = {"en": "pledges until ", "es": "aportaciones hasta el ", "ca": "termini per aportar: "}
+DEADLINE_ECHOES = [
+    ("en", "thursday", THURSDAY_3["en"]),
+    ("es", "jueves", THURSDAY_3["es"]),
+    ("ca", "dijous", THURSDAY_3["ca"]),
+    ("en", "next thursday", THURSDAY_3["en"]),
+    ("es", "próximo jueves", THURSDAY_3["es"]),
+    ("ca", "dijous vinent", THURSDAY_3["ca"]),
+    ("en", "2/4/2027", FEBRUARY_4["en"]),  # month first in English
+    ("es", "04/02/2027", FEBRUARY_4["es"]),
+    ("ca", "04/02/2027", FEBRUARY_4["ca"]),
+    ("en", "2027-02-04", FEBRUARY_4["en"]),
+    ("es", "2027-02-04", FEBRUARY_4["es"]),
+    ("ca", "2027-02-04", FEBRUARY_4["ca"]),
+    ("es", "05/02/2027", "viernes, 5 de febrero de 2027, 23:59"),
+    ("ca", "divendres 5 de febrer", "divendres, 5 de febrer del 2027, 23:59"),
+    ("en", "5 February 2027", "Friday 5 February 2027, 23:59"),
+]
 ECHOES = [
     # the assembly's moments: weekday, day, month name and time
     ("es", '/assembly new "Spring" "jueves a las 18h" 2h', "del jue, 3 dic 2026, 18:00 al jue"),
     ("ca", '/assembly new "Spring" "dijous a les 18h" 2h', "del dj., 3 de des. 2026, 18:00"),
     ("en", '/assembly new "Spring" "thursday at 18h" 2h', "open Thu 3 Dec 2026 18:00, close"),
     # a bond's deadline: a day in words, which lasts all that day
-    ("es", "/propose Oven 800 20 4 de febrero", "hasta el 4 feb 2027"),
-    ("ca", '/propose Oven 800 20 "04/02/2027"', "termini per aportar: 4 de febr. del 2027"),
-    ("en", "/propose Oven 800 20 4 February 2027", "until 4 Feb 2027"),
+    ("es", "/propose Oven 800 20 4 de febrero", "hasta el jueves, 4 de febrero de 2027, 23:59"),
+    ("ca", '/propose Oven 800 20 "04/02/2027"', "aportar: dijous, 4 de febrer del 2027, 23:59"),
+    ("en", "/propose Oven 800 20 4 February 2027", "until Thursday 4 February 2027, 23:59"),
     # an amount and its sign apart: "300,00 €" was split at the space
     ("es", "/pledge 1 300,00 €", "✋ ben ha aportado 300,00\xa0€"),
     ("ca", "/pledge 1 300,00 €", "300,00\xa0€"),
     ("en", "/pledge 1 € 300", "✋ ben pledged €300.00"),
     ("en", "/pledge 1 300 EUR", "€300.00"),
     ("es", "/pledge 1 300 eur", "300,00\xa0€"),
+] + [
+    (locale, f"/propose Oven 800 20 {typed}", UNTIL[locale] + echoed)
+    for locale, typed, echoed in DEADLINE_ECHOES
 ]
 
 
@@ -160,10 +195,14 @@ def test_a_command_reads_the_speaker_s_dates_and_amounts(
     assert any(echoed in line for line in out), out
 
 
-def test_the_propose_form_takes_a_deadline_in_words(terra: MemoryChat) -> None:
-    speaking(terra, "es").say("ben@group: /propose", "ben@group: Horno", "ben@group: 800")
-    out = terra.say("ben@group: 20", "ben@group: el próximo jueves")
-    assert any("hasta el 3 dic 2026" in line for line in out), out  # Thursday
+FORM_DEADLINES = {"en": "next thursday", "es": "el próximo jueves", "ca": "dijous vinent"}
+
+
+@pytest.mark.parametrize("locale", sorted(FORM_DEADLINES))
+def test_the_propose_form_takes_a_deadline_in_words(terra: MemoryChat, locale: str) -> None:
+    speaking(terra, locale).say("ben@group: /propose", "ben@group: Horno", "ben@group: 800")
+    out = terra.say("ben@group: 20", f"ben@group: {FORM_DEADLINES[locale]}")
+    assert any(UNTIL[locale] + THURSDAY_3[locale] in line for line in out), out
 
 
 # --- amounts with their sign apart (pledged above) ----------------------------------
