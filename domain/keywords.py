@@ -107,6 +107,34 @@ WEEKS: Words = {
     },
 }
 
+#: The first word of an action typed after ``/motion <assembly>`` ("alquiler 1 350"):
+#: minga's own words for bonds, leases, rent and the common fund in its es and ca
+#: messages, so a member types what they read.
+ACTIONS: Words = {
+    "approve": {"en": ("approve",), "es": ("aprobar",), "ca": ("aprovar",)},
+    "rent": {"en": ("rent",), "es": ("alquiler", "renta"), "ca": ("lloguer", "renda")},
+    "end": {
+        "en": ("end",),
+        "es": ("terminar", "fin", "finalizar"),
+        "ca": ("acabar", "fi", "finalitzar"),
+    },
+    "relet": {
+        "en": ("relet",),
+        "es": ("rearrendar", "realquilar"),
+        "ca": ("rearrendar", "rellogar"),
+    },
+    "role": {"en": ("role",), "es": ("rol",), "ca": ("rol",)},
+    "policy": {"en": ("policy",), "es": ("política",), "ca": ("política",)},
+    "fund": {"en": ("fund",), "es": ("fondo",), "ca": ("fons",)},
+}
+
+#: The fixed words inside an action: "approve bond 3", "end lease 1", "fund 200 "…" to ana".
+ACTION_PARTS: Words = {
+    "bond": {"en": ("bond",), "es": ("bono",), "ca": ("bo",)},
+    "lease": {"en": ("lease",), "es": ("arrendamiento", "arriendo"), "ca": ("arrendament",)},
+    "to": {"en": ("to",), "es": ("a",), "ca": ("a",)},
+}
+
 #: "/lang group es": the group's language, not the sender's.
 SCOPES: Words = {"group": {"en": ("group",), "es": ("grupo",), "ca": ("grup",)}}
 
@@ -120,6 +148,8 @@ GROUPS: Mapping[str, Words] = {
     "options": OPTIONS,
     "weeks": WEEKS,
     "scopes": SCOPES,
+    "actions": ACTIONS,
+    "action_parts": ACTION_PARTS,
 }
 
 

@@ -4,6 +4,8 @@
 names the action and its parser (``PARSERS``) reads the words it takes, checking
 that what they name exists now; what is left is an optional reason and threshold.
 Another module adds an action by registering its first word with ``@action_words``.
+The words are read in any language minga speaks (domain/keywords.py ``ACTIONS`` and
+``ACTION_PARTS``): "alquiler 1 350" and "lloguer 1 350" are "rent 1 350".
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ PARSERS: dict[str, tuple[int, Parser, str]] = {}
 
 
 def action_words(word: str, count: int, example: str) -> Callable[[Parser], Parser]:
-    """Register the parser of ``/motion <assembly> <word> …`` taking ``count`` words."""
+    """Register the parser of ``/motion <assembly> <word> …`` taking ``count`` words;
+    ``word`` is the canonical (English) word, its other languages' words are read
+    from ``keywords.ACTIONS``."""
 
     def register(parser: Parser) -> Parser:
         PARSERS[word] = (count, parser, example)
@@ -47,13 +51,23 @@ def action_words(word: str, count: int, example: str) -> Callable[[Parser], Pars
     return register
 
 
+def _action_word(text: str) -> str:
+    """The canonical first word ``text`` stands for, in any language."""
+    return keywords.read(text, keywords.ACTIONS) or text.lower()
+
+
+def _part(text: str) -> str | None:
+    """The part ("bond", "lease" or "to") ``text`` stands for: "bono", "arrendament", "a"..."""
+    return keywords.read(text, keywords.ACTION_PARTS)
+
+
 def is_action(args: list[str]) -> bool:
     """Whether ``/motion``'s words (after the assembly) name an action, not a text.
 
     A text motion is one quoted text and maybe a threshold: two words at most, so
     ``/motion 1 "Rent" majority`` stays a text motion; an action takes more words.
     """
-    if not args or args[0].lower() not in PARSERS:
+    if not args or _action_word(args[0]) not in PARSERS:
         return False
     if len(args) >= 3:
         return True
@@ -64,15 +78,15 @@ def is_action(args: list[str]) -> bool:
 #: form to be read as that action rather than as a motion's text (an action
 #: registered without one is read whenever its first word comes first)
 _SHAPES: dict[str, Callable[[list[str]], bool]] = {
-    "approve": lambda words: words[1].lower() == "bond",
-    "end": lambda words: words[1].lower() == "lease",
+    "approve": lambda words: _part(words[1]) == "bond",
+    "end": lambda words: _part(words[1]) == "lease",
     "rent": lambda words: words[1].lstrip("#").isascii() and words[1].lstrip("#").isdigit(),
     "relet": lambda words: (
         len(words) > 3 and words[1].lstrip("#").isascii() and words[1].lstrip("#").isdigit()
     ),
     "role": lambda words: len(words) > 2 and keywords.read(words[2], keywords.ROLES) is not None,
     "policy": lambda words: words[1].lower() in POLICIES,
-    "fund": lambda words: len(words) > 4 and words[3].lower() == "to",
+    "fund": lambda words: len(words) > 4 and _part(words[3]) == "to",
 }
 
 
@@ -82,15 +96,15 @@ def reads_as_action(words: list[str]) -> bool:
     A text motion there is unquoted ("End the meeting at nine — two-thirds"), so the
     line must also look like its action: ``end lease 1``, ``rent 1 350``, ``relet 1 Pan
     250``, ``role ben treasurer``, ``approve bond 3``, ``policy approval assembly``,
-    ``fund 500 "Seeds" to Pan``; then
-    every check of ``/motion`` applies.
+    ``fund 500 "Seeds" to Pan`` (or their words in es and ca); then every check of
+    ``/motion`` applies.
     """
-    return is_action(words) and _SHAPES.get(words[0].lower(), bool)(words)
+    return is_action(words) and _SHAPES.get(_action_word(words[0]), bool)(words)
 
 
 def parse_action(turn: Turn, args: list[str]) -> tuple[Action, str, Threshold]:
     """The action, the reason ("" when none) and the threshold, each checked."""
-    count, parser, example = PARSERS[args[0].lower()]
+    count, parser, example = PARSERS[_action_word(args[0])]
     words, rest = args[1 : 1 + count], args[1 + count :]
     if len(words) < count or len(rest) > 3:
         raise Refusal("usage", command="motion", example=example)
@@ -125,7 +139,7 @@ def _reason_and_threshold(rest: list[str], example: str) -> tuple[str, Threshold
 
 
 def _bond_number(words: list[str], word: str, example: str) -> str:
-    if words[0].lower() != word:
+    if _part(words[0]) != word:
         raise Refusal("usage", command="motion", example=example)
     return words[1]
 
@@ -213,7 +227,7 @@ def _fund(turn: Turn, words: list[str]) -> Action:
     """A grant from the common fund to a cooperative (looked for first) or a member; the
     fund's balance is checked when it would be paid, at the assembly's close."""
     amount_text, purpose, to_word, recipient = words
-    if to_word.lower() != "to":
+    if _part(to_word) != "to":
         raise Refusal("usage", command="motion", example=FUND_EXAMPLE)
     commune = turn.require_commune()
     amount = parse_amount(amount_text, commune.currency, turn.locale)

@@ -46,6 +46,16 @@ def test_folding_drops_accents_case_and_the_difference_of_hyphens() -> None:
         (keywords.WEEKS, "setmanes", "weeks"),
         (keywords.ANSWERS, "d'acord", "yes"),
         (keywords.WITHDRAW, "retirar", "withdraw"),
+        (keywords.ACTIONS, "aprobar", "approve"),
+        (keywords.ACTIONS, "Lloguer", "rent"),
+        (keywords.ACTIONS, "alquiler", "rent"),
+        (keywords.ACTIONS, "fi", "end"),
+        (keywords.ACTIONS, "rellogar", "relet"),
+        (keywords.ACTIONS, "politica", "policy"),
+        (keywords.ACTIONS, "fons", "fund"),
+        (keywords.ACTION_PARTS, "bono", "bond"),
+        (keywords.ACTION_PARTS, "arriendo", "lease"),
+        (keywords.ACTION_PARTS, "A", "to"),
     ],
 )
 def test_each_word_reads_as_its_canonical_word(
@@ -60,6 +70,8 @@ def test_a_word_is_read_only_in_its_group() -> None:
     assert keywords.read("tesorería", keywords.THRESHOLDS) is None
     assert keywords.read("abstain", keywords.ANSWERS) is None
     assert keywords.read("", keywords.ROLES) is None
+    assert keywords.read("a", keywords.ACTIONS) is None
+    assert keywords.read("rol", keywords.ROLES) is None
 
 
 def test_a_group_not_in_the_table_is_read_all_the_same() -> None:

@@ -177,6 +177,13 @@ MOTIONS = [
         }
         for n, a in enumerate(ACTIONS)
     ),
+    # the reason minga gives the end lease it puts on the agenda (handlers/arrears.py)
+    {
+        "number": 4 + len(ACTIONS),
+        "text": "rent unpaid",
+        "threshold": "majority",
+        "action": {**BOND, "kind": "end_lease"},
+    },
 ]
 NOTES = [  # handlers/carried_actions.py's notes and their values
     ("rent_changed", {"number": 1, "asset": "Tractor", "amount": 35000, "month": "2027-03"}),
@@ -956,6 +963,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 '/motion 1 "Buy a tractor" majority',
                 "/role ana treasurer",
                 "/motion 1 role ben treasurer",
+                "/motion 1 approve bond 3",
+                "/motion 1 rent 1 350",
+                "/motion 1 end lease 1",
+                "/motion 1 relet 1 Pan 250",
+                "/motion 1 policy approval assembly",
+                '/motion 1 fund 500 "Seeds for the garden" to Pan',
                 "/rent 1 333.33",
                 "/coop new Pan y Rosas",
             )
@@ -1073,6 +1086,8 @@ _KEYWORD_GROUPS = (
     keywords.OPTIONS,
     keywords.WEEKS,
     keywords.SCOPES,
+    keywords.ACTIONS,
+    keywords.ACTION_PARTS,
 )
 _WORD = re.compile(r"[^\s|<>\[\]\"]+")
 
