@@ -131,7 +131,11 @@ ACTIONS: Words = {
 #: The fixed words inside an action: "approve bond 3", "end lease 1", "fund 200 "…" to ana".
 ACTION_PARTS: Words = {
     "bond": {"en": ("bond",), "es": ("bono",), "ca": ("bo",)},
-    "lease": {"en": ("lease",), "es": ("arrendamiento", "arriendo"), "ca": ("arrendament",)},
+    "lease": {
+        "en": ("lease",),
+        "es": ("arrendamiento", "arriendo"),
+        "ca": ("arrendament", "l'arrendament"),
+    },
     "to": {"en": ("to",), "es": ("a",), "ca": ("a",)},
 }
 
