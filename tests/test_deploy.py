@@ -6,7 +6,8 @@ this checkout's ``minga``, since /opt/minga is not installed here). The Dockerfi
 and compose.yaml are read for what they promise: the image runs as its own user,
 has a health check, copies every package; compose runs minga after a healthy
 PostgreSQL, with no secret in the file. The image is also built and started with no
-network, and compose.yaml is brought up until minga is healthy on PostgreSQL and
+network until ``minga health`` answers (and ``minga check`` passes on its SQLite), and
+compose.yaml is brought up until minga is healthy on PostgreSQL and
 ``minga check`` passes, with nothing published on the host.
 
 For that, ``scripts/docker-base`` makes Docker usable from Debian's own packages: as root
@@ -221,6 +222,10 @@ def run_the_image(tag: str) -> None:
             ["docker", "exec", name, "id", "-un"], capture_output=True, text=True, timeout=30
         )
         assert user.stdout.strip() == "minga"
+        checked = subprocess.run(
+            ["docker", "exec", name, "minga", "check"], capture_output=True, text=True, timeout=60
+        )
+        assert "invariants hold" in checked.stdout, checked.stdout + checked.stderr
     finally:
         subprocess.run(["docker", "rm", "--force", name], capture_output=True, timeout=60)
 
