@@ -3,12 +3,13 @@
 # Alone, on SQLite in a volume:
 #   docker build -t minga . && docker run -d --name minga --env-file .env -v minga:/var/lib/minga minga
 
-# Any Debian 12 image with python (3.11), its venv module and useradd will do.
+# Any Debian 12 image with python3 (3.11), its venv module and useradd will do
+# (the tests build one from Debian's packages when Docker Hub is out of reach: scripts/docker-base).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
-RUN python -m venv /opt/minga
+RUN python3 -m venv /opt/minga
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY bot bot
