@@ -84,12 +84,14 @@ class BondIssue:
         amount: int,
         now: datetime,
         payment_days: int = 0,
+        tz: str = "UTC",
     ) -> tuple[Pledge, bool]:
         """Add ``amount`` to the member's pledge (``mine``, None for a first pledge).
 
         Returns the pledge as it now stands, and True when it fully pledges the issue:
-        it clears, or with ``payment_days`` it is sold and its pledgers have that many
-        days to pay (see ``collect``). A
+        it clears, or with ``payment_days`` it is sold and its pledgers have until the
+        end of the local day (in the commune's time zone ``tz``) that many days later
+        to pay (``days_after``). A
         top-up keeps the place of the member's first pledge; a first pledge queues
         last, behind every place handed out before, even one given up since.
         """
@@ -109,7 +111,7 @@ class BondIssue:
         if self.remaining == 0:
             if payment_days > 0:
                 self.status = IssueStatus.SOLD
-                self.pay_by = now + timedelta(days=payment_days)
+                self.pay_by = days_after(now, payment_days, tz)
                 return now_pledged, True
             self.status = IssueStatus.CLEARED
             self.closed_at = now
@@ -148,15 +150,16 @@ class BondIssue:
         self.closed_at = now
         self.pay_by = None
 
-    def reopen(self, kept: Sequence[Pledge], now: datetime, payment_days: int) -> None:
+    def reopen(self, kept: Sequence[Pledge], now: datetime, payment_days: int, tz: str) -> None:
         """The payment window ended with pledges unpaid: the issue takes pledges again
         for what is missing, keeping the paid parts (``kept``), until its deadline or
-        ``payment_days`` from now, whichever is later."""
+        the end of the local day ``payment_days`` from now (``days_after``), whichever
+        is later: like a typed deadline, it lasts all day."""
         self.status = IssueStatus.OPEN
         self.pay_by = None
         self.pledged = sum(p.amount for p in kept)
         self.pledgers = len(kept)
-        self.deadline = max(self.deadline, now + timedelta(days=payment_days))
+        self.deadline = max(self.deadline, days_after(now, payment_days, tz))
 
     def days_to_pledge(self, tz: str) -> int:
         """The days it had left when proposed: from the day it was proposed to its last
@@ -215,6 +218,14 @@ def approval_deadline(days: int, when: datetime, tz: str) -> datetime:
     """An issue approved at ``when`` takes pledges for the rest of that local day and
     ``days`` more whole days: it closes at the end of the local day ``days`` after the
     approval, as a deadline typed in /propose closes at the end of its day."""
+    return days_after(when, days, tz)
+
+
+def days_after(when: datetime, days: int, tz: str) -> datetime:
+    """The end of the local day (in ``tz``) ``days`` days after ``when``'s: the rest of
+    that day and ``days`` more whole days, whatever the hour of ``when``. An approved
+    bond's deadline, a reopened bond's and a sold bond's time to pay all end so, as a
+    deadline typed in /propose does: its last minute reads 23:59."""
     return end_of_day(when.astimezone(ZoneInfo(tz)).date() + timedelta(days=days), tz)
 
 

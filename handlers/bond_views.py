@@ -32,11 +32,17 @@ def issue_view(uow: UnitOfWork, issue: BondIssue, now: datetime) -> dict[str, An
         "pledged": issue.pledged,
         "remaining": issue.remaining,
         "pledgers": issue.pledgers,
-        "deadline": (issue.deadline - timedelta(seconds=1)).isoformat(),  # last day, 23:59
+        "deadline": _last_minute(issue.deadline),
         "days_left": days_left,
         "status": issue.status.value,
-        "pay_by": None if issue.pay_by is None else issue.pay_by.isoformat(),
+        "pay_by": None if issue.pay_by is None else _last_minute(issue.pay_by),
     }
+
+
+def _last_minute(end: datetime) -> str:
+    """A deadline or time to pay as messages show it: its last minute (23:59 of its last
+    day), since it ends at the first instant after that day."""
+    return (end - timedelta(seconds=1)).isoformat()
 
 
 def load_issue(turn: Turn, text: str, lock: bool = False) -> BondIssue:

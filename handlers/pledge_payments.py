@@ -94,7 +94,7 @@ def end_window(uow: UnitOfWork, commune: Commune, issue: BondIssue, when: dateti
         released[pledge.member_id] = (pledge.amount - got, got)
         if got > 0:
             kept.append(replace(pledge, amount=got))
-    issue.reopen(kept, when, days_to_pay(uow, commune.id))
+    issue.reopen(kept, when, days_to_pay(uow, commune.id), commune.timezone)
     for pledge in kept:
         uow.bonds.save_pledge(issue, pledge)
     kept_ids = {p.member_id for p in kept}

@@ -76,7 +76,8 @@ def test_proposed_with_an_assembly_scheduled_waits_for_its_vote(terra: Any) -> N
     terra.say(WINTER)
     assert terra.say(OVEN) == [
         "[group] 🏗 Bond #2 — Oven for Pan",
-        "[group] Price €800.00 · rent €20.00/month · 40 days of pledges once approved",
+        "[group] Price €800.00 · rent €20.00/month · "
+        "once approved, pledges for the rest of that day and 40 more days",
         "[group] ⏳ Awaits the approval of Winter assembly, voting from Thu 3 Dec 2026 18:00 "
         "to Thu 3 Dec 2026 20:00. No pledges until then.",
     ]
@@ -87,7 +88,7 @@ def test_proposed_with_an_assembly_scheduled_waits_for_its_vote(terra: Any) -> N
     assert terra.say("ben@group: /bond 2") == [
         "[group] 🏗 Bond #2 — Oven for Pan",
         "[group] Price €800.00 · rent €20.00/month",
-        "[group] 40 days of pledges once approved",
+        "[group] Once approved, pledges for the rest of that day and 40 more days",
         "[group] ⏳ Awaits the approval of Winter assembly, voting from Thu 3 Dec 2026 18:00 "
         "to Thu 3 Dec 2026 20:00. No pledges until then.",
     ]
@@ -168,7 +169,8 @@ def test_without_an_assembly_the_admins_are_told_and_the_next_one_takes_it(terra
     out = terra.say(OVEN)
     assert out == [
         "[group] 🏗 Bond #2 — Oven for Pan",
-        "[group] Price €800.00 · rent €20.00/month · 40 days of pledges once approved",
+        "[group] Price €800.00 · rent €20.00/month · "
+        "once approved, pledges for the rest of that day and 40 more days",
         "[group] ⏳ Awaits an assembly's approval; no assembly is scheduled yet, and the next "
         "one set up votes on it. No pledges until then.",
         "[dm ana] Bond #2 (Oven) needs an assembly's approval, and no assembly is scheduled. "

@@ -91,8 +91,10 @@ def test_a_late_and_a_missing_payer_reopen_the_bond_then_it_clears(sold: Any) ->
     assert said(out, "[dm ana] ✅ The treasurer received €500.00 from you for bond #1")
     out = step(sold, "ana@group: /paid 1 cai 100")
     assert said(out, "Still to pay: €200.00.")
-    # 15 December: the window ends; the unpaid parts are released and the bond reopens.
-    out = step(sold, ":now 2026-12-15T10:00:00Z")
+    # 15 December is the last day to pay: at 10:00 nothing has happened yet.
+    assert not said(step(sold, ":now 2026-12-15T10:00:00Z"), "🔁")
+    # The window ends with 15 December; the unpaid parts are released and the bond reopens.
+    out = step(sold, ":now 2026-12-16T10:00:00Z")
     assert said(
         out,
         "[group] 🔁 The time to pay bond #1 (Tractor) ended with pledges unpaid. "
@@ -111,13 +113,12 @@ def test_a_late_and_a_missing_payer_reopen_the_bond_then_it_clears(sold: Any) ->
     issue, paid, _ = bond(sold)
     assert (issue.status, issue.pledged, issue.pledgers) == (IssueStatus.OPEN, 60000, 2)
     # Cai, late, pledges his rest again; Ben takes Dee's part: sold again, a new window.
-    step(sold, ":now 2026-12-16T10:00:00Z")
     step(sold, "cai@group: /pledge 1 200")
     out = step(sold, "ben@group: /pledge 1 200")
     assert said(
         out,
         "[group] 💰 Bond #1 (Tractor) is fully pledged: €1,000.00. The pledgers "
-        "pay the treasurer by 30 Dec 2026",
+        "pay the treasurer by Wednesday 30 December 2026, 23:59;",
     )
     assert said(out, "[dm cai] 💶 Bond #1 (Tractor) is fully pledged. Please pay €200.00")
     assert said(out, "[dm ben] 💶 Bond #1 (Tractor) is fully pledged. Please pay €200.00")
@@ -150,7 +151,7 @@ def test_a_late_and_a_missing_payer_reopen_the_bond_then_it_clears(sold: Any) ->
 @ONLY_STORED
 def test_a_bond_that_expires_with_payments_tells_the_treasurer_whom_to_refund(sold: Any) -> None:
     step(sold, "ana@group: /paid 1 cai 100")
-    step(sold, ":now 2026-12-15T10:00:00Z")  # reopens for €900 until 31 December
+    step(sold, ":now 2026-12-16T10:00:00Z")  # reopens for €900 until 31 December
     out = step(sold, ":now 2027-01-01T10:00:00Z")
     assert said(out, "[dm ana] ↩️ Bond #1 (Tractor) expired with money paid in.")
     assert said(out, "[dm ana]  · cai: €100.00") or said(out, "cai: €100.00")

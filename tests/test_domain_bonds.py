@@ -349,3 +349,33 @@ def test_random_pledging_never_oversubscribes_and_refusals_change_nothing(price,
         assert order(book) == list(model.items())
         assert issue.pledgers == len(book.pledges)
         assert len({p.seq for p in book.pledges.values()}) == len(book.pledges)
+
+
+# --- the time to pay and a reopening: each ends with a local day -------------------
+
+MADRID = "Europe/Madrid"
+
+
+def test_a_sold_issue_s_time_to_pay_ends_with_the_local_day_payment_days_later():
+    issue = make_issue(price=1000)
+    _, full = issue.pledge(None, ANA, 1000, NOW, payment_days=14, tz=MADRID)
+    # filled at 13:00 in Madrid on 10 January: paid until 24 January, all day
+    assert full and issue.status is IssueStatus.SOLD
+    assert issue.pay_by == datetime(2027, 1, 24, 23, 0, tzinfo=UTC)  # 00:00 on the 25th
+
+
+def test_a_reopened_issue_takes_pledges_to_the_end_of_a_local_day():
+    issue = make_issue(price=1000, deadline=datetime(2027, 1, 12, 23, 0, tzinfo=UTC))
+    issue.pledge(None, ANA, 1000, NOW, payment_days=14, tz=MADRID)
+    issue.reopen([], datetime(2027, 1, 25, 10, 17, 33, tzinfo=UTC), 14, MADRID)
+    # 14 days from 25 January outlast its deadline: 8 February, to its last minute
+    assert issue.status is IssueStatus.OPEN and issue.pay_by is None
+    assert issue.deadline == datetime(2027, 2, 8, 23, 0, tzinfo=UTC)
+
+
+def test_a_reopened_issue_keeps_a_later_deadline():
+    issue = make_issue(price=1000, deadline=datetime(2027, 3, 31, 22, 0, tzinfo=UTC))
+    issue.pledge(None, ANA, 1000, NOW, payment_days=14, tz=MADRID)
+    issue.reopen([Pledge(ANA, 400, 1)], datetime(2027, 1, 25, 10, 0, tzinfo=UTC), 14, MADRID)
+    assert issue.deadline == datetime(2027, 3, 31, 22, 0, tzinfo=UTC)
+    assert (issue.pledged, issue.pledgers) == (400, 1)

@@ -205,6 +205,116 @@ def test_the_propose_form_takes_a_deadline_in_words(terra: MemoryChat, locale: s
     assert any(UNTIL[locale] + THURSDAY_3[locale] in line for line in out), out
 
 
+# --- a time to pay and a bond awaiting approval, as each language shows them ----------
+
+# A sold bond's pledgers pay until the end of the day payment-days after the pledge that
+# filled it, shown as a deadline is: weekday, day, month name, its last minute. A window
+# that ends with pledges unpaid reopens the bond until the end of a day too, not at the
+# minute the window's job ran. Bond #2, due 10 December, is filled on Tuesday 1 December
+# with 14 days to pay.
+TUESDAY_15 = {
+    "en": "Tuesday 15 December 2026, 23:59",
+    "es": "martes, 15 de diciembre de 2026, 23:59",
+    "ca": "dimarts, 15 de desembre del 2026, 23:59",
+}
+WEDNESDAY_30 = {
+    "en": "Wednesday 30 December 2026, 23:59",
+    "es": "miércoles, 30 de diciembre de 2026, 23:59",
+    "ca": "dimecres, 30 de desembre del 2026, 23:59",
+}
+# What comes before the day: (to the group, to the pledger, /bond, the reopening)
+BEFORE_THE_DAY = {
+    "en": (
+        "pay the treasurer by ",
+        "Please pay €800.00 to the treasurer by ",
+        "the pledgers pay until ",
+        "missing €800.00 until ",
+    ),
+    "es": (
+        "pagan a tesorería hasta el ",
+        "Paga 800,00\xa0€ a tesorería hasta el ",
+        "quienes aportaron pagan hasta el ",
+        "faltan hasta el ",
+    ),
+    "ca": (
+        "paguen a tresoreria fins al ",
+        "Paga 800,00\xa0€ a tresoreria fins al ",
+        "els qui hi van aportar paguen fins al ",
+        "falten fins al ",
+    ),
+}
+
+
+def sold_oven(chat: MemoryChat, locale: str) -> list[str]:
+    chat.say("ana@group: /policy payment-days 14")
+    speaking(chat, locale).say("ben@group: /propose Oven 800 20 2026-12-10")
+    return chat.say("ben@group: /pledge 2 800")
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "ca"])
+def test_the_time_to_pay_shows_its_weekday_month_name_and_last_minute(
+    terra: MemoryChat, locale: str
+) -> None:
+    out = sold_oven(terra, locale)
+    to_group, to_pledger, shown_by_bond, _ = BEFORE_THE_DAY[locale]
+    assert any(to_group + TUESDAY_15[locale] + ";" in line for line in out), out
+    assert any(
+        line.startswith("[dm ben]") and to_pledger + TUESDAY_15[locale] + ";" in line
+        for line in out
+    ), out
+    shown = terra.say("ben@group: /bond 2")
+    assert any(shown_by_bond + TUESDAY_15[locale] + "." in line for line in shown), shown
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "ca"])
+def test_a_reopened_bond_takes_pledges_to_the_end_of_a_day(terra: MemoryChat, locale: str) -> None:
+    sold_oven(terra, locale)
+    assert not any("🔁" in line for line in terra.say(":now 2026-12-15T22:30:00Z")), "23:30"
+    out = terra.say(":now 2026-12-16T10:00:00Z")  # the window ended at midnight, Madrid
+    reopened = [line for line in out if "🔁" in line]
+    # 14 days from the 16th outlast its deadline, the 10th: the 30th, all day
+    until = BEFORE_THE_DAY[locale][3]
+    assert len(reopened) == 1 and until + WEDNESDAY_30[locale] in reopened[0], out
+    shown = terra.say("ben@group: /bond 2")
+    assert any(WEDNESDAY_30[locale] in line for line in shown), shown
+
+
+# A bond awaiting approval keeps no typed deadline: approval opens it for as many days
+# as it had left when proposed, counted from the day of approval. The confirmation says
+# so, and names no date: Oven typed 10 January on 1 December, 40 days.
+AWAITING = {
+    "en": (
+        "once approved, pledges for the rest of that day and 40 more days",
+        "Once approved, pledges for the rest of that day and 40 more days",
+        "once approved, pledges for the rest of that day",
+    ),
+    "es": (
+        "una vez aprobado, aportaciones durante el resto de ese día y 40 días más",
+        "Una vez aprobado, aportaciones durante el resto de ese día y 40 días más",
+        "una vez aprobado, aportaciones durante el resto de ese día",
+    ),
+    "ca": (
+        "un cop aprovat, aportacions durant la resta d'aquell dia i 40 dies més",
+        "Un cop aprovat, aportacions durant la resta d'aquell dia i 40 dies més",
+        "un cop aprovat, aportacions durant la resta d'aquell dia",
+    ),
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "ca"])
+def test_a_bond_awaiting_approval_says_how_long_pledges_will_last(
+    terra: MemoryChat, locale: str
+) -> None:
+    terra.say("ana@group: /policy approval assembly")
+    proposed, shown, same_day = AWAITING[locale]
+    out = speaking(terra, locale).say("ben@group: /propose Oven 800 20 2027-01-10")
+    assert out[1].endswith(proposed), out
+    assert not any(month in "".join(out) for month in ("January", "enero", "gener")), out
+    assert any(line == f"[group] {shown}" for line in terra.say("ben@group: /bond 2"))
+    out = terra.say("ben@group: /propose Plough 800 20 2026-12-01")  # due the day it is proposed
+    assert out[1].endswith(same_day), out
+
+
 # --- amounts with their sign apart (pledged above) ----------------------------------
 
 

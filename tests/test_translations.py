@@ -65,7 +65,7 @@ OPEN_ISSUE = {  # as handlers.commands.bonds.issue_view makes it
     "status": "open",
 }
 FILLED_ISSUE = {**OPEN_ISSUE, "pledged": 100000, "remaining": 0, "pledgers": 1, "days_left": 1}
-SOLD_ISSUE = {**FILLED_ISSUE, "status": "sold", "pay_by": "2027-02-14T10:00:00+01:00"}
+SOLD_ISSUE = {**FILLED_ISSUE, "status": "sold", "pay_by": "2027-02-14T23:59:59+01:00"}
 CLEARED_ISSUE = {  # /bond adds these once the issue cleared
     **FILLED_ISSUE,
     "status": "cleared",
@@ -89,6 +89,7 @@ AWAITING_ISSUE = {  # as handlers.bond_approval.awaiting_view makes it
     "assembly": APPROVAL_AT,
 }
 UNSCHEDULED_ISSUE = {**AWAITING_ISSUE, "assembly": None, "days_left": 1}
+DUE_TODAY_ISSUE = {**AWAITING_ISSUE, "days_left": 0}  # typed for the day it was proposed
 OVEN = {**OPEN_ISSUE, "number": 2, "asset": "Bread oven", "cooperative": "Pan", "pledgers": 1}
 
 CLEARING = {
@@ -476,11 +477,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"issue": SOLD_ISSUE},
         {"issue": AWAITING_ISSUE},
         {"issue": UNSCHEDULED_ISSUE},
+        {"issue": DUE_TODAY_ISSUE},
         {"issue": {**OPEN_ISSUE, "status": "not_approved"}},
     ],
     "bond_awaiting": [
         {"issue": AWAITING_ISSUE, "proposer": "cai"},
         {"issue": UNSCHEDULED_ISSUE, "proposer": "cai"},
+        {"issue": DUE_TODAY_ISSUE, "proposer": "cai"},
     ],
     "bond_needs_assembly": [{"issue": UNSCHEDULED_ISSUE}],
     "lease_end_needs_assembly": [

@@ -75,7 +75,7 @@ def pledge(turn: Turn, args: list[str]) -> None:
         raise awaiting_refusal(turn.uow, issue)
     # Only a pledge that fills the bond needs the policy: the others skip its read.
     days = days_to_pay(turn.uow, commune.id) if amount == issue.remaining else 0
-    pledge_now, full = issue.pledge(mine, member.id, amount, turn.now, days)
+    pledge_now, full = issue.pledge(mine, member.id, amount, turn.now, days, commune.timezone)
     turn.uow.bonds.save_pledge(issue, pledge_now)
     turn.post(
         "pledged",
