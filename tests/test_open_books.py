@@ -180,3 +180,29 @@ def test_the_chart_reads_in_spanish(books: ConsoleChat, tmp_path: Path) -> None:
     assert out[0].startswith("[dm cai] 📊 ")
     assert "2027-04" in out[0]
     assert png_size((tmp_path / "dm-cai" / "money-2027-04.png").read_bytes()) == (1200, 600)
+
+
+def test_a_file_too_large_names_a_smaller_one_to_ask_for() -> None:
+    from handlers.attachments import too_large_context
+
+    def told(span: str, **request: object) -> dict[str, object]:
+        return too_large_context({"span": span, "attachment": {"kind": "journal", **request}})
+
+    whole = told("", filename="journal.csv", ended="2027-04")
+    assert whole["ask"] == "year_or_month" and (whole["year"], whole["month"]) == (
+        "2027",
+        "2027-04",
+    )
+    assert told("", filename="journal.csv")["ask"] == "", "queued before it kept the month"
+    year = told("2027", filename="journal-2027.csv")
+    assert (year["ask"], year["month"]) == ("month", "2027-01")
+    assert told("2027-03", filename="journal-2027-03.csv")["ask"] == "", "nothing smaller"
+    periods = [{"period": f"2027-{m:02d}"} for m in range(1, 8)]
+    chart = too_large_context(
+        {"attachment": {"kind": "chart", "filename": "m.png", "periods": periods}}
+    )
+    assert (chart["ask"], chart["months"]) == ("months", 3)
+    one = too_large_context(
+        {"attachment": {"kind": "chart", "filename": "m.png", "periods": periods[:1]}}
+    )
+    assert one["ask"] == ""
