@@ -6,6 +6,10 @@ the delivery worker makes the file when it sends it, outside the command's
 transaction: a year of a federation's journal is millions of rows, and drawing a
 chart takes a moment a command should not hold the commune's lock for. Every
 adapter asks ``attachment_of`` for the file, so they all send the same bytes.
+
+A file the platform refuses as too large (Matrix's 413 ``M_TOO_LARGE``, the Bot
+API's 413) can never go: the adapter then tells the member so, once, in the same
+chat, with ``TOO_LARGE`` and ``too_large_context``: how to ask for a smaller one.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.open_books import BookRange, ChartPeriod
+from domain.periods import Period
 from domain.ports import UnitOfWork
 from handlers.money import plain_amount
 from handlers.rendering import render
 
+TOO_LARGE = "file_too_large"  # the template telling the member a file cannot go
 CSV_HEADER = ("entry", "date", "kind", "account", "member", "bond", "amount", "currency")
 
 
@@ -37,12 +43,14 @@ class Attachment:
 
 
 def journal_request(
-    uow: UnitOfWork, commune_id: int, span: BookRange, timezone: str
+    uow: UnitOfWork, commune_id: int, span: BookRange, timezone: str, now: datetime
 ) -> dict[str, Any]:
     """What the delivery worker needs to write the journal file: the journal as it
-    stands now (up to its newest entry), so entries booked meanwhile stay out."""
+    stands now (up to its newest entry), so entries booked meanwhile stay out; and
+    the last month ended when it was asked for, should it have to ask for less."""
     since, until = span.bounds(timezone)
     return {
+        "ended": str(Period.containing(now, timezone).previous()),
         "kind": "journal",
         "filename": span.filename,
         "commune_id": commune_id,
@@ -92,6 +100,26 @@ def attachment_of(uow: UnitOfWork, context: dict[str, Any], locale: str) -> Atta
         png = draw(periods, context["currency"], [line for line in legend if line.strip()])
         return Attachment(request["filename"], "image/png", png)
     raise ValueError(f"unknown attachment kind {request['kind']!r}")
+
+
+def too_large_context(context: dict[str, Any]) -> dict[str, Any]:
+    """What ``TOO_LARGE`` says of an outbox message's file: its name, and the smaller
+    one to ask for instead (``ask``): a year or a month of the whole journal, a month
+    of a year's, fewer months of a chart; nothing smaller than one month."""
+    request = context["attachment"]
+    told: dict[str, Any] = {"filename": request["filename"], "kind": request["kind"], "ask": ""}
+    if request["kind"] == "chart":
+        count = len(request.get("periods") or [])
+        if count > 1:
+            told.update(ask="months", months=count // 2)
+        return told
+    span = str(context.get("span") or "")
+    if len(span) == 4:  # a year
+        told.update(ask="month", month=f"{span}-01")
+    elif not span and request.get("ended"):  # the whole journal
+        ended = Period.parse(request["ended"])
+        told.update(ask="year_or_month", year=f"{ended.year:04d}", month=str(ended))
+    return told
 
 
 def journal_csv(uow: UnitOfWork, request: dict[str, Any], currency: str, timezone: str) -> bytes:

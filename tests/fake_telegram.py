@@ -102,7 +102,7 @@ class ApiError(Exception):
 @dataclass
 class Fault:
     method: str
-    kind: str  # "429", "late" (answer after the client's read timeout), "500"
+    kind: str  # "429", "late" (answer after the client's read timeout), "500", "413"
     times: int
     retry_after: int = 1
     delay: float = 3.0
@@ -309,6 +309,8 @@ class FakeTelegram:
                 )
             if fault is not None and fault.kind == "500":
                 raise ApiError(500, "Internal Server Error")
+            if fault is not None and fault.kind == "413":  # a file above the Bot API's limit
+                raise ApiError(413, "Request Entity Too Large")
             handler = getattr(self, f"api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
@@ -339,7 +341,8 @@ class FakeTelegram:
         return None
 
     def fail(self, method: str, kind: str, times: int = 1, **options: Any) -> Fault:
-        """Make the next ``times`` calls of ``method`` fail: ``429``, ``late`` or ``500``."""
+        """Make the next ``times`` calls of ``method`` fail: ``429``, ``late``, ``500``
+        or ``413`` (too large)."""
         fault = Fault(method, kind, times, **options)
         with self.lock:
             self.faults.append(fault)

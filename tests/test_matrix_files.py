@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nio import UploadError
+from nio import RoomSendResponse, UploadError
 from synapse import BotUnderTest, Homeserver, Person, run
 from test_open_books import png_size
 
@@ -174,6 +174,75 @@ def test_a_send_cut_off_after_the_file_is_retried_without_posting_twice(
     run(scenario())
 
 
+def test_a_file_too_large_for_the_homeserver_is_told_once_even_after_a_retry(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
+    """The homeserver answers 413 ``M_TOO_LARGE`` to every upload: the caption goes,
+    then a notice saying the file is too large and how to ask for a smaller one. The
+    connection drops once that notice is posted: the row is tried again, and the
+    homeserver takes it as a repeat of its transaction id. Then the row is done."""
+    import asyncio
+
+    import aiohttp
+
+    bot_user, ana_user = homeserver.fresh_users("minga", "ana")
+    bot = BotUnderTest(
+        homeserver,
+        bot_user,
+        f"sqlite:///{tmp_path}/minga.sqlite",
+        tmp_path / "store",
+        now=at("2027-02-10T10:00:00"),
+    )
+    ana = Person(homeserver, ana_user, tmp_path / "ana")
+
+    async def scenario() -> None:
+        await bot.start()
+        await ana.start("Ana")
+        try:
+            group = await ana.create_room("Terra", invite=[bot_user.user_id])
+            await bot.joined(group, ana.user_id)
+            await bot.handled(await ana.say(group, "!setup Terra EUR Europe/Madrid"))
+            client = bot.adapter.client
+            real_send = client.room_send
+            uploads: list[str] = []
+            cuts: list[str] = []
+
+            async def too_large(*args: Any, **kwargs: Any) -> Any:
+                uploads.append(kwargs["filename"])
+                return UploadError("Upload request body is too large", "M_TOO_LARGE"), None
+
+            async def cut_once(*args: Any, **kwargs: Any) -> Any:
+                answer = await real_send(*args, **kwargs)
+                if str(kwargs.get("tx_id", "")).endswith("-too-large") and not cuts:
+                    cuts.append(kwargs["tx_id"])
+                    raise aiohttp.ClientConnectionError("cut off")
+                return answer
+
+            client.upload = too_large
+            client.room_send = cut_once
+            await bot.handled(await ana.say(group, "!export"))
+            told = await ana.wait_notice("journal.csv is too large to send here")
+            assert told.body.endswith(
+                "Ask for one year or one month: !export 2027 or !export 2027-01"
+            )
+            await bot.drained()
+            assert cuts and len(uploads) == 2, "the notice was cut off once, and tried again"
+            await bot.handled(await ana.say(group, "!chart"))  # nothing cleared: refused
+            await ana.wait_notice("nothing to draw", room_id=group)
+            await asyncio.sleep(0.5)  # a repeat would arrive about now
+            notices = [n.body for n in ana.notices()]
+            assert sum("The whole journal of Terra" in n for n in notices) == 1
+            assert sum("too large to send here" in n for n in notices) == 1, "told once"
+            assert ana.files == []
+            await bot.drained()  # and the row is done, not tried again and again
+            assert len(uploads) == 2
+        finally:
+            await ana.stop()
+            await bot.stop()
+
+    run(scenario())
+
+
 async def _download(person: Person, received: Any) -> bytes:
     import asyncio
 
@@ -235,8 +304,8 @@ class _Client:
         return self.answer, None
 
     async def room_send(self, *args: Any, **kwargs: Any) -> Any:
-        self.sent.append(args)
-        raise AssertionError("nothing is posted without an upload")
+        self.sent.append((args, kwargs))
+        return RoomSendResponse("$told", args[0])
 
 
 class _Database:
@@ -271,13 +340,27 @@ def test_a_refused_upload_is_retried_unless_the_file_is_too_large(
     monkeypatch.setattr(files, "attachment_of", lambda uow, context, locale: big)
     client = _Client(answer)
     now = at("2027-02-01T06:00:00")
+    request = {"kind": "journal", "filename": "journal-2027.csv", "ended": "2027-01"}
+    row = _row({"attachment": request, "span": "2027"}, template="journal_export")
     with caplog.at_level(logging.INFO, logger="minga.matrix"):
         outcome = asyncio.run(
-            files.send_file(client, _Database(), _row({}), "!room:minga.test", "minga-1-x", now)  # type: ignore[arg-type]
+            files.send_file(client, _Database(), row, "!room:minga.test", "minga-1-x", now)  # type: ignore[arg-type]
         )
-    assert client.sent == []
     assert (outcome is not None) == later
-    if not later:
+    if later:
+        assert client.sent == [], "nothing is posted without an upload"
+    if answer.status_code == "M_TOO_LARGE":
         assert "no file as large as journal-2027.csv (100 bytes)" in caplog.text
+        [((room, kind, content), options)] = client.sent
+        assert (room, kind, options["tx_id"]) == (
+            "!room:minga.test",
+            "m.room.message",
+            "minga-1-x-too-large",
+        )
+        assert content["msgtype"] == "m.notice"
+        assert content["body"] == (
+            "⚠️ journal-2027.csv is too large to send here. "
+            "Ask for one month at a time, e.g. !export 2027-01"
+        )
     elif answer.status_code == "M_LIMIT_EXCEEDED":
         assert outcome.pause and (outcome.not_before - now).total_seconds() == 0.8

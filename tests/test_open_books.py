@@ -12,6 +12,7 @@ import csv
 import io
 import struct
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from domain.open_books import book_range
 from handlers.attachments import attachment_of, journal_csv, journal_request
 from storage.tables import JournalPostingRow
 
+ASKED = datetime(2027, 5, 10, 9, tzinfo=UTC)  # when /export was asked for
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = (ROOT / "bot" / "demo" / "terra.txt").read_text(encoding="utf-8")
 
@@ -146,12 +148,12 @@ def test_the_file_is_the_journal_as_it_was_asked_for(books: ConsoleChat) -> None
     """What is booked between the command and the delivery stays out of the file."""
     with books.database.unit_of_work() as uow:
         commune = uow.communes.by_name("Terra")  # type: ignore[attr-defined]
-        request = journal_request(uow, commune.id, book_range(None), commune.timezone)
+        request = journal_request(uow, commune.id, book_range(None), commune.timezone, ASKED)
         asked = journal_csv(uow, request, "EUR", commune.timezone)
     books.say(":now 2027-05-10T09:00:00Z", "ana@group: /rent 1 333.33")
     with books.database.unit_of_work() as uow:
         later = journal_csv(uow, request, "EUR", commune.timezone)
-        fresh = journal_request(uow, commune.id, book_range(None), commune.timezone)
+        fresh = journal_request(uow, commune.id, book_range(None), commune.timezone, ASKED)
         now = journal_csv(uow, fresh, "EUR", commune.timezone)
     assert later == asked
     assert len(now.splitlines()) == len(asked.splitlines()) + 2  # the rent's two postings
@@ -178,3 +180,29 @@ def test_the_chart_reads_in_spanish(books: ConsoleChat, tmp_path: Path) -> None:
     assert out[0].startswith("[dm cai] 📊 ")
     assert "2027-04" in out[0]
     assert png_size((tmp_path / "dm-cai" / "money-2027-04.png").read_bytes()) == (1200, 600)
+
+
+def test_a_file_too_large_names_a_smaller_one_to_ask_for() -> None:
+    from handlers.attachments import too_large_context
+
+    def told(span: str, **request: object) -> dict[str, object]:
+        return too_large_context({"span": span, "attachment": {"kind": "journal", **request}})
+
+    whole = told("", filename="journal.csv", ended="2027-04")
+    assert whole["ask"] == "year_or_month" and (whole["year"], whole["month"]) == (
+        "2027",
+        "2027-04",
+    )
+    assert told("", filename="journal.csv")["ask"] == "", "queued before it kept the month"
+    year = told("2027", filename="journal-2027.csv")
+    assert (year["ask"], year["month"]) == ("month", "2027-01")
+    assert told("2027-03", filename="journal-2027-03.csv")["ask"] == "", "nothing smaller"
+    periods = [{"period": f"2027-{m:02d}"} for m in range(1, 8)]
+    chart = too_large_context(
+        {"attachment": {"kind": "chart", "filename": "m.png", "periods": periods}}
+    )
+    assert (chart["ask"], chart["months"]) == ("months", 3)
+    one = too_large_context(
+        {"attachment": {"kind": "chart", "filename": "m.png", "periods": periods[:1]}}
+    )
+    assert one["ask"] == ""

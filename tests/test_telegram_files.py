@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 
 import pytest
-from fake_telegram import Sent, TelegramWorld
+from fake_telegram import Sent, TelegramWorld, wait_for
 from test_open_books import png_size
 from test_telegram_scenarios import january_cleared, terra
 
@@ -54,3 +55,63 @@ def test_a_member_not_treasurer_gets_no_file(world: TelegramWorld) -> None:
     world.say(ben, group, "/export")
     assert "Only a treasurer can export the journal" in world.fake.texts(group)[-1]
     assert files(world, ben["id"]) == []
+
+
+def test_a_journal_too_large_for_telegram_is_told_instead(world: TelegramWorld) -> None:
+    """The Bot API answers 413 to the document: the treasurer is told, by DM, that the
+    file is too large and how to ask for less, once; the row is finished."""
+    fake = world.fake
+    group, ana, ben, cai, dee = terra(world)
+    january_cleared(world, group, ana, ben, cai, dee)
+    fake.fail("sendDocument", "413")
+    world.say(ana, group, "/export 2027")
+    assert files(world, ana["id"]) == []
+    told = [t for t in fake.texts(ana["id"]) if "too large" in t]
+    assert told == [
+        "⚠️ journal-2027.csv is too large to send here. "
+        "Ask for one month at a time, e.g. /export 2027-01"
+    ]
+    assert fake.count("sendDocument") == 1
+    assert world.states().get("failed") == 1
+
+    world.say(ana, group, "/export 2027-01")  # the smaller one goes
+    [journal] = files(world, ana["id"])
+    assert journal.file[1] == "journal-2027-01.csv"  # type: ignore[index]
+
+
+def test_a_chart_too_large_is_told_once_even_when_the_notice_is_retried(
+    world: TelegramWorld,
+) -> None:
+    """413 to the photo, then 429 to the notice: the row is tried again after it, the
+    photo is not uploaded again (its refusal is recorded first), and the group reads
+    the notice once, in answer to the command."""
+    fake = world.fake
+    group, ana, ben, cai, dee = terra(world)
+    january_cleared(world, group, ana, ben, cai, dee)
+    fake.fail("sendPhoto", "413")
+    fake.fail("sendMessage", "429", when=lambda params: "too large" in str(params.get("text")))
+    world.say(cai, group, "/chart")
+    wait_for(lambda: [m for m in fake.messages(group) if "too large" in m.text])  # after 429
+    world.settle()
+    time.sleep(0.3)  # a repeat would come about now
+    told = [m for m in fake.messages(group) if "too large" in m.text]
+    assert [m.text for m in told] == [
+        "⚠️ money-2027-01.png is too large to send here. Ask for fewer months, e.g. /chart 1"
+    ]
+    assert told[0].reply_to is not None, "it answers /chart"
+    assert files(world, group) == []
+    assert fake.count("sendPhoto") == 1, "the refused picture is not sent again"
+    assert any(code == 429 for _, code, _ in fake.refused), "the notice was retried"
+    assert world.states().get("failed") == 1
+
+
+def test_only_a_refusal_for_size_counts_as_too_large() -> None:
+    from telegram.error import BadRequest, NetworkError, TimedOut
+
+    from bot.telegram.files import too_large
+
+    assert too_large(NetworkError("Request Entity Too Large"))
+    assert too_large(NetworkError("Request Entity Too Large (413). Parsing the server response"))
+    assert not too_large(TimedOut())
+    assert not too_large(BadRequest("Bad Request: message caption is too long"))
+    assert not too_large(NetworkError("Internal Server Error"))

@@ -9,8 +9,11 @@ posted as an ``m.image`` (pictures) or ``m.file`` event.
 Exactly once: the file's event has a transaction id of its own, derived from the
 row's (``+ "-file"``), so a retry after a crash between the notice and the file
 posts neither twice; only the upload is repeated, which is harmless (an unused
-copy in the media store). A file the homeserver refuses as too large (413) will
-never go: the row is finished, with an error in the log.
+copy in the media store). A file the homeserver refuses as too large (413,
+``M_TOO_LARGE``) will never go: the member is told so in the same room, with how
+to ask for a smaller one (handlers/attachments.py), as a notice with a transaction
+id of its own (``+ "-too-large"``), so a retry tells them once; then the row is
+finished.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from typing import Any
 
 from nio import AsyncClient, RoomSendResponse, UploadError
 
+from bot.matrix.messages import notice_content, render_both
 from bot.matrix.outcomes import Later, refused
 from bot.transactions import committed
 from handlers import observe
-from handlers.attachments import Attachment, attachment_of
+from handlers.attachments import TOO_LARGE as TOO_LARGE_TEMPLATE
+from handlers.attachments import Attachment, attachment_of, too_large_context
 from storage.repositories.messaging import PendingMessage
 from storage.uow import Database
 
@@ -39,6 +44,11 @@ TOO_LARGE = "M_TOO_LARGE"
 def file_transaction_id(notice_transaction_id: str) -> str:
     """The file's event: the same on every try of the row, never the notice's."""
     return f"{notice_transaction_id}-file"
+
+
+def too_large_transaction_id(notice_transaction_id: str) -> str:
+    """The notice that the file cannot go: the same on every try, its own."""
+    return f"{notice_transaction_id}-too-large"
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
@@ -104,8 +114,7 @@ async def send_file(
             len(attachment.data),
             row.id,
         )
-        observe.delivery_failed("matrix", "failed")
-        return None
+        return await _tell_too_large(client, row, room_id, transaction_id, now)
     answer = await client.room_send(
         room_id,
         "m.room.message",
@@ -116,3 +125,22 @@ async def send_file(
     if isinstance(answer, RoomSendResponse):
         return None
     return refused(f"the file of outbox #{row.id}", answer, now)
+
+
+async def _tell_too_large(
+    client: AsyncClient, row: PendingMessage, room_id: str, transaction_id: str, now: datetime
+) -> Later | None:
+    """Tell the member the file cannot go, and how to ask for a smaller one; None once
+    the homeserver has the notice (the row is then done)."""
+    plain, html = render_both(TOO_LARGE_TEMPLATE, row.locale, too_large_context(row.context))
+    answer = await client.room_send(
+        room_id,
+        "m.room.message",
+        notice_content(plain, html),
+        tx_id=too_large_transaction_id(transaction_id),
+        ignore_unverified_devices=True,  # the trust policy: bot/matrix/delivery.py
+    )
+    if not isinstance(answer, RoomSendResponse):
+        return refused(f"the too-large notice of outbox #{row.id}", answer, now)
+    observe.delivery_failed("matrix", "failed")  # the file itself never went
+    return None

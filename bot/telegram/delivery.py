@@ -27,6 +27,9 @@ What a send can end in, and what happens to the row:
   once they open the chat.
 - **supergroup migration** (``ChatMigrated``): the commune and the pending rows
   move to the new chat id, and the row is sent there.
+- **413 on a file** (/export's journal, /chart's picture too large for a bot): it
+  never goes; the member is told so instead, once (bot/telegram/files.py), and
+  the row is ``failed``, with that reason.
 - **anything else** (400 and the like): ``failed``, with Telegram's reason.
 
 The live bond message of each group is edited by the same loop
@@ -58,7 +61,7 @@ from telegram.error import (
 from bot import coalesce
 from bot.clock import real_now
 from bot.telegram.deeplinks import notify_blocked
-from bot.telegram.files import send_file
+from bot.telegram.files import TOLD_TOO_LARGE, send_file
 from bot.telegram.formatting import LIMIT, parsed_length, split_message
 from bot.telegram.keyboards import keyboard_for
 from bot.telegram.limits import Limiter, retry_after_seconds
@@ -319,12 +322,21 @@ class Deliverer:
         markup = keyboard_for(lead) if len(rows) == 1 else None
         parts = split_message(text)
         message_id: int | None = None
+        told = False  # that a file is too large to send, instead of sending it
         try:
             if carries_file(lead.context) and len(rows) == 1:
                 await self._turn(chat, group)
-                sent = await send_file(self.bot, self.database, lead, text, replying(lead))
+                sent, told = await send_file(
+                    self.bot,
+                    self.database,
+                    lead,
+                    text,
+                    replying(lead),
+                    done,
+                    lambda: self._turn(chat, group),
+                )
                 message_id = sent.message_id if sent is not None else None
-                parts = []  # the caption went with the file
+                parts = []  # the caption went with the file, or never will
             for index in range(done, len(parts)):
                 await self._turn(chat, group)
                 last = index == len(parts) - 1
@@ -376,6 +388,9 @@ class Deliverer:
             await self._finish_all(rows, "uncertain", f"{type(error).__name__}: {error}")
             return False
         self._unreachable = 0
+        if told:  # the file never went (bot/telegram/files.py)
+            await self._finish_all(rows, "failed", TOLD_TOO_LARGE)
+            return True
         await committed(
             self.database, lambda uow: [_delivered(uow, row, message_id) for row in rows]
         )

@@ -23,7 +23,7 @@ def export(turn: Turn, args: list[str]) -> None:
     if len(args) > 1:
         raise Refusal("usage", command="export", example="/export 2027")
     span = book_range(args[0] if args else None)
-    request = journal_request(turn.uow, commune.id, span, commune.timezone)
+    request = journal_request(turn.uow, commune.id, span, commune.timezone, turn.now)
     if not turn.msg.chat_is_private:
         member = turn.member
         turn.reply("export_sent_by_dm", name=member.name if member else "")
