@@ -21,6 +21,8 @@ _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # "O'Brien", a Swiss "1'000". Held out of shlex's way by a private-use character.
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _KEPT = "\ue000"
+_QUOTING = re.compile("[\"'\\\\“”]")  # what makes shlex do more than split on spaces
+_SHELL_SPACE = re.compile(r"[ \t\r\n]+")  # shlex's whitespace: not Unicode's (a no-break space)
 
 
 #: The commands with an amount among their arguments, where "300,00 €", "€ 300" and
@@ -77,6 +79,22 @@ class CommandLine:
     args: list[str]
 
 
+def split_arguments(rest: str, command: str) -> list[str]:
+    """The words after a command, as a shell would split them: double quotes (a
+    phone's curly ones too) or single quotes at a word's edge hold several words
+    together. A line with no quote or backslash (most of them: /pledge 1 300) is
+    split on the same whitespace without shlex, which reads a line character by
+    character in Python."""
+    if not _QUOTING.search(rest):
+        words = rest.strip(" \t\r\n")
+        return _SHELL_SPACE.split(words) if words else []
+    try:
+        args = shlex.split(_APOSTROPHE.sub(_KEPT, rest.replace("“", '"').replace("”", '"')))
+    except ValueError as error:
+        raise Refusal("unbalanced_quotes", command=command) from error
+    return [arg.replace(_KEPT, "'") for arg in args]
+
+
 def parse_command(text: str, locale: str = "en") -> CommandLine | None:
     """'/pledge@minga_bot 1 "500"' -> CommandLine('pledge', ['1', '500']); None if no command."""
     stripped = text.strip()
@@ -86,11 +104,7 @@ def parse_command(text: str, locale: str = "en") -> CommandLine | None:
     name = head.split("@", 1)[0].lower()
     if not _WORD.match(name):
         return None
-    try:
-        args = shlex.split(_APOSTROPHE.sub(_KEPT, rest.replace("“", '"').replace("”", '"')))
-    except ValueError as error:
-        raise Refusal("unbalanced_quotes", command=name) from error
-    args = [arg.replace(_KEPT, "'") for arg in args]
+    args = split_arguments(rest, name)
     if name in AMOUNT_COMMANDS:
         args = join_amounts(args, locale)
     return CommandLine(name, args)
