@@ -2,7 +2,7 @@
 
 Where the commune's ``approval`` policy is ``assembly``, an issue starts awaiting an
 assembly's approval: no pledges until an ``approve bond`` motion carries, and then it
-is open for as many days as it had left when proposed (``approval_deadline``); a
+is open for as many days as it had left when proposed (``days_after``); a
 motion that does not carry closes it as not approved.
 
 The issue is the aggregate: every pledge rule is checked here against the issue's
@@ -169,10 +169,12 @@ class BondIssue:
         return max(0, (last_day - self.created_at.astimezone(zone).date()).days)
 
     def approve(self, when: datetime, tz: str) -> None:
-        """Open an issue awaiting approval for pledges: see ``approval_deadline``."""
+        """Open an issue awaiting approval for pledges: for the rest of the approval's
+        local day and as many more whole days as it had left when proposed, as a deadline
+        typed in /propose closes at the end of its day (``days_after``)."""
         if self.status is not IssueStatus.AWAITING:
             raise Refusal(f"issue_{self.status.value}", number=self.number, asset=self.asset)
-        self.deadline = approval_deadline(self.days_to_pledge(tz), when, tz)
+        self.deadline = days_after(when, self.days_to_pledge(tz), tz)
         self.status = IssueStatus.OPEN
 
     def not_approved(self, when: datetime) -> None:
@@ -212,13 +214,6 @@ def refund(issue: BondIssue, paid: int, refunded: int, name: str) -> int:
     if paid - refunded <= 0:
         raise Refusal("nothing_to_refund", number=issue.number, name=name)
     return paid - refunded
-
-
-def approval_deadline(days: int, when: datetime, tz: str) -> datetime:
-    """An issue approved at ``when`` takes pledges for the rest of that local day and
-    ``days`` more whole days: it closes at the end of the local day ``days`` after the
-    approval, as a deadline typed in /propose closes at the end of its day."""
-    return days_after(when, days, tz)
 
 
 def days_after(when: datetime, days: int, tz: str) -> datetime:

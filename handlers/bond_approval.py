@@ -5,7 +5,7 @@ the bond awaiting approval and puts an ``approve bond <n>`` motion (majority) on
 next assembly that has not opened yet; with none scheduled the admins are told, and
 the next assembly set up takes every awaiting bond without a motion. At the close,
 a carried motion opens the bond for pledges for as many days as it had left when
-proposed (domain.bonds.approval_deadline); one that did not carry closes it as not
+proposed (domain.bonds.days_after); one that did not carry closes it as not
 approved and tells the proposer. Both leave a change record naming the motion.
 
 The motion stores no text of its own: like every action motion, it reads "Approve

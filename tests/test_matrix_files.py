@@ -3,13 +3,17 @@ or ``m.image``, encrypted as an attachment in an encrypted room (issue 14)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from nio import RoomSendResponse, UploadError
 from synapse import BotUnderTest, Homeserver, Person, run
@@ -118,44 +122,62 @@ def test_the_journal_by_encrypted_dm_and_the_chart_in_the_group(
     run(scenario())
 
 
-def test_a_send_cut_off_after_the_file_is_retried_without_posting_twice(
-    homeserver: Homeserver, tmp_path: Path
-) -> None:
-    """The connection drops once the file's event is posted: the row is tried again,
-    and the homeserver takes both events as repeats of their transaction ids."""
-    import asyncio
-
-    import aiohttp
-
+def bot_and_ana(homeserver: Homeserver, tmp_path: Path, now: str) -> tuple[BotUnderTest, Person]:
+    """minga at ``now`` and Ana (neither started)."""
     bot_user, ana_user = homeserver.fresh_users("minga", "ana")
     bot = BotUnderTest(
         homeserver,
         bot_user,
         f"sqlite:///{tmp_path}/minga.sqlite",
         tmp_path / "store",
-        now=at("2027-01-10T10:00:00"),
+        now=at(now),
     )
-    ana = Person(homeserver, ana_user, tmp_path / "ana")
+    return bot, Person(homeserver, ana_user, tmp_path / "ana")
+
+
+@asynccontextmanager
+async def terra_of_ana(bot: BotUnderTest, ana: Person, encrypted: bool) -> AsyncIterator[str]:
+    """Both started, Ana's group with minga in it and Terra set up; stopped after."""
+    await bot.start()
+    await ana.start("Ana")
+    try:
+        group = await ana.create_room("Terra", invite=[bot.user.user_id], encrypted=encrypted)
+        await bot.joined(group, ana.user_id)
+        await bot.handled(await ana.say(group, "!setup Terra EUR Europe/Madrid"))
+        yield group
+    finally:
+        await ana.stop()
+        await bot.stop()
+
+
+def cut_once_after(bot: BotUnderTest, suffix: str) -> list[str]:
+    """Drop the connection once, just after the homeserver took the first event whose
+    transaction id ends with ``suffix``; returns the ids cut (one, once it happened)."""
+    client = bot.adapter.client
+    real_send = client.room_send
+    cuts: list[str] = []
+
+    async def cut_once(*args: Any, **kwargs: Any) -> Any:
+        answer = await real_send(*args, **kwargs)
+        if str(kwargs.get("tx_id", "")).endswith(suffix) and not cuts:
+            cuts.append(kwargs["tx_id"])
+            raise aiohttp.ClientConnectionError("cut off")
+        return answer
+
+    client.room_send = cut_once
+    return cuts
+
+
+def test_a_send_cut_off_after_the_file_is_retried_without_posting_twice(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
+    """The connection drops once the file's event is posted: the row is tried again,
+    and the homeserver takes both events as repeats of their transaction ids."""
+    bot, ana = bot_and_ana(homeserver, tmp_path, "2027-01-10T10:00:00")
 
     async def scenario() -> None:
-        await bot.start()
-        await ana.start("Ana")
-        try:
-            group = await ana.create_room("Terra", invite=[bot_user.user_id], encrypted=True)
-            await bot.joined(group, ana.user_id)
-            await bot.handled(await ana.say(group, "!setup Terra EUR Europe/Madrid"))
-            client = bot.adapter.client
-            real_send = client.room_send
-            cuts: list[str] = []
-
-            async def cut_once(*args: Any, **kwargs: Any) -> Any:
-                answer = await real_send(*args, **kwargs)
-                if str(kwargs.get("tx_id", "")).endswith("-file") and not cuts:
-                    cuts.append(kwargs["tx_id"])
-                    raise aiohttp.ClientConnectionError("cut off")
-                return answer
-
-            client.room_send = cut_once
+        async with terra_of_ana(bot, ana, encrypted=True) as group:
+            cuts = cut_once_after(bot, "-file")
             await bot.handled(await ana.say(group, "!export"))
             await bot.drained()
             assert cuts, "the file's send was cut off once"
@@ -167,9 +189,6 @@ def test_a_send_cut_off_after_the_file_is_retried_without_posting_twice(
             captions = [s for s in ana.notices() if "The whole journal of Terra" in s.body]
             assert len(captions) == 2 and len(ana.files) == 2, "each posted once"
             assert (await _download(ana, journal)).startswith(b"entry,date,kind")
-        finally:
-            await ana.stop()
-            await bot.stop()
 
     run(scenario())
 
@@ -181,45 +200,18 @@ def test_a_file_too_large_for_the_homeserver_is_told_once_even_after_a_retry(
     then a notice saying the file is too large and how to ask for a smaller one. The
     connection drops once that notice is posted: the row is tried again, and the
     homeserver takes it as a repeat of its transaction id. Then the row is done."""
-    import asyncio
-
-    import aiohttp
-
-    bot_user, ana_user = homeserver.fresh_users("minga", "ana")
-    bot = BotUnderTest(
-        homeserver,
-        bot_user,
-        f"sqlite:///{tmp_path}/minga.sqlite",
-        tmp_path / "store",
-        now=at("2027-02-10T10:00:00"),
-    )
-    ana = Person(homeserver, ana_user, tmp_path / "ana")
+    bot, ana = bot_and_ana(homeserver, tmp_path, "2027-02-10T10:00:00")
 
     async def scenario() -> None:
-        await bot.start()
-        await ana.start("Ana")
-        try:
-            group = await ana.create_room("Terra", invite=[bot_user.user_id])
-            await bot.joined(group, ana.user_id)
-            await bot.handled(await ana.say(group, "!setup Terra EUR Europe/Madrid"))
-            client = bot.adapter.client
-            real_send = client.room_send
+        async with terra_of_ana(bot, ana, encrypted=False) as group:
             uploads: list[str] = []
-            cuts: list[str] = []
 
             async def too_large(*args: Any, **kwargs: Any) -> Any:
                 uploads.append(kwargs["filename"])
                 return UploadError("Upload request body is too large", "M_TOO_LARGE"), None
 
-            async def cut_once(*args: Any, **kwargs: Any) -> Any:
-                answer = await real_send(*args, **kwargs)
-                if str(kwargs.get("tx_id", "")).endswith("-too-large") and not cuts:
-                    cuts.append(kwargs["tx_id"])
-                    raise aiohttp.ClientConnectionError("cut off")
-                return answer
-
-            client.upload = too_large
-            client.room_send = cut_once
+            bot.adapter.client.upload = too_large
+            cuts = cut_once_after(bot, "-too-large")
             await bot.handled(await ana.say(group, "!export"))
             told = await ana.wait_notice("journal.csv is too large to send here")
             assert told.body.endswith(
@@ -236,9 +228,6 @@ def test_a_file_too_large_for_the_homeserver_is_told_once_even_after_a_retry(
             assert ana.files == []
             await bot.drained()  # and the row is done, not tried again and again
             assert len(uploads) == 2
-        finally:
-            await ana.stop()
-            await bot.stop()
 
     run(scenario())
 

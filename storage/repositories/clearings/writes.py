@@ -225,14 +225,7 @@ class ClearingWrites(OnSession):
         bulk_insert(  # COPY on PostgreSQL: a federation has ten thousand leases
             self.session,
             ClearingLeaseRow.__table__,
-            (
-                "clearing_id",
-                "issue_id",
-                "rent_received",
-                "redeemed",
-                "to_pool",
-                "outstanding_after",
-            ),
+            LEASE_COLUMNS,
             (
                 (
                     clearing_id,
